@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+
+let package = Package(
+    name: "chokepoint",
+    products: [
+        .executable(name: "chokepoint", targets: ["chokepoint"]),
+        .executable(name: "chokepoint-bench", targets: ["chokepoint-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // The only C in the project: libpq, reached through one Swift module (Postgres).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", logging]),
+
+        // Pure modules: no database, no knowledge of each other.
+        .target(name: "Matching"),
+        .target(name: "Messages"),
+        .target(name: "Watchlists"),
+
+        // Policy over the pure modules.
+        .target(name: "Screening", dependencies: ["Matching", "Messages", "Watchlists"]),
+
+        // The running product: claim -> screen -> decide, list loading, rescreen.
+        .target(name: "Daemon", dependencies: ["Screening", "Postgres", logging, lifecycle]),
+
+        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Screening", "Postgres", argumentParser, logging]),
+        .executableTarget(name: "chokepoint-bench", dependencies: ["Daemon", "Screening", "Matching", "Messages", "Postgres", argumentParser, logging]),
+
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
+        .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
+        .testTarget(name: "WatchlistsTests", dependencies: ["Watchlists"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["Screening", "Matching", "Messages", "Watchlists"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Screening", "Postgres", logging]),
+    ]
+)

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+import Postgres
+import Screening
+import ServiceLifecycle
+import Synchronization
+
+/// Settings of `chokepoint run`.
+public struct DaemonConfiguration: Sendable {
+    public var conninfo: String
+    public var workers: Int = 2
+    public var batchSize: Int = 100
+    public var pollInterval: Double = 1.0
+    /// How long shutdown waits for workers to finish the batch in hand (systemd's TimeoutStopSec must be larger).
+    public var drainTimeout: Double = 20
+    /// LISTEN for wake-ups. Off, the daemon relies on polling alone (e.g. behind a transaction-pooling
+    /// proxy, where LISTEN does not work).
+    public var listen: Bool = true
+    public init(conninfo: String) { self.conninfo = conninfo }
+}
+
+/// Builds the screener from what the database holds (lists, indicators, settings), and describes the
+/// list versions it used as a JSON object. Throws when the lists cannot be read.
+public typealias ScreenerLoader = @Sendable (Connection) throws -> (screener: any PaymentScreener, listVersions: String)
+
+/// The daemon: listener, workers and list reloads, as one service of swift-service-lifecycle.
+///
+/// Start-up order: check the schema version, load the lists, start listening, start the workers, then
+/// tell systemd READY. On graceful shutdown (SIGTERM/SIGINT through ServiceGroup) it stops claiming,
+/// lets each worker finish its batch within `drainTimeout`, and returns.
+public final class Daemon: Service, Sendable {
+    public static let paymentsChannel = "chokepoint_payments"
+    public static let listsChannel = "chokepoint_lists"
+
+    private let config: DaemonConfiguration
+    private let loader: ScreenerLoader
+    private let logger: Logger
+    public let stats = WorkerStats()
+    public let screeners: ScreenerHolder
+    private let reloadRequested = Atomic<Bool>(false)
+    private let shutdownRequested = Atomic<Bool>(false)
+    private let notifier: SystemdNotifier
+    private let listenerPID = Atomic<Int32>(0)
+
+    public init(config: DaemonConfiguration, loader: @escaping ScreenerLoader, logger: Logger,
+                notifier: SystemdNotifier = SystemdNotifier()) {
+        self.config = config
+        self.loader = loader
+        self.logger = logger
+        self.notifier = notifier
+        self.screeners = ScreenerHolder(ListsUnavailableScreener())
+    }
+
+    /// The backend pid of the LISTEN connection (for drills).
+    public var listenerBackendPID: Int32 { listenerPID.load(ordering: .relaxed) }
+
+    /// Requests a graceful stop from outside the service group (tests).
+    public func requestShutdown() { shutdownRequested.store(true, ordering: .relaxed) }
+
+    public func run() async throws {
+        let conninfo = config.conninfo
+        try await onDedicatedThread(name: "chokepoint-schema-check") {
+            let c = try Connection(conninfo: conninfo)
+            defer { c.close() }
+            try Migrator.checkCurrent(c)
+        }
+        await reload()
+
+        let wake = WakeSignal(waiters: config.workers)
+        let listener = NotificationListener(conninfo: conninfo, channels: [Self.paymentsChannel, Self.listsChannel], logger: logger) {
+            [self, logger] event in
+            switch event {
+            case .notification(let n):
+                if n.channel == Self.listsChannel { self.reloadRequested.store(true, ordering: .relaxed) } else { wake.signal() }
+            case .reconnected(let pid):
+                self.listenerPID.store(pid, ordering: .relaxed)
+                logger.info("listening for payments and list changes", metadata: ["backend_pid": "\(pid)"])
+                // Anything sent while we were not listening is lost: look at the table and the lists again.
+                wake.signal()
+                self.reloadRequested.store(true, ordering: .relaxed)
+            case .connectionLost:
+                self.listenerPID.store(0, ordering: .relaxed)
+            }
+        }
+        if config.listen { listener.start() }
+
+        var wc = WorkerConfiguration(conninfo: conninfo)
+        wc.batchSize = config.batchSize
+        wc.pollInterval = config.pollInterval
+        let workers = (0..<config.workers).map {
+            Worker(id: $0, config: wc, screeners: screeners, wake: wake, stats: stats, logger: logger)
+        }
+        workers.forEach { $0.start() }
+        notifier.ready(status: "screening with \(config.workers) workers")
+        logger.info("chokepoint daemon ready", metadata: ["workers": "\(config.workers)", "batch_size": "\(config.batchSize)"])
+
+        let watchdog = SystemdNotifier.watchdogInterval()
+        var lastPing = Date.distantPast
+        var lastStatus = Date()
+        await withGracefulShutdownHandler {
+            while !shutdownRequested.load(ordering: .relaxed) && !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                if reloadRequested.exchange(false, ordering: .relaxed) {
+                    await reload()
+                }
+                // Ping the watchdog only while the workers' loop is alive.
+                if let watchdog, Date().timeIntervalSince(lastPing) >= watchdog / 3,
+                   stats.secondsSinceHeartbeat < max(watchdog, config.pollInterval * 3 + 40) {
+                    notifier.watchdog()
+                    lastPing = Date()
+                }
+                if Date().timeIntervalSince(lastStatus) >= 10 {
+                    lastStatus = Date()
+                    let line = "released \(stats.released.load(ordering: .relaxed)), held \(stats.held.load(ordering: .relaxed)), reconnects \(stats.reconnects.load(ordering: .relaxed))"
+                    notifier.status(line)
+                }
+            }
+        } onGracefulShutdown: { [self] in
+            self.shutdownRequested.store(true, ordering: .relaxed)
+        }
+
+        notifier.stopping(status: "finishing batches in hand")
+        logger.info("shutting down: no new claims; finishing batches in hand")
+        workers.forEach { $0.requestStop() }
+        let drain = config.drainTimeout
+        let allJoined = try await onDedicatedThread(name: "chokepoint-drain") {
+            workers.allSatisfy { $0.join(timeout: drain) }
+        }
+        if config.listen { try await onDedicatedThread(name: "chokepoint-listener-stop") { listener.stop() } }
+        if !allJoined { logger.error("a worker did not finish within the drain timeout; its transaction rolls back") }
+        logger.info("chokepoint daemon stopped", metadata: [
+            "released": "\(stats.released.load(ordering: .relaxed))", "held": "\(stats.held.load(ordering: .relaxed))"])
+    }
+
+    /// Loads lists in the background and swaps the new screener in; on failure keeps the one in force.
+    private func reload() async {
+        let loader = self.loader, conninfo = config.conninfo
+        let started = Date()
+        do {
+            let (screener, versions) = try await onDedicatedThread(name: "chokepoint-reload") {
+                let c = try Connection(conninfo: conninfo)
+                defer { c.close() }
+                return try loader(c)
+            }
+            screeners.replace(screener, listVersions: versions)
+            logger.info("screening lists loaded", metadata: [
+                "list_versions": "\(versions)", "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))"])
+        } catch {
+            logger.error("loading screening lists failed; keeping the lists in force", metadata: ["error": "\(error)"])
+        }
+    }
+}

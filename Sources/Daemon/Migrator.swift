@@ -1,0 +1,178 @@
+import Foundation
+import Postgres
+
+/// One numbered migration: `NNN_name.up.sql` with an optional `NNN_name.down.sql`.
+public struct Migration: Sendable, Equatable {
+    public var version: Int
+    public var name: String
+    public var up: String
+    public var down: String?
+    public var checksum: String { SHA256.hex(up) }
+
+    public init(version: Int, name: String, up: String, down: String?) {
+        self.version = version
+        self.name = name
+        self.up = up
+        self.down = down
+    }
+}
+
+public enum MigrationError: Error, CustomStringConvertible, Equatable {
+    case directoryNotFound([String])
+    case badFileName(String)
+    case duplicateVersion(Int)
+    case gap(expected: Int, found: Int)
+    case checksumMismatch(version: Int, name: String)
+    case noDownScript(Int)
+    case unmigrated(required: Int)
+    case behind(database: Int, required: Int)
+    case ahead(database: Int, required: Int)
+
+    public var description: String {
+        switch self {
+        case .directoryNotFound(let tried): return "no sql/ directory with migrations found (tried: \(tried.joined(separator: ", "))); set --sql-dir or CHOKEPOINT_SQL_DIR"
+        case .badFileName(let f): return "migration file name \(f) is not NNN_name.up.sql / NNN_name.down.sql"
+        case .duplicateVersion(let v): return "two migrations have version \(v)"
+        case .gap(let e, let f): return "migrations must be numbered without gaps: expected \(e), found \(f)"
+        case .checksumMismatch(let v, let n): return "migration \(v) (\(n)) was applied with different content; refusing to continue"
+        case .noDownScript(let v): return "migration \(v) has no .down.sql"
+        case .unmigrated(let r): return "the database has no Chokepoint schema; run `chokepoint migrate` (schema version \(r) required)"
+        case .behind(let d, let r): return "the database schema is at version \(d) but this binary needs \(r); run `chokepoint migrate`"
+        case .ahead(let d, let r): return "the database schema is at version \(d), newer than this binary's \(r); upgrade the binary"
+        }
+    }
+}
+
+/// Applies `sql/` migrations in order, once each, recording them in `chokepoint_meta.schema_migrations`.
+///
+/// The version table lives in its own schema so that migrating `chokepoint` down to zero keeps the record.
+/// All work happens under a transaction-level advisory lock, so two `migrate` runs at once apply each file once.
+public struct Migrator: Sendable {
+    /// The schema version this binary's code is written against. A test checks it equals the newest file in `sql/`.
+    public static let requiredVersion = 2
+
+    public let migrations: [Migration]
+
+    public init(migrations: [Migration]) throws {
+        let sorted = migrations.sorted { $0.version < $1.version }
+        for (i, m) in sorted.enumerated() {
+            if i > 0 && sorted[i - 1].version == m.version { throw MigrationError.duplicateVersion(m.version) }
+            if m.version != i + 1 { throw MigrationError.gap(expected: i + 1, found: m.version) }
+        }
+        self.migrations = sorted
+    }
+
+    /// Loads the migrations of a directory.
+    public init(directory: String) throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }
+        var ups: [Int: (String, String)] = [:]
+        var downs: [Int: String] = [:]
+        for file in files {
+            let isUp = file.hasSuffix(".up.sql")
+            let isDown = file.hasSuffix(".down.sql")
+            guard isUp || isDown, let underscore = file.firstIndex(of: "_"),
+                  let version = Int(file[file.startIndex..<underscore]) else { throw MigrationError.badFileName(file) }
+            let base = String(file[file.index(after: underscore)...].dropLast(isUp ? 7 : 9))
+            let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            if isUp {
+                if ups[version] != nil { throw MigrationError.duplicateVersion(version) }
+                ups[version] = (base, text)
+            } else {
+                downs[version] = text
+            }
+        }
+        try self.init(migrations: ups.map { Migration(version: $0.key, name: $0.value.0, up: $0.value.1, down: downs[$0.key]) })
+    }
+
+    /// Finds the `sql/` directory: an explicit path, `CHOKEPOINT_SQL_DIR`, next to the binary
+    /// (`../share/chokepoint/sql`), or `./sql` and the package root during development.
+    public static func locateDirectory(explicit: String?) throws -> String {
+        var candidates: [String] = []
+        if let explicit { candidates.append(explicit) }
+        if let env = ProcessInfo.processInfo.environment["CHOKEPOINT_SQL_DIR"], !env.isEmpty { candidates.append(env) }
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        candidates.append(exe.appendingPathComponent("../share/chokepoint/sql").standardized.path)
+        candidates.append("/usr/share/chokepoint/sql")
+        candidates.append(FileManager.default.currentDirectoryPath + "/sql")
+        // Development: .build/<config>/chokepoint -> package root.
+        candidates.append(exe.appendingPathComponent("../../../sql").standardized.path)
+        if explicit != nil { candidates = [explicit!] }
+        for c in candidates {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: c, isDirectory: &isDir), isDir.boolValue,
+               let files = try? FileManager.default.contentsOfDirectory(atPath: c), files.contains(where: { $0.hasSuffix(".up.sql") }) {
+                return c
+            }
+        }
+        throw MigrationError.directoryNotFound(candidates)
+    }
+
+    private static let bootstrap = """
+        CREATE SCHEMA IF NOT EXISTS chokepoint_meta;
+        CREATE TABLE IF NOT EXISTS chokepoint_meta.schema_migrations (
+            version    integer PRIMARY KEY,
+            name       text NOT NULL,
+            checksum   text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now(),
+            applied_by text NOT NULL DEFAULT session_user
+        );
+        """
+
+    /// The applied version recorded in the database, or nil when nothing was ever applied.
+    public static func databaseVersion(_ connection: Connection) throws -> Int? {
+        let exists = try connection.query("SELECT to_regclass('chokepoint_meta.schema_migrations') IS NOT NULL").scalar
+        guard exists == "t" else { return nil }
+        return try connection.query("SELECT max(version) FROM chokepoint_meta.schema_migrations").rows.first?.int(0)
+    }
+
+    /// Throws unless the database is exactly at `requiredVersion` (what `run` checks before starting).
+    public static func checkCurrent(_ connection: Connection) throws {
+        guard let v = try databaseVersion(connection) else { throw MigrationError.unmigrated(required: requiredVersion) }
+        if v < requiredVersion { throw MigrationError.behind(database: v, required: requiredVersion) }
+        if v > requiredVersion { throw MigrationError.ahead(database: v, required: requiredVersion) }
+    }
+
+    /// Applies every migration not yet applied, each in its own transaction; returns the versions applied.
+    @discardableResult
+    public func migrateUp(_ connection: Connection, to target: Int? = nil) throws -> [Int] {
+        try connection.executeScript(Self.bootstrap)
+        var applied: [Int] = []
+        for m in migrations where m.version <= (target ?? Int.max) {
+            let did: Bool = try connection.transaction { c in
+                _ = try c.query("SELECT pg_advisory_xact_lock(7432001)")
+                let row = try c.query("SELECT checksum FROM chokepoint_meta.schema_migrations WHERE version = $1", [String(m.version)]).rows.first
+                if let row {
+                    if row.string(0) != m.checksum { throw MigrationError.checksumMismatch(version: m.version, name: m.name) }
+                    return false
+                }
+                try c.executeScript(m.up)
+                try c.query("INSERT INTO chokepoint_meta.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                            [String(m.version), m.name, m.checksum])
+                return true
+            }
+            if did { applied.append(m.version) }
+        }
+        return applied
+    }
+
+    /// Reverts applied migrations above `target`, newest first; returns the versions reverted.
+    @discardableResult
+    public func migrateDown(_ connection: Connection, to target: Int) throws -> [Int] {
+        try connection.executeScript(Self.bootstrap)
+        var reverted: [Int] = []
+        for m in migrations.reversed() where m.version > target {
+            let did: Bool = try connection.transaction { c in
+                _ = try c.query("SELECT pg_advisory_xact_lock(7432001)")
+                guard try c.query("SELECT 1 FROM chokepoint_meta.schema_migrations WHERE version = $1", [String(m.version)]).rows.first != nil else {
+                    return false
+                }
+                guard let down = m.down else { throw MigrationError.noDownScript(m.version) }
+                try c.executeScript(down)
+                try c.query("DELETE FROM chokepoint_meta.schema_migrations WHERE version = $1", [String(m.version)])
+                return true
+            }
+            if did { reverted.append(m.version) }
+        }
+        return reverted
+    }
+}

@@ -1,0 +1,109 @@
+import Postgres
+import Screening
+
+/// A pending payment claimed by this worker inside the open transaction.
+public struct ClaimedPayment: Sendable {
+    public var id: Int64
+    public var format: String
+    public var message: String
+}
+
+/// The SQL of the claim → decide loop. Every value is a bind parameter; batches travel as arrays.
+public enum PaymentStore {
+    /// Locks up to `limit` pending payments, oldest first, skipping rows other workers hold.
+    ///
+    /// A plain `SELECT … LIMIT n FOR UPDATE SKIP LOCKED` locks only the rows it returns (unlike
+    /// `UPDATE … WHERE id IN (SELECT … SKIP LOCKED)`, which may be planned as a semi-join that re-runs
+    /// the subquery). It must run inside a transaction; the locks hold until that transaction ends.
+    public static func claim(_ c: Connection, limit: Int) throws -> [ClaimedPayment] {
+        let result = try c.query("""
+            SELECT id, format, message FROM chokepoint.payments
+            WHERE status = 'pending'
+            ORDER BY id
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+            """, [String(limit)])
+        return result.rows.map { ClaimedPayment(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "") }
+    }
+
+    /// Records decisions and their hits in the caller's transaction; returns the ids actually decided.
+    ///
+    /// The update is guarded by `status = 'pending'`, so a payment some other transaction already
+    /// decided is left alone (and its hits are not written). Triggers add the audit row and the
+    /// `chokepoint_decisions` notification of each status change in the same transaction.
+    @discardableResult
+    public static func record(_ c: Connection, runId: Int64, decisions: [(id: Int64, decision: Decision)]) throws -> Set<Int64> {
+        guard !decisions.isEmpty else { return [] }
+        let ids = decisions.map(\.id)
+        let statuses = decisions.map { $0.decision.outcome == .hold ? "held" : "released" }
+        let reasons = decisions.map { PostgresArray.text($0.decision.reasons) }
+        let errors: [String?] = decisions.map { $0.decision.error.map(Self.clip) }
+        let updated = try c.query("""
+            UPDATE chokepoint.payments AS p
+               SET status = d.status, reasons = d.reasons::text[], error = d.error,
+                   decided_at = now(), screened_at = now(), screening_run_id = $5
+              FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS d(id, status, reasons, error)
+             WHERE p.id = d.id AND p.status = 'pending'
+            RETURNING p.id
+            """, [PostgresArray.int64(ids), PostgresArray.text(statuses), PostgresArray.text(reasons),
+                  PostgresArray.text(errors), String(runId)])
+        let decided = Set(updated.rows.compactMap { $0.int64(0) })
+        var hitPayment: [Int64] = []
+        var kind: [String] = [], field: [String] = [], matched: [String] = []
+        var list: [String?] = [], entryId: [String?] = [], entryName: [String?] = []
+        var score: [Double] = [], explanation: [String] = []
+        for (id, decision) in decisions where decided.contains(id) {
+            for h in decision.hits {
+                hitPayment.append(id)
+                kind.append(h.kind.rawValue); field.append(h.field); matched.append(clip(h.matched))
+                list.append(h.list); entryId.append(h.entryId); entryName.append(h.entryName.map(clip))
+                score.append(min(1, max(0, h.score))); explanation.append(clip(h.explanation))
+            }
+        }
+        if !hitPayment.isEmpty {
+            try insertHits(c, runId: runId, paymentIds: hitPayment, kind: kind, field: field, matched: matched,
+                           list: list, entryId: entryId, entryName: entryName, score: score, explanation: explanation)
+        }
+        return decided
+    }
+
+    static func insertHits(_ c: Connection, runId: Int64, paymentIds: [Int64], kind: [String], field: [String], matched: [String],
+                           list: [String?], entryId: [String?], entryName: [String?], score: [Double], explanation: [String]) throws {
+        try c.query("""
+            INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation)
+            SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation
+              FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[])
+                   AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation)
+            """, [String(runId), PostgresArray.int64(paymentIds), PostgresArray.text(kind), PostgresArray.text(field),
+                  PostgresArray.text(matched), PostgresArray.text(list), PostgresArray.text(entryId), PostgresArray.text(entryName),
+                  PostgresArray.double(score), PostgresArray.text(explanation)])
+    }
+
+    /// Starts a screening run record and returns its id.
+    public static func startRun(_ c: Connection, kind: String, host: String, pid: Int32, listVersions: String) throws -> Int64 {
+        let r = try c.query("""
+            INSERT INTO chokepoint.screening_runs (kind, host, pid, list_versions) VALUES ($1, $2, $3, $4::jsonb) RETURNING id
+            """, [kind, host, String(pid), listVersions])
+        guard let id = r.rows.first?.int64(0) else { throw PostgresError(kind: .client, message: "no run id returned") }
+        return id
+    }
+
+    public static func finishRun(_ c: Connection, runId: Int64, detail: String = "{}") throws {
+        try c.query("UPDATE chokepoint.screening_runs SET finished_at = clock_timestamp(), detail = $2::jsonb WHERE id = $1",
+                    [String(runId), detail])
+    }
+
+    /// Number of pending payments and the age of the oldest, for status lines and metrics.
+    public static func queueDepth(_ c: Connection) throws -> (pending: Int, oldestAgeSeconds: Double) {
+        let r = try c.query("""
+            SELECT count(*), coalesce(extract(epoch FROM now() - min(received_at)), 0)
+              FROM chokepoint.payments WHERE status = 'pending'
+            """)
+        return (r.rows.first?.int(0) ?? 0, r.rows.first?.double(1) ?? 0)
+    }
+
+    /// Text stored in hits is bounded: a hostile message must not bloat the hits table.
+    static func clip(_ s: String) -> String {
+        s.count <= 500 ? s : String(s.prefix(500)) + "…"
+    }
+}

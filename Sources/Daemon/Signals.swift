@@ -1,0 +1,70 @@
+import Foundation
+import Screening
+import Synchronization
+
+/// A wake-up flag shared by the listener and the workers: `signal()` never blocks, `wait` returns at
+/// once if a signal came since the last wait, else after the timeout (the polling fallback).
+public final class WakeSignal: Sendable {
+    private let pending = Mutex<Int>(0)
+    private let semaphore = DispatchSemaphore(value: 0)
+    private let waiters: Int
+
+    /// `waiters` is how many threads wait on it; each signal wakes all of them once.
+    public init(waiters: Int = 1) { self.waiters = max(1, waiters) }
+
+    public func signal() {
+        let wake = pending.withLock { n -> Bool in
+            if n >= waiters { return false }
+            n += 1
+            return true
+        }
+        if wake { semaphore.signal() }
+    }
+
+    /// Returns true when woken, false on timeout.
+    @discardableResult
+    public func wait(timeout seconds: Double) -> Bool {
+        let woke = semaphore.wait(timeout: .now() + seconds) == .success
+        if woke { pending.withLock { n in n = max(0, n - 1) } }
+        return woke
+    }
+}
+
+/// The screener in force, swapped atomically between batches when lists are reloaded.
+public final class ScreenerHolder: Sendable {
+    public struct Current: Sendable {
+        public var screener: any PaymentScreener
+        /// Bumped on each swap, so workers know to record a new screening run.
+        public var generation: Int
+        /// JSON object of source → list version id, recorded with each run.
+        public var listVersions: String
+        public var loadedAt: Date
+    }
+
+    private let state: Mutex<Current>
+
+    public init(_ screener: any PaymentScreener, listVersions: String = "{}") {
+        state = Mutex(Current(screener: screener, generation: 0, listVersions: listVersions, loadedAt: Date()))
+    }
+
+    public var current: Current { state.withLock { $0 } }
+
+    public func replace(_ screener: any PaymentScreener, listVersions: String) {
+        state.withLock { s in
+            s = Current(screener: screener, generation: s.generation + 1, listVersions: listVersions, loadedAt: Date())
+        }
+    }
+}
+
+/// Runs a blocking closure on a new dedicated thread and awaits its result, so blocking libpq
+/// calls never occupy a thread of Swift's cooperative pool.
+public func onDedicatedThread<T: Sendable>(name: String = "chokepoint-blocking",
+                                           _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+        let thread = Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+        thread.name = name
+        thread.start()
+    }
+}

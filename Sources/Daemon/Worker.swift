@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import Postgres
+import Screening
+import Synchronization
+
+/// Settings of the claim → screen → decide loop.
+public struct WorkerConfiguration: Sendable {
+    public var conninfo: String
+    /// Payments claimed per transaction.
+    public var batchSize: Int = 100
+    /// The polling fallback: how long a worker sleeps without a wake-up before looking again.
+    public var pollInterval: Double = 1.0
+    /// Bound on one claim/decide statement, so a stuck server never holds a batch forever.
+    public var statementTimeoutMs: Int = 30_000
+    public var host: String = ProcessInfo.processInfo.hostName
+    public init(conninfo: String) { self.conninfo = conninfo }
+}
+
+/// Counters shared by the workers, for status lines, metrics and the watchdog.
+public final class WorkerStats: Sendable {
+    public let released = Atomic<Int>(0)
+    public let held = Atomic<Int>(0)
+    public let batches = Atomic<Int>(0)
+    public let reconnects = Atomic<Int>(0)
+    public let errors = Atomic<Int>(0)
+    /// Monotonic seconds of the last completed loop iteration of any worker (the watchdog's heartbeat).
+    public let heartbeat = Atomic<UInt64>(0)
+    public init() {}
+
+    func beat() { heartbeat.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed) }
+
+    /// Seconds since the last heartbeat.
+    public var secondsSinceHeartbeat: Double {
+        let last = heartbeat.load(ordering: .relaxed)
+        guard last > 0 else { return .infinity }
+        return Double(DispatchTime.now().uptimeNanoseconds &- last) / 1e9
+    }
+}
+
+/// One worker: a dedicated thread that owns one connection and runs the claim → decide loop.
+///
+/// Each batch is one transaction: lock up to `batchSize` pending payments with SKIP LOCKED, screen them
+/// (microseconds each, so locks are held briefly), record every decision guarded by `status = 'pending'`,
+/// commit. If the connection dies mid-batch the transaction rolls back and the payments stay pending for
+/// the next claim: nothing is lost and nothing is decided twice.
+public final class Worker: Sendable {
+    private let id: Int
+    private let config: WorkerConfiguration
+    private let screeners: ScreenerHolder
+    private let wake: WakeSignal
+    private let stats: WorkerStats
+    private let logger: Logger
+    private let stopFlag = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+
+    public init(id: Int, config: WorkerConfiguration, screeners: ScreenerHolder, wake: WakeSignal, stats: WorkerStats, logger: Logger) {
+        self.id = id
+        self.config = config
+        self.screeners = screeners
+        self.wake = wake
+        self.stats = stats
+        var l = logger
+        l[metadataKey: "worker"] = "\(id)"
+        self.logger = l
+    }
+
+    public func start() {
+        let thread = Thread { [self] in
+            self.loop()
+            self.done.signal()
+        }
+        thread.name = "chokepoint-worker-\(id)"
+        thread.start()
+    }
+
+    /// Asks the worker to stop claiming; it finishes the batch in hand.
+    public func requestStop() {
+        stopFlag.store(true, ordering: .relaxed)
+        wake.signal()
+    }
+
+    /// Waits until the worker thread has exited, at most `timeout` seconds; returns false on timeout.
+    public func join(timeout: Double) -> Bool {
+        done.wait(timeout: .now() + timeout) == .success
+    }
+
+    private var stopping: Bool { stopFlag.load(ordering: .relaxed) }
+
+    private func loop() {
+        var connection: Connection?
+        var backoff = Backoff(initial: 0.05, maximum: 5)
+        var runGeneration = -1
+        var runId: Int64 = 0
+        while !stopping {
+            stats.beat()
+            do {
+                if connection == nil || !(connection!.isConnected) {
+                    connection?.close()
+                    connection = nil
+                    let c = try Connection(conninfo: config.conninfo)
+                    try c.query("SELECT set_config('statement_timeout', $1, false)", [String(config.statementTimeoutMs)])
+                    try c.query("SELECT set_config('idle_in_transaction_session_timeout', $1, false)", [String(config.statementTimeoutMs * 2)])
+                    try c.query("SELECT set_config('application_name', $1, false)", ["chokepoint-worker-\(id)"])
+                    connection = c
+                    runGeneration = -1
+                    if backoff.failures > 0 {
+                        stats.reconnects.add(1, ordering: .relaxed)
+                        logger.info("database connection restored")
+                    }
+                }
+                let c = connection!
+                let current = screeners.current
+                if current.generation != runGeneration {
+                    runId = try PaymentStore.startRun(c, kind: "daemon", host: config.host, pid: getpid(), listVersions: current.listVersions)
+                    runGeneration = current.generation
+                }
+                let claimed = try processBatch(c, screener: current.screener, runId: runId)
+                backoff.reset()
+                if claimed < config.batchSize && !stopping {
+                    wake.wait(timeout: config.pollInterval)
+                }
+            } catch {
+                stats.errors.add(1, ordering: .relaxed)
+                let transient = (error as? PostgresError)?.isTransient ?? false
+                if transient || !(connection?.isConnected ?? false) {
+                    connection?.close()
+                    connection = nil
+                }
+                let delay = backoff.nextDelay(unit: Double.random(in: 0..<1))
+                logger.warning("batch failed; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(String(format: "%.2f", delay))"])
+                sleepUnlessStopping(delay)
+            }
+        }
+        if let c = connection, runId > 0 {
+            try? PaymentStore.finishRun(c, runId: runId)
+        }
+        connection?.close()
+        logger.debug("worker stopped")
+    }
+
+    /// One transaction: claim, screen, record. Returns how many payments were claimed.
+    private func processBatch(_ c: Connection, screener: any PaymentScreener, runId: Int64) throws -> Int {
+        try c.transaction { c in
+            let claimed = try PaymentStore.claim(c, limit: config.batchSize)
+            if claimed.isEmpty { return 0 }
+            var decisions: [(id: Int64, decision: Decision)] = []
+            decisions.reserveCapacity(claimed.count)
+            for p in claimed {
+                decisions.append((p.id, screener.screen(format: p.format, message: p.message)))
+            }
+            let decided = try PaymentStore.record(c, runId: runId, decisions: decisions)
+            var held = 0, released = 0
+            for (id, d) in decisions where decided.contains(id) {
+                if d.outcome == .hold { held += 1 } else { released += 1 }
+                if d.outcome == .hold {
+                    logger.info("payment held", metadata: ["payment_id": "\(id)", "reasons": "\(d.reasons.joined(separator: ","))"])
+                }
+            }
+            stats.held.add(held, ordering: .relaxed)
+            stats.released.add(released, ordering: .relaxed)
+            stats.batches.add(1, ordering: .relaxed)
+            return claimed.count
+        }
+    }
+
+    private func sleepUnlessStopping(_ seconds: Double) {
+        let end = Date().addingTimeInterval(seconds)
+        while !stopping, Date() < end {
+            Thread.sleep(forTimeInterval: min(0.05, max(0, end.timeIntervalSinceNow)))
+        }
+    }
+}

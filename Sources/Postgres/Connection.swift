@@ -1,0 +1,192 @@
+import CLibPQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A notification received on a LISTEN channel.
+public struct PostgresNotification: Sendable, Equatable {
+    public var channel: String
+    public var payload: String
+    public var backendPID: Int32
+}
+
+/// One blocking libpq connection.
+///
+/// Every call blocks the calling thread until the server answers, so a `Connection` must be owned
+/// by one dedicated thread (the daemon's worker or listener thread) or used through
+/// `ConnectionThread`, and never from Swift's cooperative pool. It is deliberately not `Sendable`.
+/// Values always travel as bind parameters (`PQexecParams`); the only way to send SQL text with
+/// several statements is `executeScript`, which is meant for the project's own migration files.
+public final class Connection {
+    private var conn: OpaquePointer?
+    public let conninfo: String
+
+    /// Opens a connection from a `postgresql://` URL or a `key=value` conninfo string; an empty string
+    /// uses libpq's defaults (`PGHOST`, `PGDATABASE`, `PGSERVICE`, `~/.pgpass` …).
+    public init(conninfo: String) throws(PostgresError) {
+        self.conninfo = conninfo
+        guard let c = PQconnectdb(conninfo) else {
+            throw PostgresError(kind: .connection, message: "out of memory creating connection")
+        }
+        conn = c
+        if PQstatus(c) != CONNECTION_OK {
+            let message = Connection.trimmed(PQerrorMessage(c))
+            PQfinish(c)
+            conn = nil
+            throw PostgresError(kind: .connection, message: message.isEmpty ? "connection failed" : message)
+        }
+        // Keep libpq from printing NOTICEs to stderr; they are not errors.
+        PQsetNoticeProcessor(c, { _, _ in }, nil)
+    }
+
+    deinit {
+        if let conn { PQfinish(conn) }
+    }
+
+    /// Closes the connection now; later calls throw `.connection`.
+    public func close() {
+        if let conn { PQfinish(conn) }
+        conn = nil
+    }
+
+    /// True while libpq believes the connection is usable.
+    public var isConnected: Bool {
+        guard let conn else { return false }
+        return PQstatus(conn) == CONNECTION_OK
+    }
+
+    /// The server process id serving this connection (for `pg_terminate_backend` in drills and tests).
+    public var backendPID: Int32 {
+        guard let conn else { return 0 }
+        return PQbackendPID(conn)
+    }
+
+    /// The socket file descriptor, for polling while waiting for notifications.
+    public var socket: Int32 {
+        guard let conn else { return -1 }
+        return PQsocket(conn)
+    }
+
+    /// Runs one statement with `$1 … $n` text parameters (`nil` is SQL NULL) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
+            PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        return try check(result)
+    }
+
+    /// Runs a script of several statements in one simple-protocol round trip.
+    ///
+    /// Only for trusted SQL shipped with the product (migrations): the text is sent as is, with no
+    /// parameters, so it must never contain a value that came from a message or a user.
+    public func executeScript(_ trustedSQL: String) throws(PostgresError) {
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        _ = try check(PQexec(conn, trustedSQL))
+    }
+
+    /// Subscribes to a channel. The name is quoted as an identifier by libpq, never interpolated raw.
+    public func listen(_ channel: String) throws(PostgresError) {
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        guard let quoted = PQescapeIdentifier(conn, channel, channel.utf8.count) else {
+            throw PostgresError(kind: .client, message: Connection.trimmed(PQerrorMessage(conn)))
+        }
+        defer { PQfreemem(quoted) }
+        _ = try check(PQexec(conn, "LISTEN " + String(cString: quoted)))
+    }
+
+    /// Waits up to `timeoutMilliseconds` for the socket to become readable; returns true if it did.
+    /// A negative timeout waits forever. Interrupted waits return false.
+    public func waitForInput(timeoutMilliseconds: Int32) -> Bool {
+        let fd = socket
+        guard fd >= 0 else { return false }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let r = poll(&pfd, 1, timeoutMilliseconds)
+        return r > 0
+    }
+
+    /// Reads whatever the server has sent without blocking and returns the notifications received.
+    /// Throws `.connection` if the connection was lost.
+    public func drainNotifications() throws(PostgresError) -> [PostgresNotification] {
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        if PQconsumeInput(conn) == 0 || PQstatus(conn) != CONNECTION_OK {
+            throw PostgresError(kind: .connection, message: Connection.trimmed(PQerrorMessage(conn)))
+        }
+        var out: [PostgresNotification] = []
+        while let n = PQnotifies(conn) {
+            let note = n.pointee
+            out.append(PostgresNotification(channel: String(cString: note.relname),
+                                            payload: note.extra.map { String(cString: $0) } ?? "",
+                                            backendPID: note.be_pid))
+            PQfreemem(n)
+        }
+        return out
+    }
+
+    /// Runs `body` inside BEGIN … COMMIT, rolling back if it throws.
+    public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        try query("BEGIN")
+        do {
+            let value = try body(self)
+            try query("COMMIT")
+            return value
+        } catch {
+            if isConnected { _ = try? query("ROLLBACK") }
+            throw error
+        }
+    }
+
+    // MARK: - Internals
+
+    private func check(_ result: OpaquePointer?) throws(PostgresError) -> QueryResult {
+        guard let result else {
+            let message = conn.map { Connection.trimmed(PQerrorMessage($0)) } ?? "no connection"
+            throw PostgresError(kind: isConnected ? .client : .connection, message: message)
+        }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return QueryResult(taking: result)
+        default:
+            let error = Connection.error(from: result, connected: isConnected)
+            PQclear(result)
+            throw error
+        }
+    }
+
+    private static func error(from result: OpaquePointer, connected: Bool) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            guard let p = PQresultErrorField(result, code) else { return nil }
+            return String(cString: p)
+        }
+        let sqlState = field(Int32(UInt8(ascii: "C")))
+        let primary = field(Int32(UInt8(ascii: "M"))) ?? trimmed(PQresultErrorMessage(result))
+        let kind: PostgresError.Kind = (!connected || sqlState?.hasPrefix("08") == true || sqlState?.hasPrefix("57P") == true)
+            ? .connection : .server
+        return PostgresError(kind: kind, sqlState: sqlState, message: primary,
+                             detail: field(Int32(UInt8(ascii: "D"))), hint: field(Int32(UInt8(ascii: "H"))))
+    }
+
+    static func trimmed(_ p: UnsafePointer<CChar>?) -> String {
+        guard let p else { return "" }
+        var s = String(cString: p)
+        while let last = s.last, last.isWhitespace { s.removeLast() }
+        return s
+    }
+
+    /// Calls `body` with a C array of NUL-terminated copies of `strings` (NULL for nil) that lives for the call.
+    private static func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        var owned: [UnsafeMutablePointer<CChar>?] = []
+        owned.reserveCapacity(strings.count)
+        for s in strings {
+            owned.append(s.map { strdup($0) })
+        }
+        defer { for p in owned { free(p) } }
+        return body(owned.map { $0.map { UnsafePointer($0) } })
+    }
+}

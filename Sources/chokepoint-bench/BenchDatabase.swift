@@ -1,0 +1,40 @@
+import Daemon
+import Foundation
+import Postgres
+
+/// A throwaway database for one benchmark run, created from an admin connection and dropped after.
+struct BenchDatabase {
+    let adminConninfo: String
+    let name: String
+    let conninfo: String
+
+    /// Creates `chokepoint_bench_<pid>` next to the admin URL's database and migrates it.
+    static func create(adminConninfo: String, sqlDir: String?) throws -> BenchDatabase {
+        let name = "chokepoint_bench_\(getpid())"
+        let admin = try Connection(conninfo: adminConninfo)
+        defer { admin.close() }
+        try admin.query("SELECT 1")
+        _ = try? admin.executeScript("DROP DATABASE IF EXISTS \(name)")
+        try admin.executeScript("CREATE DATABASE \(name)")
+        let conninfo = adminConninfo.isEmpty ? "dbname=\(name)" : "\(adminConninfo.contains("://") ? urlWithDatabase(adminConninfo, name) : adminConninfo + " dbname=\(name)")"
+        let c = try Connection(conninfo: conninfo)
+        defer { c.close() }
+        try Migrator(directory: Migrator.locateDirectory(explicit: sqlDir)).migrateUp(c)
+        return BenchDatabase(adminConninfo: adminConninfo, name: name, conninfo: conninfo)
+    }
+
+    func drop() {
+        guard let admin = try? Connection(conninfo: adminConninfo) else { return }
+        _ = try? admin.executeScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        admin.close()
+    }
+
+    /// Replaces the path of a postgresql:// URL with `database`, keeping the query string.
+    static func urlWithDatabase(_ url: String, _ database: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let queryStart = rest.firstIndex(of: "?") ?? rest.endIndex
+        let authority = rest[..<queryStart].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return String(url[..<schemeEnd.upperBound]) + authority + "/" + database + String(rest[queryStart...])
+    }
+}

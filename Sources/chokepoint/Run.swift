@@ -1,0 +1,54 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Logging
+import ServiceLifecycle
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the screening daemon (systemd Type=notify): claim, screen and decide pending payments.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Worker threads, each with its own connection.")
+    var workers: Int = 2
+
+    @Option(help: "Payments claimed per transaction.")
+    var batchSize: Int = 100
+
+    @Option(help: "Seconds between polls when no notification arrives (the fallback for lost notifications).")
+    var pollInterval: Double = 1.0
+
+    @Option(help: "Seconds to let batches in hand finish on shutdown.")
+    var drainTimeout: Double = 20
+
+    func validate() throws {
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
+        guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 10000") }
+        guard pollInterval > 0 && pollInterval <= 60 else { throw ValidationError("--poll-interval must be in (0, 60]") }
+    }
+
+    func run() async throws {
+        LogSetup.bootstrap()
+        let logger = Logger(label: "chokepoint")
+        var config = DaemonConfiguration(conninfo: database.conninfo)
+        config.workers = workers
+        config.batchSize = batchSize
+        config.pollInterval = pollInterval
+        config.drainTimeout = drainTimeout
+        let daemon = Daemon(config: config, loader: ScreenerLoading.loader(logger: logger), logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: daemon)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch let error as MigrationError {
+            logger.critical("refusing to start: \(error)")
+            throw ExitCode(ExitStatus.unmigrated.rawValue)
+        } catch {
+            logger.critical("daemon failed: \(error)")
+            throw ExitCode(ExitStatus.failure.rawValue)
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Daemon
+import Foundation
+import Logging
+import Postgres
+import Screening
+import Testing
+import TestSupport
+
+/// Starts a daemon on `db` in the background; `stop()` shuts it down gracefully and waits.
+final class RunningDaemon: Sendable {
+    let daemon: Daemon
+    let task: Task<Void, Error>
+
+    init(_ db: TestDatabase, workers: Int = 2, batchSize: Int = 50, pollInterval: Double = 0.2,
+         screener: any PaymentScreener = BasicScreener(), listen: Bool = true) {
+        var config = DaemonConfiguration(conninfo: db.conninfo)
+        config.listen = listen
+        config.workers = workers
+        config.batchSize = batchSize
+        config.pollInterval = pollInterval
+        var logger = Logger(label: "test-daemon")
+        logger.logLevel = .critical
+        let daemon = Daemon(config: config, loader: { _ in (screener, "{\"test\": 1}") }, logger: logger)
+        self.daemon = daemon
+        self.task = Task { try await daemon.run() }
+    }
+
+    func stop() async throws {
+        daemon.requestShutdown()
+        try await task.value
+    }
+}
+
+enum Fixtures {
+    static func mt103(ref: String, receiver: String = "BNPAFRPPXXX", beneficiaryBank: String = "BNPAFRPP") -> String {
+        "{1:F01DEUTDEFFAXXX0000000000}{2:I103\(receiver)N}{4:\r\n:20:\(ref)\r\n:23B:CRED\r\n:32A:251017EUR100,00\r\n:50K:/DE89370400440532013000\r\nMUELLER GMBH\r\n:57A:\(beneficiaryBank)\r\n:59:/FR1420041010050500013M02606\r\nDUPONT SARL\r\n:71A:SHA\r\n-}"
+    }
+
+    static func insert(_ c: Connection, count: Int, prefix: String, russianEvery: Int = 0) throws {
+        var refs: [String] = [], formats: [String] = [], messages: [String] = []
+        for i in 0..<count {
+            let ref = "\(prefix)\(i)"
+            refs.append(ref); formats.append("mt103")
+            let russian = russianEvery > 0 && i % russianEvery == 0
+            messages.append(mt103(ref: ref, beneficiaryBank: russian ? "SABRRUMM" : "BNPAFRPP"))
+        }
+        try c.query("""
+            INSERT INTO chokepoint.payments (external_ref, format, message)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+            """, [PostgresArray.text(refs), PostgresArray.text(formats), PostgresArray.text(messages)])
+    }
+
+    static func count(_ c: Connection, _ sql: String, _ params: [String?] = []) throws -> Int {
+        try c.query(sql, params).rows.first?.int(0) ?? -1
+    }
+
+    /// The invariants every drill checks: all decided, each exactly once (one audit row, one decision
+    /// notification-bearing status change), no release without a screening record, every hold has hits.
+    static func checkInvariants(_ c: Connection, expected: Int) throws {
+        #expect(try count(c, "SELECT count(*) FROM chokepoint.payments") == expected)
+        #expect(try count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'") == 0)
+        #expect(try count(c, """
+            SELECT count(*) FROM (SELECT payment_id FROM chokepoint.audit_log WHERE action = 'decision'
+                                  GROUP BY payment_id HAVING count(*) <> 1) d
+            """) == 0)
+        #expect(try count(c, "SELECT count(*) FROM chokepoint.audit_log WHERE action = 'decision'") == expected)
+        #expect(try count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'released' AND (screening_run_id IS NULL OR screened_at IS NULL)") == 0)
+        #expect(try count(c, """
+            SELECT count(*) FROM chokepoint.payments p WHERE status = 'held'
+               AND NOT EXISTS (SELECT 1 FROM chokepoint.hits h WHERE h.payment_id = p.id)
+            """) == 0)
+        // Hits are written once per decision: no payment has hits from two runs.
+        #expect(try count(c, "SELECT count(*) FROM (SELECT payment_id FROM chokepoint.hits GROUP BY payment_id HAVING count(DISTINCT run_id) > 1) d") == 0)
+    }
+}
+
+@Suite("the daemon end to end", .enabled(if: TestDatabase.enabled), .serialized)
+struct DaemonEndToEndTests {
+    @Test("payments inserted before start and while running are all decided, announced and audited")
+    func decidesEverything() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let watcher = try db.connect()
+        try watcher.listen("chokepoint_decisions")
+        try Fixtures.insert(c, count: 120, prefix: "BEFORE", russianEvery: 10)
+        let d = RunningDaemon(db)
+        try Fixtures.insert(c, count: 80, prefix: "DURING", russianEvery: 10)
+        try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('BAD1', 'mt999', 'x'), ('BAD2', 'mt103', '  ')")
+        #expect(await eventually { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        try await d.stop()
+        try Fixtures.checkInvariants(c, expected: 202)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'held' AND 'russian_lender' = ANY(reasons)") == 20)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'held' AND reasons = '{unparseable}'") == 2)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'released'") == 180)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.hits WHERE kind = 'russian_lender' AND matched = 'SABRRUMM'") == 20)
+        // One decision notification per payment, carrying its id.
+        var ids = Set<String>()
+        let deadline = Date().addingTimeInterval(5)
+        while ids.count < 202 && Date() < deadline {
+            _ = watcher.waitForInput(timeoutMilliseconds: 100)
+            for n in try watcher.drainNotifications() { ids.insert(n.payload) }
+        }
+        let all = Set(try c.query("SELECT id FROM chokepoint.payments").rows.compactMap { $0[0] })
+        #expect(ids == all)
+    }
+
+    @Test("two daemons on one database decide nothing twice")
+    func twoDaemons() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let a = RunningDaemon(db, workers: 2, batchSize: 7)
+        let b = RunningDaemon(db, workers: 2, batchSize: 13)
+        for round in 0..<10 {
+            try Fixtures.insert(c, count: 300, prefix: "R\(round)-", russianEvery: 7)
+        }
+        #expect(await eventually { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        try await a.stop()
+        try await b.stop()
+        try Fixtures.checkInvariants(c, expected: 3000)
+        // Both daemons took part.
+        #expect(try Fixtures.count(c, "SELECT count(DISTINCT screening_run_id) FROM chokepoint.payments") >= 2)
+    }
+
+    @Test("terminating every daemon connection mid-run loses nothing; the daemon recovers")
+    func survivesTerminatedConnections() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let d = RunningDaemon(db, workers: 2, batchSize: 20)
+        for round in 0..<6 {
+            try Fixtures.insert(c, count: 500, prefix: "K\(round)-", russianEvery: 5)
+            try c.query("""
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()
+                """)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(await eventually(timeout: 60) { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        try await d.stop()
+        try Fixtures.checkInvariants(c, expected: 3000)
+        #expect(d.daemon.stats.reconnects.load(ordering: .relaxed) >= 1)
+    }
+
+    @Test("with no notifications at all, the polling fallback decides every payment")
+    func pollingOnly() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let d = RunningDaemon(db, workers: 1, pollInterval: 0.3, listen: false)
+        try await Task.sleep(for: .milliseconds(500))
+        for round in 0..<3 {
+            try Fixtures.insert(c, count: 40, prefix: "P\(round)-")
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        #expect(await eventually(timeout: 10) { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        try await d.stop()
+        try Fixtures.checkInvariants(c, expected: 120)
+        #expect(d.daemon.listenerBackendPID == 0)
+    }
+
+    @Test("with the LISTEN connection cut, new payments are still decided")
+    func pollingFallback() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        // A long poll interval: the first payment proves notifications work at all.
+        let d = RunningDaemon(db, workers: 1, pollInterval: 0.5)
+        #expect(await eventually { d.daemon.listenerBackendPID != 0 })
+        try Fixtures.insert(c, count: 1, prefix: "N")
+        #expect(await eventually(timeout: 5) { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        // Block the listener's reconnect by making the database refuse new connections briefly, and kill it.
+        try c.query("SELECT pg_terminate_backend($1::int)", [String(d.daemon.listenerBackendPID)])
+        try Fixtures.insert(c, count: 50, prefix: "M")
+        #expect(await eventually(timeout: 10) { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        try await d.stop()
+        try Fixtures.checkInvariants(c, expected: 51)
+    }
+
+    @Test("a daemon with no lists loaded holds everything as lists_unavailable")
+    func failsClosedWithoutLists() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try Fixtures.insert(c, count: 10, prefix: "U")
+        let d = RunningDaemon(db, screener: ListsUnavailableScreener())
+        #expect(await eventually { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        try await d.stop()
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'held' AND reasons = '{lists_unavailable}'") == 10)
+    }
+
+    @Test("the daemon refuses to start on an unmigrated database")
+    func refusesUnmigrated() async throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let d = RunningDaemon(db)
+        await #expect(throws: MigrationError.self) { try await d.task.value }
+    }
+}

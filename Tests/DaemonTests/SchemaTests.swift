@@ -1,0 +1,129 @@
+import Daemon
+import Foundation
+import Postgres
+import Screening
+import Testing
+import TestSupport
+
+@Suite("schema rules and roles", .enabled(if: TestDatabase.enabled))
+struct SchemaTests {
+    @Test("a duplicate external_ref is refused with a clear error")
+    func duplicateReference() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ($1, 'mt103', 'x')", ["REF-1"])
+        do {
+            try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ($1, 'mt103', 'y')", ["REF-1"])
+            Issue.record("duplicate accepted")
+        } catch {
+            #expect(error.sqlState == PostgresError.uniqueViolation)
+            #expect(error.message.contains("payments_external_ref_key"))
+        }
+        #expect(try c.query("SELECT count(*) FROM chokepoint.payments").scalar == "1")
+    }
+
+    @Test("a claim locks at most n rows; a second session claims the rest")
+    func claimTakesAtMostN() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let a = try db.connect(), b = try db.connect()
+        try a.query("INSERT INTO chokepoint.payments (external_ref, format, message) SELECT 'R' || g, 'mt103', 'm' FROM generate_series(1, 50) g")
+        try a.query("BEGIN")
+        let first = try PaymentStore.claim(a, limit: 10)
+        #expect(first.count == 10)
+        let locks = try a.query("""
+            SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+            WHERE l.pid = pg_backend_pid() AND c.relname = 'payments' AND l.locktype = 'relation'
+            """).scalar
+        #expect(locks == "1")
+        try b.query("BEGIN")
+        let second = try PaymentStore.claim(b, limit: 100)
+        #expect(second.count == 40)
+        #expect(Set(first.map(\.id)).isDisjoint(with: second.map(\.id)))
+        try a.query("ROLLBACK")
+        try b.query("ROLLBACK")
+        // Rolled back claims are pending again.
+        try a.query("BEGIN")
+        #expect(try PaymentStore.claim(a, limit: 100).count == 50)
+        try a.query("ROLLBACK")
+    }
+
+    @Test("the claim query uses the partial index on pending payments")
+    func claimUsesPartialIndex() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) SELECT 'R' || g, 'mt103', 'm' FROM generate_series(1, 20000) g")
+        try c.query("UPDATE chokepoint.payments SET status = 'released', decided_at = now() WHERE id <= 19990")
+        try c.query("ANALYZE chokepoint.payments")
+        let plan = try c.query("EXPLAIN SELECT id, format, message FROM chokepoint.payments WHERE status = 'pending' ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED")
+            .rows.compactMap { $0[0] }.joined(separator: "\n")
+        #expect(plan.contains("payments_pending_idx"))
+    }
+
+    @Test("a status only moves forward, and a payment's content never changes")
+    func statusGuard() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let id = try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('G1', 'mt103', 'm') RETURNING id").scalar!
+        #expect(throws: PostgresError.self) { try c.query("UPDATE chokepoint.payments SET status = 'rejected', decided_at = now() WHERE id = $1", [id]) }
+        try c.query("UPDATE chokepoint.payments SET status = 'released', decided_at = now() WHERE id = $1", [id])
+        #expect(throws: PostgresError.self) { try c.query("UPDATE chokepoint.payments SET status = 'held' WHERE id = $1", [id]) }
+        #expect(throws: PostgresError.self) { try c.query("UPDATE chokepoint.payments SET message = 'changed' WHERE id = $1", [id]) }
+        // The decision was audited once, and announced.
+        #expect(try c.query("SELECT count(*) FROM chokepoint.audit_log WHERE payment_id = $1", [id]).scalar == "1")
+    }
+
+    @Test("the audit log refuses UPDATE, DELETE and TRUNCATE, even by its owner")
+    func auditAppendOnly() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try c.query("INSERT INTO chokepoint.audit_log (action) VALUES ('test')")
+        #expect(throws: PostgresError.self) { try c.query("UPDATE chokepoint.audit_log SET action = 'x'") }
+        #expect(throws: PostgresError.self) { try c.query("DELETE FROM chokepoint.audit_log") }
+        #expect(throws: PostgresError.self) { try c.query("TRUNCATE chokepoint.audit_log") }
+        #expect(try c.query("SELECT count(*) FROM chokepoint.audit_log").scalar == "1")
+    }
+
+    @Test("a submitter inserts and reads status, but cannot decide, read hits or set its own status")
+    func submitterPrivileges() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let role = try db.createLoginRole(prefix: "sub", memberOf: "chokepoint_submitter")
+        let s = try Connection(conninfo: db.conninfo(user: role))
+        try s.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('S1', 'mt103', 'm')")
+        #expect(try s.query("SELECT status FROM chokepoint.payments WHERE external_ref = 'S1'").scalar == "pending")
+        func denied(_ sql: String) {
+            do { try s.query(sql); Issue.record("allowed: \(sql)") } catch { #expect(error.sqlState == PostgresError.insufficientPrivilege) }
+        }
+        denied("UPDATE chokepoint.payments SET status = 'released' WHERE external_ref = 'S1'")
+        denied("INSERT INTO chokepoint.payments (external_ref, format, message, status) VALUES ('S2', 'mt103', 'm', 'released')")
+        denied("SELECT * FROM chokepoint.hits")
+        denied("DELETE FROM chokepoint.payments")
+        denied("INSERT INTO chokepoint.audit_log (action) VALUES ('forged')")
+    }
+
+    @Test("the daemon role decides and records hits but cannot insert payments or write the audit log")
+    func daemonPrivileges() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let admin = try db.connect()
+        try admin.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('D1', 'mt103', 'm')")
+        let role = try db.createLoginRole(prefix: "dmn", memberOf: "chokepoint_daemon")
+        let d = try Connection(conninfo: db.conninfo(user: role))
+        let run = try PaymentStore.startRun(d, kind: "daemon", host: "h", pid: 1, listVersions: "{}")
+        try d.query("BEGIN")
+        let claimed = try PaymentStore.claim(d, limit: 10)
+        let hit = Hit(kind: .russianLender, field: "receiver", matched: "SABRRUMM", score: 1, explanation: "RU BIC")
+        let decided = try PaymentStore.record(d, runId: run, decisions: [(claimed[0].id, Decision(hits: [hit]))])
+        try d.query("COMMIT")
+        #expect(decided.count == 1)
+        #expect(try admin.query("SELECT status, reasons::text FROM chokepoint.payments").rows.first?.values == ["held", "{russian_lender}"])
+        #expect(try admin.query("SELECT actor FROM chokepoint.audit_log WHERE payment_id = $1", [String(claimed[0].id)]).scalar == role)
+        #expect(throws: PostgresError.self) { try d.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('D2', 'mt103', 'm')") }
+        #expect(throws: PostgresError.self) { try d.query("INSERT INTO chokepoint.audit_log (action) VALUES ('forged')") }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Postgres
+import Synchronization
+import Testing
+import TestSupport
+
+@Suite("libpq wrapper against a real PostgreSQL", .enabled(if: TestDatabase.enabled))
+struct ConnectionTests {
+    @Test("parameters round-trip: quotes, backslashes, Unicode, NULL")
+    func parametersRoundTrip() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        let values: [String?] = ["O'Brien \"quoted\" \\ back", "Сбербанк Türkiye 中文 🚀", nil, "", "line1\nline2\r\n"]
+        let r = try c.query("SELECT $1::text, $2::text, $3::text, $4::text, $5::text", values)
+        #expect(r.rows.count == 1)
+        #expect(r.rows[0].values == values)
+        let n = try c.query("SELECT $1::int + 1, $2::float8, $3::bool", ["41", "0.5", "true"])
+        #expect(n.rows[0].int(0) == 42)
+        #expect(n.rows[0].double(1) == 0.5)
+        #expect(n.rows[0].bool(2) == true)
+    }
+
+    @Test("a parameter is never interpreted as SQL")
+    func injectionIsData() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        try c.query("CREATE TABLE t (v text)")
+        let evil = "x'); DROP TABLE t; --"
+        try c.query("INSERT INTO t VALUES ($1)", [evil])
+        #expect(try c.query("SELECT v FROM t").scalar == evil)
+    }
+
+    @Test("errors carry SQLSTATE; description hides the row values in DETAIL")
+    func errorsCarrySQLState() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        try c.query("CREATE TABLE u (v text UNIQUE)")
+        try c.query("INSERT INTO u VALUES ($1)", ["SECRET-BENEFICIARY"])
+        do {
+            try c.query("INSERT INTO u VALUES ($1)", ["SECRET-BENEFICIARY"])
+            Issue.record("duplicate insert succeeded")
+        } catch {
+            #expect(error.sqlState == PostgresError.uniqueViolation)
+            #expect(error.kind == .server)
+            #expect(!error.description.contains("SECRET-BENEFICIARY"))
+            #expect(error.debugDescription.contains("SECRET-BENEFICIARY"))
+            #expect(!error.isTransient)
+        }
+        do {
+            try c.query("SELEC 1")
+            Issue.record("syntax error not reported")
+        } catch {
+            #expect(error.sqlState == "42601")
+        }
+        // The connection stays usable after an error.
+        #expect(try c.query("SELECT 1").scalar == "1")
+    }
+
+    @Test("a bad conninfo is a connection error")
+    func badConnection() {
+        #expect(throws: PostgresError.self) {
+            _ = try Connection(conninfo: "postgresql:///nope?host=/nonexistent-socket-dir")
+        }
+    }
+
+    @Test("LISTEN receives a NOTIFY sent from another connection")
+    func listenNotify() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let listener = try db.connect()
+        try listener.listen("test_channel")
+        let sender = try db.connect()
+        try sender.query("SELECT pg_notify($1, $2)", ["test_channel", "hello 42"])
+        var got: [PostgresNotification] = []
+        let deadline = Date().addingTimeInterval(5)
+        while got.isEmpty && Date() < deadline {
+            _ = listener.waitForInput(timeoutMilliseconds: 100)
+            got += try listener.drainNotifications()
+        }
+        #expect(got.count == 1)
+        #expect(got.first?.channel == "test_channel")
+        #expect(got.first?.payload == "hello 42")
+        #expect(got.first?.backendPID == sender.backendPID)
+    }
+
+    @Test("a terminated connection is reported as a transient connection error")
+    func terminatedConnection() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let victim = try db.connect()
+        let killer = try db.connect()
+        try killer.query("SELECT pg_terminate_backend($1::int)", [String(victim.backendPID)])
+        Thread.sleep(forTimeInterval: 0.1)
+        do {
+            try victim.query("SELECT 1")
+            Issue.record("query on a terminated connection succeeded")
+        } catch {
+            #expect(error.isTransient)
+        }
+    }
+
+    @Test("arrays travel as one parameter and survive quotes, commas, braces and NULL")
+    func arrayParameters() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        let values: [String?] = ["a,b", "{x}", "q\"uote", "back\\slash", nil, "NULL", "Ünïcödé", ""]
+        let r = try c.query("SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i) ORDER BY i", [PostgresArray.text(values)])
+        #expect(r.rows.map { $0[0] } == values)
+        let back = try c.query("SELECT $1::text[]", [PostgresArray.text(values)]).scalar ?? ""
+        #expect(PostgresArray.parseText(back) == values)
+    }
+
+    @Test("the listener reconnects after its backend is terminated and says so")
+    func listenerReconnects() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let events = Mutex<[String]>([])
+        let listener = NotificationListener(conninfo: db.conninfo, channels: ["wake"], logger: .init(label: "test")) { event in
+            switch event {
+            case .notification(let n): events.withLock { $0.append("n:" + n.payload) }
+            case .reconnected: events.withLock { $0.append("connected") }
+            case .connectionLost: events.withLock { $0.append("lost") }
+            }
+        }
+        listener.start()
+        defer { listener.stop() }
+        #expect(eventually { listener.backendPID != 0 })
+        let c = try db.connect()
+        try c.query("SELECT pg_notify('wake', 'one')")
+        #expect(eventually { events.withLock { $0.contains("n:one") } })
+        let first = listener.backendPID
+        try c.query("SELECT pg_terminate_backend($1::int)", [String(first)])
+        #expect(eventually { listener.backendPID != 0 && listener.backendPID != first })
+        try c.query("SELECT pg_notify('wake', 'two')")
+        #expect(eventually { events.withLock { $0.contains("n:two") } })
+        let log = events.withLock { $0 }
+        #expect(log.filter { $0 == "connected" }.count >= 2)
+        #expect(log.contains("lost"))
+    }
+}
+
+@Suite("reconnect backoff")
+struct BackoffTests {
+    @Test("grows exponentially with jitter and is capped")
+    func growth() {
+        var b = Backoff(initial: 0.1, maximum: 1.0)
+        let d0 = b.nextDelay(unit: 0)
+        let d1 = b.nextDelay(unit: 1)
+        #expect(d0 == 0.05)
+        #expect(d1 == 0.2)
+        for _ in 0..<20 { _ = b.nextDelay(unit: 0.5) }
+        let capped = b.nextDelay(unit: 1)
+        #expect(capped == 1.0)
+        b.reset()
+        #expect(b.failures == 0)
+        #expect(b.nextDelay(unit: 1) == 0.1)
+    }
+
+    @Test("never zero, never above the ceiling, for any jitter")
+    func bounds() {
+        var rng = SystemRandomNumberGenerator()
+        var b = Backoff(initial: 0.05, maximum: 5)
+        for _ in 0..<200 {
+            let ceiling = b.ceiling
+            let d = b.nextDelay(unit: Double.random(in: 0..<1, using: &rng))
+            #expect(d > 0 && d <= ceiling)
+        }
+    }
+}

@@ -27,13 +27,13 @@ let package = Package(
         .target(name: "Watchlists"),
 
         // Policy over the pure modules.
-        .target(name: "Screening", dependencies: []),  // TEMP: pure modules wired in when they land
+        .target(name: "Screening", dependencies: ["Matching", "Messages", "Watchlists"]),
 
         // The running product: claim -> screen -> decide, list loading, rescreen.
-        .target(name: "Daemon", dependencies: ["Screening", "Postgres", logging, lifecycle]),
+        .target(name: "Daemon", dependencies: ["Screening", "Watchlists", "Messages", "Postgres", logging, lifecycle]),
 
-        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Screening", "Postgres", argumentParser, logging]),
-        .executableTarget(name: "chokepoint-bench", dependencies: ["Daemon", "Screening", "Postgres", argumentParser, logging]),
+        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Screening", "Watchlists", "Messages", "Postgres", argumentParser, logging]),
+        .executableTarget(name: "chokepoint-bench", dependencies: ["Daemon", "Screening", "Matching", "Messages", "Watchlists", "Postgres", argumentParser, logging]),
 
         // Helpers for tests that need a real PostgreSQL (a fresh database per test).
         .target(name: "TestSupport", dependencies: ["Postgres", "Daemon"], path: "Tests/TestSupport"),
@@ -47,8 +47,3 @@ let package = Package(
     ]
 )
 
-// TEMP during parallel development: CHOKEPOINT_CORE_ONLY=1 leaves out the pure modules' test targets.
-if Context.environment["CHOKEPOINT_CORE_ONLY"] != nil {
-    package.targets.removeAll { ["MatchingTests", "MessagesTests", "WatchlistsTests", "ScreeningTests", "Matching", "Messages", "Watchlists"].contains($0.name) }
-    package.targets.first { $0.name == "chokepoint-bench" }!.exclude = ["MatchCommand.swift", "FuzzCommand.swift", "ParseCommand.swift"]
-}

@@ -31,10 +31,13 @@ CREATE TABLE chokepoint.list_entries (
 CREATE INDEX list_entries_source_id_idx ON chokepoint.list_entries (version_id, source_id);
 
 -- End-use indicators and policy settings: data, editable by an `indicators` import or by SQL.
+-- kind 'keyword' fires; kind 'exclusion' is a benign phrase that contains a keyword ("FOOD PROCESSORS"):
+-- a keyword found inside an exclusion is not an end-use hit.
 CREATE TABLE chokepoint.indicator_keywords (
-    keyword  text NOT NULL,
+    keyword  text NOT NULL CONSTRAINT indicator_keywords_keyword_check CHECK (length(btrim(keyword)) > 0),
     language text NOT NULL,
-    PRIMARY KEY (keyword, language)
+    kind     text NOT NULL DEFAULT 'keyword' CONSTRAINT indicator_keywords_kind_check CHECK (kind IN ('keyword', 'exclusion')),
+    PRIMARY KEY (keyword, language, kind)
 );
 CREATE TABLE chokepoint.indicator_hs_codes (
     code        text PRIMARY KEY CONSTRAINT indicator_hs_codes_code_check CHECK (code ~ '^[0-9]{6}$'),

@@ -59,11 +59,21 @@ public struct Party: Sendable, Equatable {
     /// `debtor_agent`, `creditor_agent`, `intermediary_agent_1..3`, `instructing_agent`, `instructed_agent`,
     /// `previous_instructing_agent_1..3`, and for pacs.009 bank-to-bank `debtor_institution`, `creditor_institution`.
     /// MT202COV sequence B roles get the prefix `underlying_` (e.g. `underlying_beneficiary`).
+    ///
+    /// Added by the parsers (issue 5): `sending_institution` (MT 51A); `previous_instructing_agent_1..3` also for
+    /// a BIC given as `/INS/` in MT field 72 (its ISO 20022 translation); `instructing_reimbursement_agent`,
+    /// `instructed_reimbursement_agent`, `third_reimbursement_agent` (ISO `SttlmInf`) and `charges_agent`
+    /// (ISO `ChrgsInf/Agt`), all agents; and the `underlying_` prefix also for every party and agent inside
+    /// ISO `UndrlygCstmrCdtTrf` (pacs.009 COV), e.g. `underlying_creditor`, `underlying_debtor_agent`.
     public var role: String
     public var kind: PartyKind
     /// The source field: MT tag with option ("59F", "57A"), or ISO element path tail ("Cdtr", "CdtrAgt").
     public var sourceField: String
     /// Name lines exactly as written (MT lines after the account; ISO `Nm` as one line).
+    ///
+    /// MT free-text options (50K, 59 without letter, D, B location) do not mark where the name ends, so every
+    /// line after the optional account line is a name line and `addressLines` stays empty; option F puts only
+    /// its `1/` lines here. An ISO branch name (`BrnchId/Nm`) is a further line.
     public var nameLines: [String]
     /// Address lines (MT lines after the name, option F `2/`; ISO `AdrLine` and structured parts).
     public var addressLines: [String]
@@ -73,10 +83,16 @@ public struct Party: Sendable, Equatable {
     public var otherCountries: [String]
     public var account: String?
     /// BIC (8 or 11 characters, upper case) if the field carries one.
+    ///
+    /// As written in the field (`RZBRROBUXXX` stays 11 characters); the MT header BICs come from a
+    /// logical-terminal address, whose `XXX` branch is given as the BIC8.
     public var bic: String?
     /// Other identifiers: LEI, clearing codes, national ids ("LEI:529900...", "CLR:USABA:021000021").
     public var identifiers: [String]
     /// Raw lines of the field as written, for fields whose structure is unknown (option K/D free text).
+    ///
+    /// MT: every line of a free-text field, account line included. ISO: names that are not the party's own
+    /// name but still name someone, a contact (`CtctDtls/Nm`) or an account holder (`DbtrAcct/Nm`).
     public var rawLines: [String]
 
     public init(role: String, kind: PartyKind, sourceField: String, nameLines: [String] = [], addressLines: [String] = [],
@@ -101,6 +117,10 @@ public struct FreeText: Sendable, Equatable {
     /// Field name used in hits: `remittance` (MT 70, ISO RmtInf), `sender_to_receiver` (MT 72),
     /// `regulatory_reporting` (MT 77B, ISO RgltryRptg), `purpose` (ISO Purp), `instructions` (ISO InstrFor*),
     /// `underlying_remittance` (MT202COV sequence B 70), `goods` (any goods description).
+    ///
+    /// Added by the parsers (issue 5): `underlying_sender_to_receiver` (MT202COV sequence B 72); `instructions`
+    /// also holds MT 23E codes; ISO `CtgyPurp` goes to `purpose`; inside ISO `UndrlygCstmrCdtTrf` every field
+    /// gets the `underlying_` prefix (`underlying_remittance`, `underlying_purpose`, ...).
     public var field: String
     public var sourceField: String
     /// Lines as written; MT lines wrap at 35 characters.

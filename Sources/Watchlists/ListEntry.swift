@@ -26,7 +26,8 @@ public enum AliasStrength: String, Sendable, Codable {
 /// One name of an entry.
 public struct EntryName: Sendable, Codable, Equatable, Hashable {
     public var name: String
-    /// `primary`, `aka`, `fka`, `nka`, `original_script`, `weak_aka`.
+    /// `primary`, `aka`, `fka`, `nka`, `original_script`, `weak_aka` (also `weak_fka`, `weak_nka` for OFAC
+    /// remarks' `f.k.a. '…'`/`n.k.a. '…'`; `primary_variation` for UK "Primary Name Variation").
     public var kind: String
     public var strength: AliasStrength
     public init(name: String, kind: String, strength: AliasStrength) {
@@ -109,11 +110,29 @@ public struct IndicatorSet: Sendable, Codable, Equatable {
     public var hsCodes: [HSCode]
     /// Named country sets of ISO alpha-2 codes; the policy uses `risk` (Russia, Belarus) and `transshipment`.
     public var countrySets: [String: [String]]
+    /// Added for issue 4: benign phrases that contain a keyword ("FOOD PROCESSORS" contains "PROCESSORS").
+    /// A keyword match that lies inside a match of an exclusion phrase is not an end-use hit. Lets the
+    /// default set keep goods words the deck uses (PROCESSORS, ISLEMCI) without firing on kitchen appliances
+    /// or payment processors. Matched with the same normalisation as keywords.
+    public var exclusions: [Keyword]
 
-    public init(keywords: [Keyword] = [], hsCodes: [HSCode] = [], countrySets: [String: [String]] = [:]) {
+    public init(keywords: [Keyword] = [], hsCodes: [HSCode] = [], countrySets: [String: [String]] = [:],
+                exclusions: [Keyword] = []) {
         self.keywords = keywords
         self.hsCodes = hsCodes
         self.countrySets = countrySets
+        self.exclusions = exclusions
+    }
+
+    private enum CodingKeys: String, CodingKey { case keywords, hsCodes, countrySets, exclusions }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        keywords = try c.decode([Keyword].self, forKey: .keywords)
+        hsCodes = try c.decode([HSCode].self, forKey: .hsCodes)
+        countrySets = try c.decode([String: [String]].self, forKey: .countrySets)
+        // Absent in sets encoded before the field existed.
+        exclusions = try c.decodeIfPresent([Keyword].self, forKey: .exclusions) ?? []
     }
 }
 

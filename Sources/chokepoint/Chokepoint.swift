@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `chokepoint`: the payment-screening daemon and its administration commands.
 @main
-struct Chokepoint: ParsableCommand {
+struct Chokepoint: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chokepoint",
         abstract: "Screens payment messages held in PostgreSQL against sanctions lists and end-use indicators.",

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import Postgres
+import Watchlists
 
 struct Lists: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,19 +11,93 @@ struct Lists: ParsableCommand {
 }
 
 struct ListsImport: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Load list files as a new list version.")
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load list files as a new list version (one transaction) and wake running daemons to reload.",
+        discussion: """
+            KIND: ofac-sdn (sdn.csv with alt.csv, add.csv, sdn_comments.csv, or cons_*.csv; or sdn.xml), csl, eu, uk, un,
+            opensanctions, indicators, banks (CSV with a header naming bic and name).
+            A malformed file is refused with its name and line, and the version in force stays.
+            Re-importing byte-identical files changes nothing and says so.
+            """)
+
     @OptionGroup var database: DatabaseOptions
     @Option(help: "ofac-sdn, csl, eu, uk, un, opensanctions, indicators or banks.") var source: String
     @Argument(help: "The list file(s).") var paths: [String]
+
+    func validate() throws {
+        guard ListSource(rawValue: source) != nil else {
+            throw ValidationError("unknown --source '\(source)'; use one of: \(ListSource.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard !paths.isEmpty else { throw ValidationError("give at least one list file") }
+    }
+
     func run() throws {
-        throw CLIError(code: .failure, message: "lists import is not available in this build yet")
+        try runReportingErrors {
+            let kind = ListSource(rawValue: source)!
+            let started = Date()
+            var files: [ListFile] = []
+            let parsed: ParsedList
+            do {
+                for p in paths { files.append(try ListFile.read(path: p)) }
+                parsed = try ListParser.parse(source: kind, contents: files)
+            } catch {
+                throw CLIError(code: .badInput, message: "refused: \(error)")
+            }
+            let parseSeconds = Date().timeIntervalSince(started)
+            let c = try database.connect()
+            defer { c.close() }
+            do { try Migrator.checkCurrent(c) } catch { throw CLIError(code: .unmigrated, message: "\(error)") }
+            let result: ListStore.ImportResult
+            do {
+                result = try ListStore.importList(c, parsed: parsed, files: files)
+            } catch {
+                throw CLIError(code: .failure, message: "import failed, nothing changed: \(error)")
+            }
+            for w in parsed.warnings.prefix(20) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+            if parsed.warnings.count > 20 {
+                FileHandle.standardError.write(Data("warning: … and \(parsed.warnings.count - 20) more\n".utf8))
+            }
+            if result.unchanged {
+                print("\(kind.rawValue): unchanged (same files as version \(result.versionId)); nothing imported")
+            } else {
+                print("\(kind.rawValue): version \(result.versionId) loaded: \(result.entries) entries, \(result.names) names, \(result.bics) BICs, \(parsed.warnings.count) warnings (parse \(String(format: "%.2f", parseSeconds)) s, total \(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
+            }
+        }
     }
 }
 
 struct ListsStatus: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "List versions, entry counts and age.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Current list versions, entry counts and age.")
     @OptionGroup var database: DatabaseOptions
+    @Flag(help: "One JSON object per line instead of a table.") var json = false
+
     func run() throws {
-        throw CLIError(code: .failure, message: "lists status is not available in this build yet")
+        try runReportingErrors {
+            let c = try database.connect()
+            defer { c.close() }
+            do { try Migrator.checkCurrent(c) } catch { throw CLIError(code: .unmigrated, message: "\(error)") }
+            let rows = try ListStore.status(c)
+            if json {
+                for r in rows {
+                    let obj: [String: Any] = ["source": r.source, "version": r.versionId, "entries": r.entries, "names": r.names,
+                                              "bics": r.bics, "loaded_at": r.loadedAt, "age_hours": (r.ageHours * 10).rounded() / 10,
+                                              "checksum": r.checksum, "files": r.files]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+                }
+                return
+            }
+            if rows.isEmpty { print("no lists loaded: every payment is held as lists_unavailable until a sanctions list is imported") }
+            let header = ["source", "version", "entries", "names", "BICs", "loaded at", "age", "files"]
+            var table = [header]
+            for r in rows {
+                table.append([r.source, String(r.versionId), String(r.entries), String(r.names), String(r.bics), r.loadedAt,
+                              r.ageHours < 48 ? String(format: "%.1f h", r.ageHours) : String(format: "%.1f d", r.ageHours / 24), r.files])
+            }
+            let widths = (0..<header.count).map { i in table.map { $0[i].count }.max() ?? 0 }
+            for row in table {
+                print(zip(row, widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            }
+        }
     }
 }

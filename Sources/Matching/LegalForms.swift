@@ -1,0 +1,148 @@
+/// Legal forms of companies, stop words and generic words, as used by name matching.
+///
+/// Legal forms are recognized on folded tokens (see `Normalizer.fold`), so every transliteration of
+/// OBSHCHESTVO S OGRANICHENNOY OTVETSTVENNOSTYU meets in one form. Name matching removes them from
+/// both the alias and the searched text: a name then matches whichever legal form is written, in
+/// front or at the back, and a legal form on its own can never be a hit.
+public enum LegalForms {
+    /// Canonical code and the ways it is written (normalized, before folding).
+    public static let table: [(canonical: String, variants: [String])] = [
+        ("LLC", [
+            "LLC", "L L C", "OOO", "O O O", "LIMITED LIABILITY COMPANY", "LIMITED LIABILITY CO",
+            "OBSHCHESTVO S OGRANICHENNOY OTVETSTVENNOSTYU", "OBSHESTVO S OGRANICHENNOY OTVETSTVENNOSTYU",
+            "TOV", "TOVARYSTVO Z OBMEZHENOYU VIDPOVIDALNISTYU", "TOO", "ODO", "FZ LLC", "FZLLC", "SRL", "SARL",
+            "SOCIETE A RESPONSABILITE LIMITEE", "SOCIEDAD LIMITADA", "SL", "DOO", "OOD", "EOOD", "SRO", "SPOLKA Z OO", "SP Z O O",
+        ]),
+        ("JSC", [
+            "JSC", "J S C", "AO", "A O", "ZAO", "Z A O", "OAO", "O A O", "PAO", "P A O", "NAO", "PJSC", "P J S C",
+            "OJSC", "O J S C", "CJSC", "C J S C", "JOINT STOCK COMPANY", "JOINT STOCK CO", "JOINTSTOCK COMPANY",
+            "PUBLIC JOINT STOCK COMPANY", "OPEN JOINT STOCK COMPANY", "CLOSED JOINT STOCK COMPANY",
+            "NON PUBLIC JOINT STOCK COMPANY", "PUBLIC JOINT STOCK CO", "OPEN JOINT STOCK CO", "CLOSED JOINT STOCK CO",
+            "JOINT STOCK COMMERCIAL", "AKTSIONERNOE OBSHCHESTVO", "AKTSIONERNOYE OBSHCHESTVO",
+            "PUBLICHNOE AKTSIONERNOE OBSHCHESTVO", "OTKRYTOE AKTSIONERNOE OBSHCHESTVO",
+            "ZAKRYTOE AKTSIONERNOE OBSHCHESTVO", "NEPUBLICHNOE AKTSIONERNOE OBSHCHESTVO",
+            "PAT", "PRAT", "AT", "AD", "EAD", "AB", "AS", "ASA", "SA", "S A", "SAS", "SPA", "S P A", "AG", "NV", "PLC", "PUBLIC LIMITED COMPANY",
+            "SOCIETE ANONYME", "SOCIEDAD ANONIMA", "SOCIETA PER AZIONI", "AKTIENGESELLSCHAFT", "AKCIONARNO DRUSTVO",
+            "OY", "OYJ", "ZRT", "NYRT", "KFT", "SE",
+        ]),
+        ("GMBH", ["GMBH", "G M B H", "MBH", "GESELLSCHAFT MIT BESCHRANKTER HAFTUNG", "GESELLSCHAFT MBH", "KG", "GMBH CO KG", "BV", "B V"]),
+        ("LTD", [
+            "LTD", "L T D", "LIMITED", "CO LTD", "COMPANY LIMITED", "PRIVATE LIMITED", "PRIVATE LIMITED COMPANY",
+            "PTE", "PTE LTD", "PVT", "PVT LTD", "PTY", "PTY LTD", "SDN BHD", "BHD", "SENDIRIAN BERHAD",
+            "LLP", "LP", "LIMITED LIABILITY PARTNERSHIP", "LIMITED PARTNERSHIP",
+        ]),
+        ("INC", ["INC", "INCORPORATED", "CORP", "CORPORATION", "CO", "COMPANY", "FZE", "FZCO", "FZC", "FREE ZONE ESTABLISHMENT"]),
+        ("STATE", [
+            "FGUP", "GUP", "MUP", "FEDERALNOE GOSUDARSTVENNOE UNITARNOE PREDPRIYATIE", "FEDERAL STATE UNITARY ENTERPRISE",
+            "STATE UNITARY ENTERPRISE", "GOSUDARSTVENNAYA KORPORATSIYA", "STATE CORPORATION", "ANO",
+        ]),
+    ]
+
+    /// Words that never distinguish a name: removed from aliases and text like legal forms.
+    public static let stopWords: [String] = [
+        "OF", "THE", "AND", "FOR", "DE", "DU", "DES", "DEL", "DELLA", "LA", "LE", "LES", "VON", "VAN", "DER", "DEN", "ET", "UND",
+    ]
+
+    /// Words too common to identify anything on their own: a single-token alias made of one of these
+    /// is not indexed (it still counts as a token of a longer alias, which then needs all its tokens).
+    public static let genericWords: [String] = [
+        "BANK", "BANKA", "BANCO", "BANQUE", "TRADING", "TRADE", "TRADERS", "GROUP", "HOLDING", "HOLDINGS", "INTERNATIONAL",
+        "INDUSTRIES", "INDUSTRIAL", "INDUSTRY", "INVEST", "INVESTMENT", "INVESTMENTS", "CAPITAL", "FINANCE", "FINANCIAL",
+        "SERVICE", "SERVICES", "ENERGY", "OIL", "GAS", "SHIPPING", "SHIP", "LOGISTICS", "EXPORT", "IMPORT", "TECHNOLOGY",
+        "TECHNOLOGIES", "SYSTEMS", "SOLUTIONS", "ENGINEERING", "CONSTRUCTION", "MANAGEMENT", "PARTNERS", "ENTERPRISE",
+        "ENTERPRISES", "GLOBAL", "GENERAL", "UNITED", "NATIONAL", "CENTRAL", "COMMERCIAL", "FACTORY", "PLANT", "ZAVOD",
+        "MARINE", "MARITIME", "NAVIGATION", "AVIATION", "AIRLINES", "TRANSPORT", "ELECTRONICS", "ELECTRIC", "METAL",
+        "STEEL", "CHEMICAL", "MINING", "DEVELOPMENT", "RESOURCES", "PETROLEUM", "INSURANCE", "FUND", "FOUNDATION",
+        "INSTITUTE", "UNIVERSITY", "MINISTRY", "STATE", "FEDERAL", "CITY", "REPUBLIC", "CENTER", "CENTRE", "OFFICE",
+        "BRANCH", "EXCHANGE", "MONEY", "PAYMENT", "PAYMENTS", "CREDIT", "SECURITIES", "LEASING", "CONSULTING", "SUPPLY",
+        "PRODUCTS", "EQUIPMENT", "MACHINERY", "DEFENSE", "DEFENCE", "SECURITY", "RESEARCH", "PRODUCTION", "ASSOCIATION",
+        "UNION", "AGENCY", "COMMITTEE", "COUNCIL", "NETWORK", "TRUST", "GOLD", "DIAMOND", "STREET", "ROAD", "AVENUE",
+        "MOSCOW", "MOSKVA", "RUSSIA", "ROSSIYA", "ROSSII", "RUSSIAN", "FEDERATION", "FEDERATSIYA", "CHINA", "HONG", "KONG",
+        "DUBAI", "EMIRATES", "IRAN", "SYRIA", "KOREA", "TURKEY", "ISTANBUL", "BELARUS", "MINSK", "LONDON", "CYPRUS",
+        "LIMASSOL", "NICOSIA", "ARMENIA", "GEORGIA", "KAZAKHSTAN", "UZBEKISTAN", "SERBIA", "PETERSBURG", "SAINT",
+        "ASIA", "EUROPE", "AFRICA", "MIDDLE", "EAST", "WEST", "NORTH", "SOUTH", "NEW", "STAR", "OCEAN", "SEA",
+    ]
+
+    /// Replaces every legal form in `text` by its canonical code, e.g.
+    /// `OBSHCHESTVO S OGRANICHENNOY OTVETSTVENNOSTYU ROMASHKA` -> `LLC ROMASHKA`. Other tokens are
+    /// returned normalized (not folded).
+    public static func canonicalize(_ text: String) -> String {
+        let tokens = Normalizer.tokens(text)
+        let folded = tokens.map { Normalizer.fold(Array($0.utf8)) }
+        var out = [String]()
+        var i = 0
+        while i < tokens.count {
+            if let (len, code) = matcher.legalForm(folded, at: i) {
+                out.append(matcher.codes[code])
+                i += len
+            } else {
+                out.append(tokens[i])
+                i += 1
+            }
+        }
+        return out.joined(separator: " ")
+    }
+
+    /// The distinctive tokens of `text`: normalized, without legal forms and stop words.
+    public static func distinctiveTokens(_ text: String) -> [String] {
+        let tokens = Normalizer.tokens(text)
+        let folded = tokens.map { Normalizer.fold(Array($0.utf8)) }
+        return matcher.keep(folded).map { tokens[$0] }
+    }
+
+    /// True if `text` consists of legal forms and stop words only (or nothing).
+    public static func isOnlyLegalForm(_ text: String) -> Bool { distinctiveTokens(text).isEmpty }
+
+    static let matcher = Matcher()
+
+    /// Greedy longest-phrase recognizer over folded tokens.
+    struct Matcher: Sendable {
+        /// first folded token -> phrases starting with it (longest first): (folded tokens, code index).
+        let phrases: [[UInt8]: [([[UInt8]], Int)]]
+        let stop: Set<[UInt8]>
+        let generic: Set<[UInt8]>
+        let codes: [String]
+
+        init() {
+            var phrases = [[UInt8]: [([[UInt8]], Int)]]()
+            var codes = [String]()
+            for (code, variants) in LegalForms.table {
+                codes.append(code)
+                for v in variants {
+                    let toks = Normalizer.normalizedBytes(v).split(separator: 0x20).map { Normalizer.fold($0) }
+                    guard let first = toks.first else { continue }
+                    phrases[first, default: []].append((toks, codes.count - 1))
+                }
+            }
+            for k in phrases.keys { phrases[k]!.sort { $0.0.count > $1.0.count } }
+            self.phrases = phrases
+            self.codes = codes
+            stop = Set(LegalForms.stopWords.map { Normalizer.fold(Array($0.utf8)) })
+            generic = Set(LegalForms.genericWords.map { Normalizer.fold(Array($0.utf8)) })
+        }
+
+        /// The legal form starting at token `i`, as (token count, code index).
+        func legalForm(_ tokens: [[UInt8]], at i: Int) -> (Int, Int)? {
+            guard let cands = phrases[tokens[i]] else { return nil }
+            for (p, code) in cands where i + p.count <= tokens.count {
+                var ok = true
+                for j in 1..<p.count where tokens[i + j] != p[j] { ok = false; break }
+                if ok { return (p.count, code) }
+            }
+            return nil
+        }
+
+        /// Indices of the tokens that are neither part of a legal form nor stop words.
+        func keep(_ tokens: [[UInt8]]) -> [Int] {
+            var out = [Int]()
+            out.reserveCapacity(tokens.count)
+            var i = 0
+            while i < tokens.count {
+                if let (len, _) = legalForm(tokens, at: i) { i += len; continue }
+                if !stop.contains(tokens[i]) { out.append(i) }
+                i += 1
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,468 @@
+/// Tunables of name matching. The defaults are the documented product behaviour (see DESIGN.md).
+public struct MatchConfiguration: Sendable, Equatable {
+    /// Minimum score in [0, 1] for a hit.
+    public var threshold: Double = 0.90
+    /// A token may carry one typo (substitution, insertion, deletion, transposition) only if the
+    /// alias token has at least this many letters.
+    public var minTypoTokenLength: Int = 6
+    /// A single-token alias (after removing legal forms and stop words) is indexed only with at least
+    /// this many characters; it must then match one whole token exactly...
+    public var minSingleTokenLength: Int = 5
+    /// ...unless it has at least this many characters, in which case one typo is tolerated.
+    public var minFuzzySingleTokenLength: Int = 8
+    /// Whether a person alias reduced to a single token is indexed at all (a lone given or family
+    /// name identifies nobody in payment text).
+    public var indexSingleTokenPersons: Bool = false
+    /// Person names: how many unmatched text tokens may sit between the matched ones (an unlisted
+    /// middle name or patronymic).
+    public var maxExtraTokens: Int = 1
+    /// Person names: score deducted per alias token missing from the text (middle names only; the
+    /// first given name and the family name are always required).
+    public var missingTokenPenalty: Double = 0.03
+    /// Also match the field's lines joined without a space (MT wraps names mid-word at 35 characters).
+    public var joinLinesWithoutSpace: Bool = true
+
+    public init() {}
+    public static let `default` = MatchConfiguration()
+}
+
+/// One alias found in a field.
+public struct NameMatch: Sendable, Equatable, CustomStringConvertible {
+    /// Index of the alias in the array the index was built from.
+    public var aliasIndex: Int
+    public var entry: Int
+    /// Similarity in [0, 1]; 1 is an exact match of every distinctive token.
+    public var score: Double
+    /// The normalized text that matched (from the first to the last matched token).
+    public var matchedText: String
+    public init(aliasIndex: Int, entry: Int, score: Double, matchedText: String) {
+        self.aliasIndex = aliasIndex
+        self.entry = entry
+        self.score = score
+        self.matchedText = matchedText
+    }
+    public var description: String { "entry \(entry) alias \(aliasIndex) score \(score) '\(matchedText)'" }
+}
+
+/// Fuzzy multi-name search: built once from every alias of every list entry, queried per field.
+///
+/// Candidates come from an Aho-Corasick automaton over the vocabulary of alias tokens (exact,
+/// whole-token) and from deletion-neighbourhood keys (one typo); every candidate alias is then
+/// verified against the field with a token-aligned Jaro-Winkler score. See DESIGN.md for the rules.
+public struct NameIndex: Sendable {
+    public struct Alias: Sendable, Equatable {
+        public var entry: Int
+        public var name: String
+        public var isPerson: Bool
+        /// Weak aliases (OFAC's "weak a.k.a.") match only exactly, token for token, in order.
+        public var weak: Bool
+        public init(entry: Int, name: String, isPerson: Bool, weak: Bool) {
+            self.entry = entry
+            self.name = name
+            self.isPerson = isPerson
+            self.weak = weak
+        }
+    }
+
+    public let configuration: MatchConfiguration
+
+    // Vocabulary of folded alias tokens.
+    let vocabulary: [[UInt8]: Int32]
+    let tokenBytes: [[UInt8]]
+    /// Whole-token automaton over " TOKEN " for every vocabulary token (nil only if it could not be built).
+    let tokenAutomaton: AhoCorasick?
+    /// Deletion-neighbourhood keys (sorted) and the vocabulary token each came from.
+    let deletionKeys: [UInt64]
+    let deletionTokens: [Int32]
+
+    // Indexed variants (an alias yields one or two: punctuation separating, punctuation joined).
+    let variantAlias: [Int32]
+    let variantFlags: [UInt8]
+    let variantOffsets: [Int32]        // tokens of variant v: variantTokens[variantOffsets[v]..<variantOffsets[v+1]]
+    let variantTokens: [Int32]
+    let variantEssential: [Bool]
+    /// Anchor postings: vocabulary token -> variants whose rarest required token it is.
+    let anchorOffsets: [Int32]
+    let anchorVariants: [Int32]
+
+    let aliasEntry: [Int]
+    public let aliasCount: Int
+    /// Number of aliases that were not indexed (empty after removing legal forms, too short, generic).
+    public let skippedAliasCount: Int
+    public var indexedVariantCount: Int { variantAlias.count }
+    public var vocabularySize: Int { tokenBytes.count }
+
+    static let flagPerson: UInt8 = 1
+    static let flagWeak: UInt8 = 2
+    static let flagFuzzy: UInt8 = 4      // typos allowed on this variant's tokens
+
+    public init(aliases: [Alias], configuration: MatchConfiguration = .default) {
+        self.configuration = configuration
+        aliasCount = aliases.count
+        aliasEntry = aliases.map(\.entry)
+        let matcher = LegalForms.matcher
+
+        var vocabulary = [[UInt8]: Int32]()
+        var tokenBytes = [[UInt8]]()
+        var variantAlias = [Int32](), variantFlags = [UInt8](), variantOffsets: [Int32] = [0]
+        var variantTokens = [Int32](), variantEssential = [Bool]()
+        var skipped = 0
+
+        func intern(_ t: [UInt8]) -> Int32 {
+            if let id = vocabulary[t] { return id }
+            let id = Int32(tokenBytes.count)
+            vocabulary[t] = id
+            tokenBytes.append(t)
+            return id
+        }
+
+        for (ai, alias) in aliases.enumerated() {
+            var seen = [[Int32]]()
+            for punct in Normalizer.Punctuation.allCases {
+                // Person names written "FAMILY, GIVEN MIDDLE": the comma marks the family name.
+                let commaParts = alias.isPerson ? alias.name.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: true) : []
+                var toks = [[UInt8]]()
+                var familyCount = -1   // number of leading tokens that are the family name
+                if commaParts.count == 2 {
+                    let fam = NameIndex.distinctive(String(commaParts[0]), punct, matcher)
+                    let given = NameIndex.distinctive(String(commaParts[1]), punct, matcher)
+                    familyCount = fam.count
+                    toks = fam + given
+                } else {
+                    toks = NameIndex.distinctive(alias.name, punct, matcher)
+                }
+                if toks.isEmpty { continue }
+                let ids = toks.map(intern)
+                if seen.contains(ids) { continue }
+                seen.append(ids)
+
+                var essential = [Bool](repeating: true, count: ids.count)
+                if alias.isPerson && !alias.weak && ids.count >= 3 {
+                    // Required: the family name and the first given name; the rest (middle names,
+                    // patronymics, initials) may be missing from the text.
+                    for i in 0..<ids.count { essential[i] = false }
+                    if familyCount > 0 && familyCount < ids.count {
+                        for i in 0..<familyCount { essential[i] = NameIndex.isName(toks[i]) }
+                        if !essential[0..<familyCount].contains(true) { for i in 0..<familyCount { essential[i] = true } }
+                        let given = (familyCount..<ids.count).first { NameIndex.isName(toks[$0]) }
+                        essential[given ?? familyCount] = true
+                    } else {
+                        let names = ids.indices.filter { NameIndex.isName(toks[$0]) }
+                        if names.count >= 2 {
+                            essential[names.first!] = true
+                            essential[names.last!] = true
+                        } else {
+                            essential[0] = true
+                            essential[ids.count - 1] = true
+                        }
+                    }
+                }
+                var flags: UInt8 = 0
+                if alias.isPerson { flags |= NameIndex.flagPerson }
+                if alias.weak { flags |= NameIndex.flagWeak }
+                if ids.count == 1 {
+                    let t = toks[0]
+                    if alias.isPerson && !configuration.indexSingleTokenPersons { continue }
+                    if t.count < configuration.minSingleTokenLength || matcher.generic.contains(t) { continue }
+                    if t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { continue }   // a bare number is not a name
+                    if !alias.weak && t.count >= configuration.minFuzzySingleTokenLength { flags |= NameIndex.flagFuzzy }
+                } else if !alias.weak {
+                    flags |= NameIndex.flagFuzzy
+                }
+                variantAlias.append(Int32(ai))
+                variantFlags.append(flags)
+                variantTokens.append(contentsOf: ids)
+                variantEssential.append(contentsOf: essential)
+                variantOffsets.append(Int32(variantTokens.count))
+            }
+            if variantAlias.last != Int32(ai) { skipped += 1 }
+        }
+        skippedAliasCount = skipped
+
+        // Document frequency of each token over variants, to choose each variant's rarest required token.
+        var df = [Int32](repeating: 0, count: tokenBytes.count)
+        for v in 0..<variantAlias.count {
+            let r = Int(variantOffsets[v])..<Int(variantOffsets[v + 1])
+            var prevSeen = Set<Int32>()
+            for i in r where prevSeen.insert(variantTokens[i]).inserted { df[Int(variantTokens[i])] += 1 }
+        }
+        var anchorOf = [Int32](repeating: 0, count: variantAlias.count)
+        var anchorCount = [Int32](repeating: 0, count: tokenBytes.count + 1)
+        for v in 0..<variantAlias.count {
+            var best: Int32 = -1
+            for i in Int(variantOffsets[v])..<Int(variantOffsets[v + 1]) where variantEssential[i] {
+                let t = variantTokens[i]
+                // Rarest first; among equally rare, the longest (more selective, and typo-tolerant).
+                if best < 0 || df[Int(t)] < df[Int(best)]
+                    || (df[Int(t)] == df[Int(best)] && tokenBytes[Int(t)].count > tokenBytes[Int(best)].count) {
+                    best = t
+                }
+            }
+            anchorOf[v] = best
+            anchorCount[Int(best) + 1] += 1
+        }
+        for i in 0..<tokenBytes.count { anchorCount[i + 1] += anchorCount[i] }
+        var anchorVariants = [Int32](repeating: 0, count: variantAlias.count)
+        var fill = anchorCount
+        for v in 0..<variantAlias.count {
+            let t = Int(anchorOf[v])
+            anchorVariants[Int(fill[t])] = Int32(v)
+            fill[t] += 1
+        }
+
+        // Deletion neighbourhoods of tokens long enough to carry a typo.
+        var keyed = [(UInt64, Int32)]()
+        for (t, bytes) in tokenBytes.enumerated() where bytes.count >= configuration.minTypoTokenLength {
+            keyed.append((fnv1a(bytes), Int32(t)))
+            for skip in 0..<bytes.count { keyed.append((fnv1a(bytes, skipping: skip), Int32(t))) }
+        }
+        keyed.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+
+        self.vocabulary = vocabulary
+        self.tokenBytes = tokenBytes
+        self.deletionKeys = keyed.map(\.0)
+        self.deletionTokens = keyed.map(\.1)
+        self.variantAlias = variantAlias
+        self.variantFlags = variantFlags
+        self.variantOffsets = variantOffsets
+        self.variantTokens = variantTokens
+        self.variantEssential = variantEssential
+        self.anchorOffsets = anchorCount
+        self.anchorVariants = anchorVariants
+        let padded = tokenBytes.map { [0x20] + $0 + [0x20] }
+        self.tokenAutomaton = try? AhoCorasick(patterns: padded, configuration: .init(kind: .dfa))
+    }
+
+    /// Arabic name particles (folded): part of a name, never enough to identify one.
+    static let particles: Set<[UInt8]> = Set(["AL", "EL", "ABU", "ABOU", "BIN", "BEN", "IBN", "BINT", "UMM", "OULD", "ABD", "ABDUL", "ABDEL"]
+        .map { Normalizer.fold(Array($0.utf8)) })
+
+    /// Whether a person-name token can be a required name: not an initial, a particle or a patronymic.
+    static func isName(_ t: [UInt8]) -> Bool { t.count > 1 && !particles.contains(t) && !isPatronymic(t) }
+
+    /// Russian/Ukrainian patronymics and Turkic "son of/daughter of" forms (folded spelling).
+    static func isPatronymic(_ t: [UInt8]) -> Bool {
+        for suffix in ["VICH", "VNA", "ICHNA", "OGLU", "OGLI", "KIZI"] where t.count > suffix.utf8.count + 2 {
+            if t.suffix(suffix.utf8.count).elementsEqual(suffix.utf8) { return true }
+        }
+        return false
+    }
+
+    /// Folded distinctive tokens of a name.
+    static func distinctive(_ text: String, _ punct: Normalizer.Punctuation, _ matcher: LegalForms.Matcher) -> [[UInt8]] {
+        let folded = Normalizer.normalizedBytes(text, punctuation: punct).split(separator: 0x20).map { Normalizer.fold($0) }
+        return matcher.keep(folded).map { folded[$0] }
+    }
+
+    // MARK: - Search
+
+    /// Every alias found in a field, best first, at most one result per entry (its best alias).
+    ///
+    /// `lines` are the lines of one field as written. They are matched joined with a space and, if
+    /// `joinLinesWithoutSpace`, also joined without one (a name wrapped mid-word); each of those with
+    /// punctuation as separators and with in-word punctuation removed.
+    public func search(lines: [String]) -> [NameMatch] {
+        var best = [Int: NameMatch]()
+        for text in NameIndex.textVariants(lines, joinWithoutSpace: configuration.joinLinesWithoutSpace) {
+            searchNormalized(text) { m in
+                if let old = best[m.entry], old.score > m.score || (old.score == m.score && old.aliasIndex <= m.aliasIndex) { return }
+                best[m.entry] = m
+            }
+        }
+        return best.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.entry < $1.entry }
+    }
+
+    /// Convenience for a one-line field.
+    public func search(_ text: String) -> [NameMatch] { search(lines: [text]) }
+
+    /// The distinct normalized texts a field is matched as.
+    static func textVariants(_ lines: [String], joinWithoutSpace: Bool) -> [[UInt8]] {
+        var raws = [lines.joined(separator: " ")]
+        if joinWithoutSpace && lines.count > 1 { raws.append(lines.joined()) }
+        var out = [[UInt8]]()
+        for raw in raws {
+            for p in Normalizer.Punctuation.allCases {
+                let n = Normalizer.normalizedBytes(raw, punctuation: p)
+                if !out.contains(n) { out.append(n) }
+            }
+        }
+        return out
+    }
+
+    /// One text, prepared for matching: kept (distinctive) tokens, folded, and their display form.
+    struct PreparedText {
+        var display: [ArraySlice<UInt8>] = []   // all normalized tokens
+        var folded: [[UInt8]] = []              // kept tokens, folded
+        var original: [Int] = []                // kept token -> index into display
+        init(_ normalized: [UInt8], matcher: LegalForms.Matcher) {
+            display = normalized.split(separator: 0x20)
+            let allFolded = display.map { Normalizer.fold($0) }
+            original = matcher.keep(allFolded)
+            folded = original.map { allFolded[$0] }
+        }
+        func text(_ from: Int, _ to: Int) -> String {
+            var out = [UInt8]()
+            for i in original[from]...original[to] {
+                if !out.isEmpty { out.append(0x20) }
+                out.append(contentsOf: display[i])
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    struct TokenHit { var token: Int32; var sim: Double }
+
+    func searchNormalized(_ normalized: [UInt8], _ report: (NameMatch) -> Void) {
+        let prepared = PreparedText(normalized, matcher: LegalForms.matcher)
+        let n = prepared.folded.count
+        if n == 0 { return }
+        var hits = [[TokenHit]](repeating: [], count: n)
+
+        // Exact whole-token hits from the automaton over the padded folded text.
+        if let automaton = tokenAutomaton {
+            var padded: [UInt8] = [0x20]
+            var starts = [Int]()
+            starts.reserveCapacity(n)
+            for t in prepared.folded {
+                starts.append(padded.count - 1)   // offset of the token's leading space
+                padded.append(contentsOf: t)
+                padded.append(0x20)
+            }
+            padded.withUnsafeBytes { raw in
+                automaton.forEachOverlappingMatch(in: raw) { m in
+                    var lo = 0, hi = n - 1
+                    while lo < hi {
+                        let mid = (lo + hi + 1) / 2
+                        if starts[mid] <= m.start { lo = mid } else { hi = mid - 1 }
+                    }
+                    hits[lo].append(TokenHit(token: Int32(m.pattern.rawValue), sim: 1))
+                }
+            }
+        } else {
+            for (i, t) in prepared.folded.enumerated() {
+                if let id = vocabulary[t] { hits[i].append(TokenHit(token: id, sim: 1)) }
+            }
+        }
+
+        // One-typo hits from the deletion neighbourhood.
+        let minTypo = configuration.minTypoTokenLength
+        if !deletionKeys.isEmpty {
+            for (i, t) in prepared.folded.enumerated() where t.count >= minTypo - 1 && t.count <= 64 {
+                for skip in -1..<t.count {
+                    let key = fnv1a(t, skipping: skip)
+                    var k = lowerBound(deletionKeys, key)
+                    while k < deletionKeys.count && deletionKeys[k] == key {
+                        let id = deletionTokens[k]
+                        k += 1
+                        if hits[i].contains(where: { $0.token == id }) { continue }
+                        let a = tokenBytes[Int(id)]
+                        if a.count < minTypo { continue }
+                        if Similarity.damerauLevenshtein(a, t, limit: 1) == 1 {
+                            hits[i].append(TokenHit(token: id, sim: Similarity.jaroWinkler(a, t)))
+                        }
+                    }
+                }
+            }
+        }
+
+        // Candidates: variants anchored on a token seen in the text.
+        var candidates = Set<Int32>()
+        for h in hits {
+            for th in h {
+                let r = Int(anchorOffsets[Int(th.token)])..<Int(anchorOffsets[Int(th.token) + 1])
+                for k in r { candidates.insert(anchorVariants[k]) }
+            }
+        }
+        for v in candidates.sorted() {
+            if let (score, from, to) = verify(Int(v), hits) , score >= configuration.threshold {
+                let ai = Int(variantAlias[Int(v)])
+                report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: score, matchedText: prepared.text(from, to)))
+            }
+        }
+    }
+
+    /// Scores variant `v` against the text's token hits: (score, first kept token, last kept token).
+    func verify(_ v: Int, _ hits: [[TokenHit]]) -> (Double, Int, Int)? {
+        let lo = Int(variantOffsets[v]), hi = Int(variantOffsets[v + 1])
+        let count = hi - lo
+        let flags = variantFlags[v]
+        let fuzzy = flags & NameIndex.flagFuzzy != 0
+        let n = hits.count
+
+        @inline(__always) func sim(_ aliasTok: Int, at pos: Int) -> Double? {
+            let t = variantTokens[aliasTok]
+            for h in hits[pos] where h.token == t {
+                if h.sim < 1 && !fuzzy { return nil }
+                return h.sim
+            }
+            return nil
+        }
+        @inline(__always) func weight(_ aliasTok: Int) -> Double { Double(tokenBytes[Int(variantTokens[aliasTok])].count) }
+
+        let isPerson = flags & NameIndex.flagPerson != 0 && flags & NameIndex.flagWeak == 0
+        if !isPerson {
+            // Entities and weak aliases: the tokens in order, on consecutive kept text tokens.
+            guard count <= n else { return nil }
+            var best: (Double, Int, Int)? = nil
+            for start in 0...(n - count) {
+                var num = 0.0, den = 0.0
+                var ok = true
+                for j in 0..<count {
+                    guard let s = sim(lo + j, at: start + j) else { ok = false; break }
+                    num += weight(lo + j) * s
+                    den += weight(lo + j)
+                }
+                if ok, den > 0 {
+                    let score = num / den
+                    if best == nil || score > best!.0 { best = (score, start, start + count - 1) }
+                }
+            }
+            return best
+        }
+
+        // Persons: tokens in any order, each on a distinct text token, within a window; middle
+        // names may be missing (penalized).
+        var options = [[(Int, Double)]](repeating: [], count: count)
+        for j in 0..<count {
+            for p in 0..<n { if let s = sim(lo + j, at: p) { options[j].append((p, s)) } }
+            if options[j].isEmpty && variantEssential[lo + j] { return nil }
+        }
+        var best: (Double, Int, Int)? = nil
+        var used = [Bool](repeating: false, count: n)
+        var budget = 4096
+        let maxExtra = configuration.maxExtraTokens
+        let penalty = configuration.missingTokenPenalty
+        func search(_ j: Int, _ num: Double, _ den: Double, _ matched: Int, _ missing: Int, _ minP: Int, _ maxP: Int) {
+            budget -= 1
+            if budget < 0 { return }
+            // Prune on what the remaining tokens could still fill; the exact window test is at the end.
+            if maxP >= minP && (maxP - minP + 1) > matched + (count - j) + maxExtra { return }
+            if j == count {
+                guard matched >= 2, den > 0, maxP - minP + 1 <= matched + maxExtra else { return }
+                let score = num / den - penalty * Double(missing)
+                if best == nil || score > best!.0 { best = (score, minP, maxP) }
+                return
+            }
+            for (p, s) in options[j] where !used[p] {
+                used[p] = true
+                search(j + 1, num + weight(lo + j) * s, den + weight(lo + j), matched + 1, missing, min(minP, p), max(maxP, p))
+                used[p] = false
+            }
+            if !variantEssential[lo + j] {
+                search(j + 1, num, den, matched, missing + 1, minP, maxP)
+            }
+        }
+        search(0, 0, 0, 0, 0, Int.max, Int.min)
+        return best
+    }
+}
+
+@inline(__always)
+func lowerBound(_ a: [UInt64], _ key: UInt64) -> Int {
+    var lo = 0, hi = a.count
+    while lo < hi {
+        let mid = (lo + hi) >> 1
+        if a[mid] < key { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+}

@@ -1,0 +1,374 @@
+/// Extracts a `Payment` from an ISO 20022 pacs.008 or pacs.009 document (any version, any wrapper).
+///
+/// The document may stand alone (`<Document>`) or sit in any wrapper element (`<Envelope>`, `<message>`) next to
+/// a head.001 business application header, whose `Fr` and `To` become the `sender` and `receiver` agents. Element
+/// names are matched without their namespace prefix. The business message is the only child of `Document`, or,
+/// without a `Document`, the first `FIToFICstmrCdtTrf`/`FICdtTrf` element; it must be of the expected type (a
+/// pacs.004 return, for instance, is `.wrongMessageType`), and so must the header's `MsgDefIdr` and the document
+/// namespace when they name a message.
+///
+/// Every party and agent of every transaction goes into `parties`, in document order; roles inside
+/// `UndrlygCstmrCdtTrf` (the customer payment a pacs.009 COV covers) get the prefix `underlying_`, like MT202COV
+/// sequence B. A `Dbtr`/`Cdtr` identified by `FinInstnId` (pacs.009 bank-to-bank) is an agent with role
+/// `debtor_institution`/`creditor_institution`. Besides the roles of `Party.role`, pacs.008 settlement
+/// information can name `instructing_reimbursement_agent`, `instructed_reimbursement_agent`,
+/// `third_reimbursement_agent`, and charges information `charges_agent`.
+enum ISOParser {
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, expected: MessageFormat) throws(MessageParseError) -> Payment {
+        let tree = try XMLTreeParser.parse(b, names: ISOName.table)
+        var extractor = ISOExtractor(tree: tree, format: expected)
+        return try extractor.run()
+    }
+}
+
+/// Element names the extractor's walk acts on, numbered once per element by the XML parser.
+enum ISOName: UInt16 {
+    case unknown = 0
+    case document, appHdr, fiToFICstmrCdtTrf, fiCdtTrf, grpHdr, cdtTrfTxInf, undrlygCstmrCdtTrf, msgId, pmtId
+    case intrBkSttlmAmt, ttlIntrBkSttlmAmt, rmtInf, rltdRmtInf, purp, ctgyPurp, instrForCdtrAgt, instrForNxtAgt
+    case rgltryRptg, tax, splmtryData
+    /// A customer element (`Dbtr`, `Cdtr`, `UltmtDbtr`, `UltmtCdtr`, `InitgPty`).
+    case party
+    /// An agent element (`DbtrAgt`, `IntrmyAgt1`, ...).
+    case agent
+    /// An account element (`DbtrAcct`, `CdtrAgtAcct`, ...).
+    case account
+
+    static let table: [String: UInt16] = {
+        var t: [String: ISOName] = [
+            "Document": .document, "AppHdr": .appHdr, "FIToFICstmrCdtTrf": .fiToFICstmrCdtTrf, "FICdtTrf": .fiCdtTrf,
+            "GrpHdr": .grpHdr, "CdtTrfTxInf": .cdtTrfTxInf, "UndrlygCstmrCdtTrf": .undrlygCstmrCdtTrf, "MsgId": .msgId,
+            "PmtId": .pmtId, "IntrBkSttlmAmt": .intrBkSttlmAmt, "TtlIntrBkSttlmAmt": .ttlIntrBkSttlmAmt, "RmtInf": .rmtInf,
+            "RltdRmtInf": .rltdRmtInf, "Purp": .purp, "CtgyPurp": .ctgyPurp, "InstrForCdtrAgt": .instrForCdtrAgt,
+            "InstrForNxtAgt": .instrForNxtAgt, "RgltryRptg": .rgltryRptg, "Tax": .tax, "SplmtryData": .splmtryData,
+        ]
+        for name in ISOExtractor.partyRoles.keys { t[name] = .party }
+        for name in ISOExtractor.agentRoles.keys {
+            t[name] = .agent
+            t[name + "Acct"] = .account
+        }
+        for name in ["Dbtr", "Cdtr", "UltmtDbtr", "UltmtCdtr"] { t[name + "Acct"] = .account }
+        return t.mapValues(\.rawValue)
+    }()
+}
+
+/// Walks a parsed pacs document and collects parties, agents, texts, amount and references.
+struct ISOExtractor {
+    let tree: XMLTree
+    var payment: Payment
+    /// Index into `payment.parties` of the last party read from each element name (with prefix), so that the
+    /// account element that follows it (`DbtrAcct` after `Dbtr`) can be attached.
+    var lastPartyByElement: [String: Int] = [:]
+
+    init(tree: XMLTree, format: MessageFormat) {
+        self.tree = tree
+        self.payment = Payment(format: format, transactionCount: 0)
+    }
+
+    static let agentRoles: [String: String] = [
+        "DbtrAgt": "debtor_agent", "CdtrAgt": "creditor_agent",
+        "IntrmyAgt1": "intermediary_agent_1", "IntrmyAgt2": "intermediary_agent_2", "IntrmyAgt3": "intermediary_agent_3",
+        "InstgAgt": "instructing_agent", "InstdAgt": "instructed_agent",
+        "PrvsInstgAgt1": "previous_instructing_agent_1", "PrvsInstgAgt2": "previous_instructing_agent_2",
+        "PrvsInstgAgt3": "previous_instructing_agent_3",
+        "InstgRmbrsmntAgt": "instructing_reimbursement_agent", "InstdRmbrsmntAgt": "instructed_reimbursement_agent",
+        "ThrdRmbrsmntAgt": "third_reimbursement_agent", "Agt": "charges_agent",
+    ]
+    static let partyRoles: [String: String] = [
+        "Dbtr": "debtor", "Cdtr": "creditor", "UltmtDbtr": "ultimate_debtor", "UltmtCdtr": "ultimate_creditor",
+        "InitgPty": "initiating_party",
+    ]
+
+    var expectedRoot: String { payment.format == .pacs008 ? "FIToFICstmrCdtTrf" : "FICdtTrf" }
+    var expectedFamily: String { payment.format.rawValue }
+
+    mutating func run() throws(MessageParseError) -> Payment {
+        let nodes = tree.nodes
+        var documents: [Int] = []
+        var header: Int? = nil
+        for k in nodes.indices {
+            if nodes[k].name == "Document" { documents.append(k) }
+            if header == nil, nodes[k].name == "AppHdr" { header = k }
+        }
+        guard documents.count <= 1 else { throw MessageParseError(.wrongMessageType, "more than one document") }
+        let root: Int
+        if let doc = documents.first {
+            let kids = Array(tree.children(doc))
+            guard kids.count == 1 else { throw MessageParseError(.wrongMessageType, "document must hold one message") }
+            root = kids[0]
+            try checkNamespace(doc)
+        } else if let r = nodes.indices.first(where: { nodes[$0].name == "FIToFICstmrCdtTrf" || nodes[$0].name == "FICdtTrf" }) {
+            root = r
+        } else {
+            throw MessageParseError(.wrongMessageType, "no \(expectedFamily) document")
+        }
+        guard nodes[root].name == expectedRoot else {
+            throw MessageParseError(.wrongMessageType, "document is not a \(expectedFamily) \(expectedRoot)")
+        }
+        try checkNamespace(root)
+        if let h = header, !tree.isDescendant(h, of: root) {
+            try appHeader(h)
+        }
+        walk(root, prefix: "")
+        try checkTransactions(root)
+        return payment
+    }
+
+    /// A namespace declared on the element that names another pacs message is a type mismatch.
+    func checkNamespace(_ e: Int) throws(MessageParseError) {
+        for a in tree.nodes[e].attributes where a.name == "xmlns" || a.name.hasPrefix("xmlns:") {
+            if a.value.contains("pacs."), !a.value.contains(expectedFamily + ".") {
+                throw MessageParseError(.wrongMessageType, "namespace is not \(expectedFamily)")
+            }
+        }
+    }
+
+    /// Mandatory content: at least one transaction, each with its debtor and creditor (and those of the
+    /// underlying customer transfer of a COV).
+    func checkTransactions(_ root: Int) throws(MessageParseError) {
+        var count = 0
+        for tx in tree.children(root) where tree.nodes[tx].name == "CdtTrfTxInf" {
+            count += 1
+            guard tree.child(tx, "Dbtr") != nil else { throw MessageParseError(.missingField, "missing Dbtr") }
+            guard tree.child(tx, "Cdtr") != nil else { throw MessageParseError(.missingField, "missing Cdtr") }
+            if let u = tree.child(tx, "UndrlygCstmrCdtTrf") {
+                guard tree.child(u, "Dbtr") != nil, tree.child(u, "Cdtr") != nil else {
+                    throw MessageParseError(.missingField, "missing Dbtr or Cdtr in UndrlygCstmrCdtTrf")
+                }
+            }
+        }
+        guard count > 0 else { throw MessageParseError(.missingField, "missing CdtTrfTxInf") }
+    }
+
+    mutating func appHeader(_ h: Int) throws(MessageParseError) {
+        for c in tree.children(h) {
+            switch tree.nodes[c].name {
+            case "Fr", "To":
+                let role = tree.nodes[c].name == "Fr" ? "sender" : "receiver"
+                var p = Party(role: role, kind: .agent, sourceField: "AppHdr/" + tree.nodes[c].name)
+                for id in tree.children(c) {
+                    if tree.nodes[id].name == "FIId" { institution(id, into: &p) } else { partyDetails(id, into: &p) }
+                }
+                payment.parties.append(p)
+            case "MsgDefIdr":
+                let def = tree.nodes[c].text
+                if def.hasPrefix("pacs."), !def.hasPrefix(expectedFamily + ".") {
+                    throw MessageParseError(.wrongMessageType, "header message definition is not \(expectedFamily)")
+                }
+            case "BizMsgIdr":
+                if payment.reference == nil, !tree.nodes[c].text.isEmpty { payment.reference = tree.nodes[c].text }
+            default:
+                break
+            }
+        }
+    }
+
+    mutating func walk(_ e: Int, prefix: String) {
+        for c in tree.children(e) {
+            switch ISOName(rawValue: tree.nodes[c].code) ?? .unknown {
+            case .cdtTrfTxInf:
+                if prefix.isEmpty { payment.transactionCount += 1 }
+                walk(c, prefix: prefix)
+            case .undrlygCstmrCdtTrf:
+                walk(c, prefix: "underlying_")
+            case .msgId:
+                if tree.nodes[e].code == ISOName.grpHdr.rawValue, !tree.nodes[c].text.isEmpty { payment.reference = tree.nodes[c].text }
+            case .pmtId:
+                if payment.uetr == nil { payment.uetr = tree.childText(c, "UETR") }
+                if payment.reference == nil { payment.reference = tree.childText(c, "InstrId") }
+            case .intrBkSttlmAmt, .ttlIntrBkSttlmAmt:
+                // The group total, when given, is the message's settlement amount; else the first transaction's.
+                let isTotal = tree.nodes[c].code == ISOName.ttlIntrBkSttlmAmt.rawValue
+                if prefix.isEmpty, payment.amount == nil || (isTotal && !amountIsTotal) {
+                    amountIsTotal = isTotal
+                    payment.amount = tree.nodes[c].text
+                    payment.currency = tree.nodes[c].attributes.first { $0.name == "Ccy" }?.value
+                }
+            case .tax, .splmtryData:
+                // Tax parties carry tax ids only; supplementary data has no defined content.
+                break
+            case .rmtInf, .rltdRmtInf:
+                remittance(c, prefix: prefix)
+            case .purp, .ctgyPurp:
+                addText(prefix + "purpose", tree.nodes[c].name, lines: leafTexts(c))
+            case .instrForCdtrAgt, .instrForNxtAgt:
+                addText(prefix + "instructions", tree.nodes[c].name, lines: leafTexts(c))
+            case .rgltryRptg:
+                addText(prefix + "regulatory_reporting", tree.nodes[c].name, lines: leafTexts(c))
+            case .party:
+                party(c, role: Self.partyRoles[tree.nodes[c].name]!, prefix: prefix)
+            case .agent:
+                let name = tree.nodes[c].name
+                if tree.child(c, "FinInstnId") != nil {
+                    var p = Party(role: prefix + Self.agentRoles[name]!, kind: .agent, sourceField: name)
+                    institution(c, into: &p)
+                    append(p, element: prefix + name)
+                }
+            case .account:
+                account(c, owner: prefix + String(tree.nodes[c].name.dropLast(4)))
+            default:
+                if tree.nodes[c].firstChild >= 0 { walk(c, prefix: prefix) }
+            }
+        }
+    }
+
+    var amountIsTotal = false
+
+    mutating func append(_ p: Party, element: String) {
+        lastPartyByElement[element] = payment.parties.count
+        payment.parties.append(p)
+    }
+
+    mutating func addText(_ field: String, _ source: String, lines: [String]) {
+        guard !lines.isEmpty else { return }
+        payment.texts.append(FreeText(field: field, sourceField: source, lines: lines))
+    }
+
+    /// `Ustrd` lines are kept one per element; structured remittance contributes the text of every leaf.
+    mutating func remittance(_ e: Int, prefix: String) {
+        let field = prefix.isEmpty ? "remittance" : "underlying_remittance"
+        let source = tree.nodes[e].name
+        var unstructured: [String] = []
+        for c in tree.children(e) {
+            if tree.nodes[c].name == "Ustrd" {
+                unstructured.append(contentsOf: lines(tree.nodes[c].text))
+            } else {
+                addText(field, source + "/" + tree.nodes[c].name, lines: leafTexts(c))
+            }
+        }
+        addText(field, source + "/Ustrd", lines: unstructured)
+    }
+
+    /// The text of `e` and of every element under it, split into lines.
+    func leafTexts(_ e: Int) -> [String] {
+        var out = lines(tree.nodes[e].text)
+        for d in tree.descendants(e) { out.append(contentsOf: lines(tree.nodes[d].text)) }
+        return out
+    }
+
+    /// Splits element text at line breaks, trimming each line and dropping blank ones.
+    func lines(_ text: String) -> [String] {
+        guard !text.isEmpty else { return [] }
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return [text] }
+        return text.split(whereSeparator: \.isNewline).compactMap { line in
+            let t = line.trimmingWhitespace()
+            return t.isEmpty ? nil : String(t)
+        }
+    }
+
+    /// A `Dbtr`, `Cdtr`, ultimate party or initiating party: a customer, or an institution (`FinInstnId`).
+    mutating func party(_ e: Int, role: String, prefix: String) {
+        let name = tree.nodes[e].name
+        var p = Party(role: prefix + role, kind: .party, sourceField: name)
+        if tree.child(e, "FinInstnId") != nil {
+            p.kind = .agent
+            if name == "Dbtr" || name == "Cdtr" { p.role = prefix + role + "_institution" }
+            institution(e, into: &p)
+        } else {
+            partyDetails(e, into: &p)
+        }
+        append(p, element: prefix + name)
+    }
+
+    /// PartyIdentification: `Nm`, `PstlAdr`, `Id` (organisation or private), `CtryOfRes`, contact details.
+    func partyDetails(_ e: Int, into p: inout Party) {
+        for c in tree.children(e) {
+            let node = tree.nodes[c]
+            switch node.name {
+            case "Nm": p.nameLines.append(contentsOf: lines(node.text))
+            case "PstlAdr": address(c, into: &p)
+            case "CtryOfRes": if !node.text.isEmpty { p.otherCountries.append(node.text) }
+            case "Id": identification(c, into: &p)
+            case "CtctDtls":
+                // A contact name can be a person to screen; keep it with the raw lines.
+                if let n = tree.childText(c, "Nm") { p.rawLines.append(n) }
+            case "AnyBIC", "BICFI", "BIC": if p.bic == nil, !node.text.isEmpty { p.bic = node.text }
+            case "LEI": if !node.text.isEmpty { p.identifiers.append("LEI:" + node.text) }
+            default: break
+            }
+        }
+    }
+
+    /// `Id` of a party: `OrgId` (AnyBIC, LEI, Othr) or `PrvtId` (DtAndPlcOfBirth, Othr).
+    func identification(_ e: Int, into p: inout Party) {
+        for d in tree.descendants(e) {
+            let node = tree.nodes[d]
+            guard !node.text.isEmpty else { continue }
+            switch node.name {
+            case "AnyBIC", "BICOrBEI", "BIC":
+                if p.bic == nil { p.bic = node.text } else { p.identifiers.append("BIC:" + node.text) }
+            case "LEI": p.identifiers.append("LEI:" + node.text)
+            case "BirthDt": p.identifiers.append("DOB:" + node.text)
+            case "CityOfBirth": p.identifiers.append("POB:" + node.text)
+            case "CtryOfBirth": p.otherCountries.append(node.text)
+            case "Id":
+                // Othr/Id, with its scheme when given: "TXID:12345" or "ID:12345".
+                let othr = Int(node.parent)
+                var scheme = "ID"
+                if let s = tree.child(othr, "SchmeNm"), let code = tree.childText(s, "Cd") ?? tree.childText(s, "Prtry") {
+                    scheme = code
+                }
+                p.identifiers.append(scheme + ":" + node.text)
+            default: break
+            }
+        }
+    }
+
+    /// An institution (`FinInstnId` and `BrnchId` under the element): BIC, clearing id, LEI, name, address, other id.
+    func institution(_ e: Int, into p: inout Party) {
+        for c in tree.children(e) {
+            let name = tree.nodes[c].name
+            guard name == "FinInstnId" || name == "BrnchId" else { continue }
+            for f in tree.children(c) {
+                let node = tree.nodes[f]
+                switch node.name {
+                case "BICFI", "BIC", "AnyBIC":
+                    if p.bic == nil, !node.text.isEmpty { p.bic = node.text } else if !node.text.isEmpty { p.identifiers.append("BIC:" + node.text) }
+                case "ClrSysMmbId":
+                    if let member = tree.childText(f, "MmbId") {
+                        let system = tree.child(f, "ClrSysId").flatMap { tree.childText($0, "Cd") ?? tree.childText($0, "Prtry") }
+                        p.identifiers.append("CLR:" + (system.map { $0 + ":" } ?? "") + member)
+                    }
+                case "LEI": if !node.text.isEmpty { p.identifiers.append("LEI:" + node.text) }
+                case "Nm": p.nameLines.append(contentsOf: lines(node.text))
+                case "PstlAdr": address(f, into: &p)
+                case "Othr", "Id":
+                    let id = node.name == "Id" ? (node.text.isEmpty ? nil : node.text) : tree.childText(f, "Id")
+                    if let id { p.identifiers.append((name == "BrnchId" ? "BRNCH:" : "ID:") + id) }
+                default: break
+                }
+            }
+        }
+    }
+
+    /// A postal address: `Ctry` sets the country; every other part and each `AdrLine` becomes an address line.
+    func address(_ e: Int, into p: inout Party) {
+        for c in tree.children(e) {
+            let node = tree.nodes[c]
+            guard !node.text.isEmpty else { continue }
+            switch node.name {
+            case "Ctry":
+                if p.country == nil { p.country = node.text } else if p.country != node.text { p.otherCountries.append(node.text) }
+            case "AdrTp":
+                continue
+            default:
+                p.addressLines.append(contentsOf: lines(node.text))
+            }
+        }
+    }
+
+    /// `XAcct` belongs to the party read from element `X` just before: IBAN or other id becomes its account.
+    mutating func account(_ e: Int, owner: String) {
+        guard let index = lastPartyByElement[owner] else { return }
+        var number: String? = nil
+        for d in tree.descendants(e) where tree.nodes[d].name == "IBAN" || tree.nodes[d].name == "Id" {
+            if !tree.nodes[d].text.isEmpty { number = tree.nodes[d].text; break }
+        }
+        if let number {
+            if payment.parties[index].account == nil { payment.parties[index].account = number } else {
+                payment.parties[index].identifiers.append("ACCT:" + number)
+            }
+        }
+        if let holder = tree.childText(e, "Nm") { payment.parties[index].rawLines.append(holder) }
+    }
+}

@@ -1,0 +1,216 @@
+import Matching
+import Messages
+import Watchlists
+
+/// The default screening policy of the public contract (section 4), over lists loaded from the database.
+///
+/// Built once per list version (building the name automaton for ~40,000 aliases takes well under a second)
+/// and then shared read-only by every worker: screening a payment never mutates it.
+public struct PolicyScreener: PaymentScreener {
+    /// An entry of a loaded list, as hits name it.
+    struct EntryRef: Sendable {
+        var list: String
+        var entryId: String
+        var entryName: String
+    }
+
+    let sanctionsNames: NameIndex
+    let sanctionsEntries: [EntryRef]
+    let banksNames: NameIndex
+    let banksEntries: [EntryRef]
+    /// BIC (8 or 11 characters) → entries that carry it.
+    let sanctionsBICs: [String: [EntryRef]]
+    let banksBICs: [String: [EntryRef]]
+    let keywords: PhraseIndex
+    let keywordTexts: [String]
+    let exclusions: PhraseIndex
+    let exclusionForms: [[String]]
+    let hsCodes: Set<String>
+    let geography: Geography
+    let goodGuys: Set<ScreeningData.GoodGuy>
+    public let hasSanctionsList: Bool
+
+    public init(data: ScreeningData) {
+        var sAliases: [NameIndex.Alias] = [], sEntries: [EntryRef] = []
+        var bAliases: [NameIndex.Alias] = [], bEntries: [EntryRef] = []
+        var sBICs: [String: [EntryRef]] = [:], bBICs: [String: [EntryRef]] = [:]
+        for list in data.lists {
+            let isBanks = list.source == .banks
+            for e in list.entries {
+                let ref = EntryRef(list: list.source.rawValue, entryId: e.sourceId, entryName: e.primaryName)
+                let index = isBanks ? bEntries.count : sEntries.count
+                let aliases = e.names.map {
+                    NameIndex.Alias(entry: index, name: $0.name, isPerson: e.type == .person, weak: $0.strength == .weak)
+                }
+                if isBanks {
+                    bEntries.append(ref); bAliases += aliases
+                    for bic in e.bics { bBICs[bic.uppercased(), default: []].append(ref) }
+                } else {
+                    sEntries.append(ref); sAliases += aliases
+                    for bic in e.bics { sBICs[bic.uppercased(), default: []].append(ref) }
+                }
+            }
+        }
+        var config = MatchConfiguration.default
+        config.threshold = data.nameThreshold
+        sanctionsNames = NameIndex(aliases: sAliases, configuration: config)
+        sanctionsEntries = sEntries
+        banksNames = NameIndex(aliases: bAliases, configuration: config)
+        banksEntries = bEntries
+        sanctionsBICs = sBICs
+        banksBICs = bBICs
+        keywordTexts = data.indicators.keywords.map(\.text)
+        keywords = PhraseIndex(phrases: keywordTexts)
+        exclusions = PhraseIndex(phrases: data.indicators.exclusions.map(\.text))
+        exclusionForms = data.indicators.exclusions.map { Normalizer.tokens($0.text) }
+        hsCodes = Set(data.indicators.hsCodes.map(\.code))
+        var risky = Set<String>()
+        for (name, codes) in data.indicators.countrySets where name == "risk" || name == "transshipment" {
+            risky.formUnion(codes)
+        }
+        geography = Geography(riskCountries: risky)
+        goodGuys = Set(data.goodGuys.map { ScreeningData.GoodGuy(field: $0.field, matched: Normalizer.normalize($0.matched),
+                                                                  list: $0.list, entryId: $0.entryId) })
+        hasSanctionsList = data.hasSanctionsList
+    }
+
+    public func screen(format: String, message: String) -> Decision {
+        guard let fmt = MessageFormat(rawValue: format) else {
+            return .failClosed(.unparseable, error: "unknown format '\(format.prefix(32))'")
+        }
+        let payment: Payment
+        do {
+            payment = try MessageParser.parse(format: fmt.rawValue, message: message)
+        } catch {
+            return .failClosed(.unparseable, error: error.description)
+        }
+        return screen(payment)
+    }
+
+    /// Applies the policy to a parsed payment.
+    public func screen(_ payment: Payment) -> Decision {
+        guard hasSanctionsList else {
+            return .failClosed(.listsUnavailable, error: "no sanctions list is loaded")
+        }
+        var hits: [Hit] = []
+        for party in payment.parties {
+            let lines = party.nameLines + party.addressLines
+            let fieldLines = lines.isEmpty ? party.rawLines : lines
+            // 1. sanctioned_party by name (parties and agents alike) …
+            for m in sanctionsNames.search(lines: fieldLines) {
+                let ref = sanctionsEntries[m.entry]
+                hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: m.matchedText, list: ref.list,
+                                entryId: ref.entryId, entryName: ref.entryName, score: m.score,
+                                explanation: "\(party.role) (\(party.sourceField)) matches \(ref.list) entry \(ref.entryId) '\(ref.entryName)' with score \(Self.format(m.score))"))
+            }
+            // … and by BIC.
+            if let bic = party.bic?.uppercased(), bic.utf8.count >= 8 {
+                for ref in Self.lookup(bic, in: sanctionsBICs) {
+                    hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
+                                    entryName: ref.entryName, score: 1,
+                                    explanation: "\(party.role) BIC \(bic) is listed for \(ref.list) entry \(ref.entryId) '\(ref.entryName)'"))
+                }
+                // 2. russian_lender: BIC country RU, or a bank of the banks list.
+                let country = Geography.bicCountry(bic)
+                var lender = false
+                for ref in Self.lookup(bic, in: banksBICs) {
+                    lender = true
+                    hits.append(Hit(kind: .russianLender, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
+                                    entryName: ref.entryName, score: 1,
+                                    explanation: "\(party.role) BIC \(bic) belongs to '\(ref.entryName)' on the banks list"))
+                }
+                if country == "RU" && !lender {
+                    hits.append(Hit(kind: .russianLender, field: party.role, matched: bic, score: 1,
+                                    explanation: "\(party.role) BIC \(bic) has country code RU (a Russian bank)"))
+                }
+            }
+            if party.kind == .agent {
+                for m in banksNames.search(lines: fieldLines) {
+                    let ref = banksEntries[m.entry]
+                    hits.append(Hit(kind: .russianLender, field: party.role, matched: m.matchedText, list: ref.list,
+                                    entryId: ref.entryId, entryName: ref.entryName, score: m.score,
+                                    explanation: "\(party.role) name matches '\(ref.entryName)' on the banks list (score \(Self.format(m.score)))"))
+                }
+            }
+        }
+        // Names in free text (remittance "ON BEHALF OF …").
+        for text in payment.texts {
+            for m in sanctionsNames.search(lines: text.lines) {
+                let ref = sanctionsEntries[m.entry]
+                hits.append(Hit(kind: .sanctionedParty, field: text.field, matched: m.matchedText, list: ref.list,
+                                entryId: ref.entryId, entryName: ref.entryName, score: m.score,
+                                explanation: "\(text.field) text names \(ref.list) entry \(ref.entryId) '\(ref.entryName)' (score \(Self.format(m.score)))"))
+            }
+        }
+        // 3. military_end_use: goods signal in free text AND risky geography.
+        let goods = goodsSignals(payment)
+        if !goods.isEmpty, let place = geography.firstRiskyPlace(payment) {
+            for g in goods {
+                hits.append(Hit(kind: .militaryEndUse, field: g.field, matched: g.matched, list: "indicators", entryId: g.entryId,
+                                entryName: g.label, score: 1,
+                                explanation: "\(g.label) '\(g.matched)' in \(g.field), with \(place)"))
+            }
+        }
+        if !goodGuys.isEmpty {
+            hits.removeAll { h in
+                h.kind == .sanctionedParty && h.list != nil && h.entryId != nil
+                    && goodGuys.contains(.init(field: h.field, matched: Normalizer.normalize(h.matched), list: h.list!, entryId: h.entryId!))
+            }
+        }
+        return Decision(hits: Self.deduplicated(hits))
+    }
+
+    struct GoodsSignal {
+        var field: String
+        var matched: String
+        var label: String
+        var entryId: String
+    }
+
+    func goodsSignals(_ payment: Payment) -> [GoodsSignal] {
+        var out: [GoodsSignal] = []
+        for text in payment.texts {
+            let excluded = exclusions.search(lines: text.lines).map { Normalizer.tokens($0.matchedText) }
+            for m in keywords.search(lines: text.lines) {
+                let tokens = Normalizer.tokens(m.matchedText)
+                if excluded.contains(where: { Self.contains($0, tokens) }) { continue }
+                out.append(GoodsSignal(field: text.field, matched: m.matchedText, label: "end-use keyword", entryId: keywordTexts[m.phrase]))
+            }
+            for line in [text.lines.joined(separator: " ")] {
+                for code in HSCodeScanner.codes(in: line) where hsCodes.contains(code.hs6) {
+                    out.append(GoodsSignal(field: text.field, matched: code.written, label: "CHPL HS code", entryId: code.hs6))
+                }
+            }
+        }
+        return out
+    }
+
+    static func contains(_ haystack: [String], _ needle: [String]) -> Bool {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return false }
+        for i in 0...(haystack.count - needle.count) where Array(haystack[i..<(i + needle.count)]) == needle { return true }
+        return false
+    }
+
+    /// Entries for a BIC: exact 11, the BIC8 of an 11-character BIC, and an 11-character listing of the same BIC8 with branch XXX.
+    static func lookup(_ bic: String, in map: [String: [EntryRef]]) -> [EntryRef] {
+        var out = map[bic] ?? []
+        if bic.utf8.count == 11 {
+            out += map[String(bic.prefix(8))] ?? []
+        } else if bic.utf8.count == 8 {
+            out += map[bic + "XXX"] ?? []
+        }
+        return out
+    }
+
+    static func deduplicated(_ hits: [Hit]) -> [Hit] {
+        var seen = Set<String>()
+        return hits.filter { h in
+            seen.insert("\(h.kind.rawValue)|\(h.field)|\(h.list ?? "")|\(h.entryId ?? "")|\(h.matched)").inserted
+        }
+    }
+
+    static func format(_ score: Double) -> String {
+        let r = (score * 100).rounded() / 100
+        return String(r)
+    }
+}

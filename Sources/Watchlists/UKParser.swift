@@ -1,0 +1,96 @@
+/// Parses the UK Sanctions List XML published by the FCDO (`UK_Sanctions_List.xml`).
+///
+/// Chosen over OFSI's ConList CSV because the FCDO's UK Sanctions List covers every UK designation and has one
+/// record per designation (ConList has one row per name, grouped by `Group ID`), and because OFSI has announced
+/// that its Consolidated List is being replaced by this list. Layout: `Designations/Designation` with
+/// - `UniqueID` (e.g. `RUS0251`) → `sourceId`; `OFSIGroupID`, `UNReferenceNumber` → identifiers;
+/// - `Names/Name` with `Name1`…`Name5` (given names) and `Name6` (family name, or an organisation's whole name),
+///   `NameType` (`Primary Name`, `Primary Name Variation`, `Alias`), optional `AliasStrength`
+///   (`Good quality`/`Low quality`: low → weak);
+/// - `NonLatinNames/NonLatinName/NameNonLatinScript` → `original_script`;
+/// - `IndividualEntityShip` (`Individual` → person, `Entity` → entity, `Ship` → vessel);
+/// - `RegimeName` → programs; `Addresses/Address` (`AddressLine1…6`, `AddressPostalCode`, `AddressCountry`);
+///   `IndividualDetails/Individual/Nationalities/Nationality`; `ShipDetails/Ship/IMONumbers/IMONumber`;
+/// - `OtherInformation` → remarks (BICs written there as `SWIFT/BIC X` are read).
+/// Individuals' names are written `Name1 Name2 … Name6` (given names first).
+enum UKParser {
+    static func parse(_ f: ListFile) throws(ListFileError) -> ParsedList {
+        let root = try XMLDocumentParser.parse(f)
+        guard root.name == "Designations" else {
+            throw f.error(line: root.line, "not a UK Sanctions List XML: the root element is <\(root.name)>, expected <Designations>")
+        }
+        var entries: [ListEntry] = []
+        for d in root.children("Designation") {
+            let id = d.childText("UniqueID")
+            guard !id.isEmpty else { throw f.error(line: d.line, "Designation without UniqueID") }
+            let type: EntryType
+            switch d.childText("IndividualEntityShip").lowercased() {
+            case "individual": type = .person
+            case "ship": type = .vessel
+            default: type = .entity
+            }
+            var primary: [String] = []
+            var others: [EntryName] = []
+            for n in d.child("Names")?.children("Name") ?? [] {
+                let full = (1...6).map { n.childText("Name\($0)") }.filter { !$0.isEmpty }.joined(separator: " ")
+                let text = full.isEmpty ? n.childText("Name") : full
+                if text.isEmpty { continue }
+                let nameType = n.childText("NameType").lowercased()
+                let weak = n.childText("AliasStrength").lowercased().hasPrefix("low")
+                if nameType == "primary name" {
+                    primary.append(text)
+                } else if nameType == "primary name variation" {
+                    others.append(EntryName(name: text, kind: "primary_variation", strength: .strong))
+                } else {
+                    others.append(EntryName(name: text, kind: weak ? "weak_aka" : "aka", strength: weak ? .weak : .strong))
+                }
+            }
+            var names: [EntryName] = []
+            for p in primary where !names.contains(where: { $0.name == p }) {
+                names.append(EntryName(name: p, kind: names.isEmpty ? "primary" : "aka", strength: .strong))
+            }
+            if names.isEmpty, let first = others.first {
+                names.append(EntryName(name: first.name, kind: "primary", strength: .strong))
+                others.removeFirst()
+            }
+            for o in others where !names.contains(where: { $0.name == o.name }) { names.append(o) }
+            for n in d.descendants("NameNonLatinScript") {
+                let t = n.text.collapsedWhitespace
+                if !t.isEmpty, !names.contains(where: { $0.name == t }) {
+                    names.append(EntryName(name: t, kind: "original_script", strength: .strong))
+                }
+            }
+            guard !names.isEmpty else { throw f.error(line: d.line, "Designation \(id) has no name") }
+            var e = ListEntry(sourceId: id, type: type, names: names)
+            for (tag, label) in [("OFSIGroupID", "OFSI Group ID"), ("UNReferenceNumber", "UN Reference Number")] {
+                let v = d.childText(tag)
+                if !v.isEmpty { e.identifiers.append(EntryIdentifier(type: label, value: v)) }
+            }
+            for r in d.children("RegimeName") {
+                let t = r.text.collapsedWhitespace
+                if !t.isEmpty { e.programs.appendUnique(t) }
+            }
+            for a in d.child("Addresses")?.children("Address") ?? [] {
+                let country = a.childText("AddressCountry")
+                let parts = (1...6).map { a.childText("AddressLine\($0)") } + [a.childText("AddressPostalCode"), country]
+                let text = parts.filter { !$0.isEmpty }.joined(separator: ", ")
+                if !text.isEmpty { e.addresses.appendUnique(text) }
+                if let c = Countries.codeOrName(country) { e.countries.appendUnique(c) }
+            }
+            for n in d.descendants("Nationality") {
+                if let c = Countries.codeOrName(n.text.collapsedWhitespace) { e.countries.appendUnique(c) }
+            }
+            for imo in d.descendants("IMONumber") {
+                let v = imo.text.trimmed
+                if !v.isEmpty { e.identifiers.appendUnique(EntryIdentifier(type: "IMO", value: v)) }
+            }
+            let other = d.childText("OtherInformation")
+            if !other.isEmpty {
+                e.remarks = other
+                e.bics = BIC.extract(fromText: other)
+            }
+            entries.append(e)
+        }
+        return ParsedList(source: .uk, entries: entries, warnings: [])
+    }
+}

@@ -80,6 +80,11 @@ public struct AhoCorasick: Sendable {
     let matchOffsets: [UInt32]
     let matchPatterns: [UInt32]
     let patternLengths: [UInt32]
+    /// Length of the longest pattern: how far back an interleaved stream must start.
+    let maxPatternLength: Int
+    /// Inputs at least this long are scanned as four interleaved streams (see `scan`). Internal
+    /// so that tests can lower it and replay every property test through the interleaved path.
+    var interleaveThreshold = 1 << 16
 
     public var patternCount: Int { patternLengths.count }
     public var stateCount: Int { table.count / stride }
@@ -124,6 +129,7 @@ public struct AhoCorasick: Sendable {
         var rootChild = [UInt32](repeating: 0, count: stride)
         var terminal = [UInt32](repeating: 0, count: patterns.count)
         patternLengths = patterns.map { UInt32($0.count) }
+        maxPatternLength = patterns.reduce(0) { max($0, $1.count) }
         let limitStates = min(configuration.maxTableBytes / (4 * stride), Int(UInt32.max) / stride)
         for (pid, p) in patterns.enumerated() {
             var s: UInt32 = 0
@@ -276,9 +282,8 @@ public struct AhoCorasick: Sendable {
     // MARK: - Searching
 
     /// Calls `body` for every overlapping match, in order of end offset.
-
     public func forEachOverlappingMatch(in text: UnsafeRawBufferPointer, _ body: (Match) -> Void) {
-        scan(text) { stateID, end in
+        scan(text, ordered: true) { stateID, end in
             let k = Int((stateID &- firstMatch) / UInt32(stride))
             for i in Int(matchOffsets[k])..<Int(matchOffsets[k + 1]) {
                 let p = matchPatterns[i]
@@ -288,10 +293,9 @@ public struct AhoCorasick: Sendable {
     }
 
     /// Counts overlapping matches (the number of (pattern, end offset) pairs) without materializing them.
-
     public func countOverlapping(in text: UnsafeRawBufferPointer) -> Int {
         var count = 0
-        scan(text) { stateID, _ in
+        scan(text, ordered: false) { stateID, _ in
             let k = Int((stateID &- firstMatch) / UInt32(stride))
             count &+= Int(matchOffsets[k + 1] &- matchOffsets[k])
         }
@@ -331,8 +335,17 @@ public struct AhoCorasick: Sendable {
     }
 
     /// The hot loop: walks the text and calls `onMatch(stateID, endOffset)` in every match state.
+    ///
+    /// A DFA step is one dependent load, so a single walk is bound by load latency, not by
+    /// throughput. Long inputs are therefore cut into four segments walked in one loop, four
+    /// independent dependency chains the CPU overlaps. Segment k > 0 starts its automaton
+    /// `maxPatternLength - 1` bytes before its first byte without reporting (from the root, the
+    /// automaton finds every match that starts at or after where it began, and a match ending in the
+    /// segment starts at most that far back), then reports only matches ending inside the segment:
+    /// the union is exactly the whole-buffer result. With `ordered`, matches of segments 1...3 are
+    /// buffered and delivered after segment 0's, so callers still see them in order of end offset.
     @inline(__always)
-    func scan(_ text: UnsafeRawBufferPointer, _ onMatch: (UInt32, Int) -> Void) {
+    func scan(_ text: UnsafeRawBufferPointer, ordered: Bool, _ onMatch: (UInt32, Int) -> Void) {
         guard let base = text.baseAddress, text.count > 0 else { return }
         let bytes = base.assumingMemoryBound(to: UInt8.self)
         let n = text.count
@@ -341,10 +354,28 @@ public struct AhoCorasick: Sendable {
             table.withUnsafeBufferPointer { tab in
                 let c = cls.baseAddress!
                 let t = tab.baseAddress!
-                var s: UInt32 = 0
-                if kind == .dfa {
+                guard kind == .dfa else {
+                    let ustride = UInt32(stride)
+                    fail.withUnsafeBufferPointer { f in
+                        var s: UInt32 = 0
+                        for i in 0..<n {
+                            let cl = c[Int(bytes[i])]
+                            while true {
+                                let next = t[Int(s &+ cl)]
+                                if next != 0 { s = next; break }
+                                if s == 0 { break }
+                                s = f[Int(s / ustride)]
+                            }
+                            if s >= firstMatch { onMatch(s, i &+ 1) }
+                        }
+                    }
+                    return
+                }
+                let seg = n / 4
+                let back = max(maxPatternLength - 1, 0)
+                if n < interleaveThreshold || seg <= back {
+                    var s: UInt32 = 0
                     var i = 0
-                    // Unrolled by four; a match state is rare, so it is tested with one compare per byte.
                     while i &+ 4 <= n {
                         s = t[Int(s &+ c[Int(bytes[i])])]
                         if s >= firstMatch { onMatch(s, i &+ 1) }
@@ -361,20 +392,51 @@ public struct AhoCorasick: Sendable {
                         i &+= 1
                         if s >= firstMatch { onMatch(s, i) }
                     }
-                } else {
-                    let ustride = UInt32(stride)
-                    fail.withUnsafeBufferPointer { f in
-                        for i in 0..<n {
-                            let cl = c[Int(bytes[i])]
-                            while true {
-                                let next = t[Int(s &+ cl)]
-                                if next != 0 { s = next; break }
-                                if s == 0 { break }
-                                s = f[Int(s / ustride)]
-                            }
-                            if s >= firstMatch { onMatch(s, i &+ 1) }
+                    return
+                }
+                // The state at `to` after walking from the root at `from`, reporting nothing.
+                @inline(__always) func warm(_ from: Int, _ to: Int) -> UInt32 {
+                    var s: UInt32 = 0
+                    for i in from..<to { s = t[Int(s &+ c[Int(bytes[i])])] }
+                    return s
+                }
+                var s0: UInt32 = 0
+                var s1 = warm(seg - back, seg)
+                var s2 = warm(2 * seg - back, 2 * seg)
+                var s3 = warm(3 * seg - back, 3 * seg)
+                var later = [(UInt32, Int)]()   // ordered mode: matches of segments 1...3
+                let b1 = bytes + seg, b2 = bytes + 2 * seg, b3 = bytes + 3 * seg
+                for i in 0..<seg {
+                    s0 = t[Int(s0 &+ c[Int(bytes[i])])]
+                    s1 = t[Int(s1 &+ c[Int(b1[i])])]
+                    s2 = t[Int(s2 &+ c[Int(b2[i])])]
+                    s3 = t[Int(s3 &+ c[Int(b3[i])])]
+                    if (s0 | s1 | s2 | s3) >= firstMatch {   // max would be exact; an OR is a cheap superset test
+                        if s0 >= firstMatch { onMatch(s0, i &+ 1) }
+                        if ordered {
+                            if s1 >= firstMatch { later.append((s1, seg &+ i &+ 1)) }
+                            if s2 >= firstMatch { later.append((s2, 2 &* seg &+ i &+ 1)) }
+                            if s3 >= firstMatch { later.append((s3, 3 &* seg &+ i &+ 1)) }
+                        } else {
+                            if s1 >= firstMatch { onMatch(s1, seg &+ i &+ 1) }
+                            if s2 >= firstMatch { onMatch(s2, 2 &* seg &+ i &+ 1) }
+                            if s3 >= firstMatch { onMatch(s3, 3 &* seg &+ i &+ 1) }
                         }
                     }
+                }
+                // Segment 3 also owns the remainder n - 4 * seg.
+                var i = 4 &* seg
+                while i < n {
+                    s3 = t[Int(s3 &+ c[Int(bytes[i])])]
+                    i &+= 1
+                    if s3 >= firstMatch {
+                        if ordered { later.append((s3, i)) } else { onMatch(s3, i) }
+                    }
+                }
+                if ordered && !later.isEmpty {
+                    // Stable sort by end offset: segments interleave in `later`.
+                    later.sort { $0.1 < $1.1 }
+                    for (s, e) in later { onMatch(s, e) }
                 }
             }
         }

@@ -110,6 +110,7 @@ struct ISOExtractor {
             try appHeader(h)
         }
         walk(root, prefix: "")
+        guard !invalidAmount else { throw MessageParseError(.invalidField, "invalid settlement amount or currency") }
         try checkTransactions(root)
         return payment
     }
@@ -184,6 +185,9 @@ struct ISOExtractor {
                     payment.amount = tree.nodes[c].text
                     payment.currency = tree.nodes[c].attributes.first { $0.name == "Ccy" }?.value
                 }
+                if !Self.isAmount(tree.nodes[c].text) || !Self.isCurrency(tree.nodes[c].attributes.first { $0.name == "Ccy" }?.value) {
+                    invalidAmount = true
+                }
             case .tax, .splmtryData:
                 // Tax parties carry tax ids only; supplementary data has no defined content.
                 break
@@ -213,6 +217,23 @@ struct ISOExtractor {
     }
 
     var amountIsTotal = false
+    /// Set when a settlement amount is not a decimal number with a currency code; `run` then refuses the message.
+    var invalidAmount = false
+
+    /// `ActiveCurrencyAndAmount`: digits with at most one '.' between digits.
+    static func isAmount(_ s: String) -> Bool {
+        var digits = 0
+        var point = false
+        for c in s.utf8 {
+            if Bytes.isDigit(c) { digits += 1 } else if c == UInt8(ascii: "."), !point, digits > 0 { point = true } else { return false }
+        }
+        return digits > 0 && s.utf8.last.map(Bytes.isDigit) == true && s.utf8.count <= 19
+    }
+
+    static func isCurrency(_ s: String?) -> Bool {
+        guard let s, s.utf8.count == 3 else { return false }
+        return s.utf8.allSatisfy(Bytes.isUpper)
+    }
 
     mutating func append(_ p: Party, element: String) {
         lastPartyByElement[element] = payment.parties.count

@@ -74,13 +74,15 @@ struct XMLChildren: Sequence, IteratorProtocol {
 /// anywhere in the prolog (real files put a licence comment before it). Refused before parsing:
 /// `<!DOCTYPE` and `<!ENTITY` anywhere (`.forbiddenXML`). Refused while parsing: every other markup
 /// declaration (`.forbiddenXML`), nesting deeper than `maxDepth` (`.tooDeep`), more than `maxElements`
-/// elements (`.tooLarge`), and everything that is not well-formed (`.malformedXML`): unknown entity
-/// references, a bare `&`, unquoted or repeated attributes, mismatched or missing end tags, text or a second
-/// element outside the root, control characters. Namespaces are not resolved: prefixes are stripped from
-/// element names, and declarations are kept as attributes.
+/// elements or `maxAttributes` attributes on one element (`.tooLarge`), and everything that is not
+/// well-formed (`.malformedXML`): unknown entity references, a bare `&`, unquoted or repeated attributes,
+/// mismatched or missing end tags, text or a second element outside the root, control characters.
+/// Namespaces are not resolved: prefixes are stripped from element names, and declarations are kept as
+/// attributes.
 struct XMLTreeParser {
     static let maxDepth = 64
     static let maxElements = 100_000
+    static let maxAttributes = 32
 
     private let b: UnsafeBufferPointer<UInt8>
     private let names: [String: UInt16]
@@ -265,6 +267,10 @@ struct XMLTreeParser {
                 break
             }
             guard spaced else { throw Self.malformed("attributes must be separated by white space") }
+            // The repeated-attribute check is quadratic: bound it.
+            guard attributeNames.count < Self.maxAttributes else {
+                throw MessageParseError(.tooLarge, "more than \(Self.maxAttributes) attributes on an element")
+            }
             let attrName = try name()
             for other in attributeNames where other.count == attrName.count
                 && memcmpEqual(other.lowerBound, attrName.lowerBound, attrName.count) {

@@ -75,9 +75,15 @@ struct ParseCommand: ParsableCommand {
             }
             print("{\"bench\":\"parse\",\"format\":\"\(format.rawValue)\",\"samples\":\(messages.count),"
                 + "\"parties_per_pass\":\(partiesPerPass),\"runs\":\(runs),\"messages\":\(total),"
-                + "\"messages_per_second\":\(Int(best)),\"build\":\"\(build)\",\"threads\":1}")
+                + "\"messages_per_second\":\(Int(best)),\"build\":\"\(build)\",\"threads\":1,"
+                + "\"command\":\"chokepoint-bench parse --runs \(runs) --seconds \(seconds) --directory \(jsonEscaped(directory))\"}")
         }
     }
+}
+
+/// The text escaped for use inside a JSON string literal.
+private func jsonEscaped(_ s: String) -> String {
+    s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
 }
 
 /// The real sample messages, sorted by the format they parse as.

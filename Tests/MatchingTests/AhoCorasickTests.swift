@@ -59,7 +59,7 @@ let acTable: [ACCase] = [
 ]
 
 /// Every way of asking the automaton, so that each table row is replayed under each configuration.
-enum SearchAPI: CaseIterable, Sendable { case forEach, count, arrays }
+enum SearchAPI: CaseIterable, Sendable { case forEach, count, arrays, interleaved }
 
 @Suite("AhoCorasick")
 struct AhoCorasickTests {
@@ -81,6 +81,13 @@ struct AhoCorasickTests {
             case .count:
                 let n = text.withUnsafeBytes { ac.countOverlapping(in: $0) }
                 #expect(n == expected.count, "\(kind) \(row)")
+            case .interleaved:
+                var ac4 = ac
+                ac4.interleaveThreshold = 0
+                let got = ac4.overlappingMatches(in: text)
+                #expect(sorted(got) == expected, "\(kind) \(row)")
+                #expect(got.map(\.end) == got.map(\.end).sorted(), "\(kind) \(row)")
+                #expect(text.withUnsafeBytes { ac4.countOverlapping(in: $0) } == expected.count, "\(kind) \(row)")
             case .arrays:
                 #expect(sorted(ac.overlappingMatches(in: text)) == expected, "\(kind) \(row)")
                 let whole = sorted(ac.wholeTokenMatches(in: text))
@@ -149,6 +156,12 @@ struct AhoCorasickTests {
                 let count = text.withUnsafeBytes { ac.countOverlapping(in: $0) }
                 #expect(count == expected.count, "seed \(seed) round \(round) kind \(kind)")
                 #expect(sorted(ac.wholeTokenMatches(in: text)) == expectedWhole, "seed \(seed) round \(round) kind \(kind)")
+                // The same automaton forced through the four-stream interleaved walk.
+                var interleaved = ac
+                interleaved.interleaveThreshold = 0
+                let inter = interleaved.overlappingMatches(in: text)
+                #expect(inter == ac.overlappingMatches(in: text), "seed \(seed) round \(round) kind \(kind) interleaved")
+                #expect(text.withUnsafeBytes { interleaved.countOverlapping(in: $0) } == expected.count, "seed \(seed) round \(round) interleaved")
                 if got != expected { return }
             }
         }
@@ -169,6 +182,21 @@ struct AhoCorasickTests {
                 #expect(sorted(ac.overlappingMatches(in: text)) == expected, "seed \(seed) round \(round) kind \(kind): replay with MATCHING_SEED=\(seed)")
             }
         }
+    }
+
+    @Test("interleaved walk on a long text with matches across the segment edges")
+    func interleavedLong() throws {
+        let pats = ["SBERBANK", "BANK", "ALFA BANK", "A", " "].map { Array($0.utf8) }
+        var rng = SeededRandom(seed: 42)
+        let words = ["SBERBANK", "ALFA", "BANK", "X", "AB", " "]
+        let text = Array((0..<5000).map { _ in words.randomElement(using: &rng)! }.joined().utf8)
+        let ac = try AhoCorasick(patterns: pats)
+        var inter = ac
+        inter.interleaveThreshold = 0
+        let expected = naiveOverlapping(pats, text)
+        #expect(sorted(inter.overlappingMatches(in: text)) == sorted(expected))
+        #expect(inter.overlappingMatches(in: text) == ac.overlappingMatches(in: text))
+        #expect(text.withUnsafeBytes { inter.countOverlapping(in: $0) } == expected.count)
     }
 
     @Test("chunked search is not the same as whole-buffer: matches never span a chunk edge")

@@ -1,3 +1,4 @@
+import Foundation
 import Messages
 import Testing
 
@@ -224,5 +225,30 @@ struct SampleMessageTests {
         #expect(p.party("creditor_agent")?.bic == "ROYCCAT2")
         #expect(p.party("creditor_institution")?.bic == "NWBKGB2L")
         #expect(p.text("instructions") == ["/UDLC/RBOSGB2L"])
+    }
+}
+
+/// The public test deck: every message labelled unparseable (U1–U5) is refused, every other one parses.
+@Suite("Test deck parse classification",
+       .enabled(if: FileManager.default.fileExists(atPath: SharedData.deck), "test deck not found at ../shared/testdeck/deck.jsonl"))
+struct DeckTests {
+    @Test("U categories are refused, all others parse")
+    func deckClassification() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: SharedData.deck))
+        var parsed = 0
+        var refused = 0
+        for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+            let row = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+            let (ref, category) = (row["ref"] as? String ?? "?", row["category"] as? String ?? "")
+            let error = parseError(row["format"] as? String ?? "", row["message"] as? String ?? "")
+            if category.hasPrefix("U") {
+                #expect(error != nil, "\(ref) (\(category)) should be refused")
+                refused += 1
+            } else {
+                #expect(error == nil, "\(ref) (\(category)) refused: \(error?.description ?? "")")
+                parsed += 1
+            }
+        }
+        #expect(parsed > 0 && refused > 0)
     }
 }

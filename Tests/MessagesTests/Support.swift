@@ -10,6 +10,9 @@ enum SharedData {
         return root.appendingPathComponent("../shared/data/messages").standardized.path
     }()
 
+    /// The public test deck, `../shared/testdeck/deck.jsonl`.
+    static let deck: String = URL(fileURLWithPath: messages).appendingPathComponent("../../testdeck/deck.jsonl").standardized.path
+
     static var available: Bool { FileManager.default.fileExists(atPath: messages + "/manifest.csv") }
 
     static let skipNote: Comment = "shared sample messages not found at ../shared/data/messages (beside the package root)"

@@ -40,6 +40,10 @@ let xmlRefusals: [XMLRefusal] = [
                message: String(repeating: "<a>", count: 70) + String(repeating: "</a>", count: 70), code: .tooDeep),
     XMLRefusal(what: "over 1 MiB", message: doc.replacingFirst("JOHN DOE", with: String(repeating: "A", count: 1 << 20)),
                code: .tooLarge),
+    XMLRefusal(what: "too many attributes", message: doc.replacingFirst("<Dbtr>", with: "<Dbtr " + (0..<40).map { "a\($0)=\"1\"" }.joined(separator: " ") + ">"),
+               code: .tooLarge),
+    XMLRefusal(what: "too many elements", message: doc.replacingFirst("<Nm>JOHN DOE</Nm>", with: "<Nm>JOHN DOE</Nm>" + String(repeating: "<x/>", count: 100_001)),
+               code: .tooLarge),
     // Malformed.
     XMLRefusal(what: "truncated", message: String(doc.prefix(doc.count / 2)), code: .malformedXML),
     XMLRefusal(what: "truncated inside a tag", message: String(doc.prefix(doc.firstRange(of: "<Dbtr>")!.lowerBound.utf16Offset(in: doc) + 3)),
@@ -89,6 +93,9 @@ let xmlRefusals: [XMLRefusal] = [
                code: .wrongMessageType),
     XMLRefusal(what: "two documents", message: "<message>" + doc + doc + "</message>", code: .wrongMessageType),
     XMLRefusal(what: "no document at all", message: "<message><Hello/></message>", code: .wrongMessageType),
+    XMLRefusal(what: "amount not a number", message: doc.replacingFirst(">100.25<", with: ">1OO.25<"), code: .invalidField),
+    XMLRefusal(what: "amount without currency", message: doc.replacingFirst("<IntrBkSttlmAmt Ccy=\"EUR\">", with: "<IntrBkSttlmAmt>"),
+               code: .invalidField),
     XMLRefusal(what: "no transaction", message: """
         <Document><FIToFICstmrCdtTrf><GrpHdr><MsgId>M</MsgId></GrpHdr></FIToFICstmrCdtTrf></Document>
         """, code: .missingField),

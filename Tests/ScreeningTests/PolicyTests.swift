@@ -1,0 +1,193 @@
+import Messages
+import Screening
+import Testing
+import Watchlists
+
+/// Small hand-made lists: every rule of the default policy has a case that must hold and one that must not.
+enum PolicyFixtures {
+    static let sanctions = ScreeningData.LoadedList(source: .ofacSDN, versionId: 1, entries: [
+        ListEntry(sourceId: "1001", type: .entity, names: [
+            EntryName(name: "VOLGA PRECISION INSTRUMENTS LLC", kind: "primary", strength: .strong),
+            EntryName(name: "VPI", kind: "weak_aka", strength: .weak),
+        ]),
+        ListEntry(sourceId: "1002", type: .person, names: [EntryName(name: "KARPENKO, Dmitri Alexandrovich", kind: "primary", strength: .strong)]),
+        ListEntry(sourceId: "1003", type: .entity, names: [EntryName(name: "GOLDEN HORIZON TRADING FZE", kind: "primary", strength: .strong)],
+                  bics: ["GHTRAEAD"]),
+    ])
+    static let banks = ScreeningData.LoadedList(source: .banks, versionId: 2, entries: [
+        ListEntry(sourceId: "LENDRUMM", type: .bank, names: [EntryName(name: "LENDER BANK PJSC", kind: "primary", strength: .strong)],
+                  bics: ["LENDRUMM"], countries: ["RU"]),
+        ListEntry(sourceId: "IIBMHU22", type: .bank, names: [EntryName(name: "INTERNATIONAL INVESTMENT BANK", kind: "primary", strength: .strong)],
+                  bics: ["IIBMHU22"], countries: ["RU"]),
+    ])
+    static let indicators = IndicatorSet(
+        keywords: [.init(text: "INTEGRATED CIRCUITS", language: "en"), .init(text: "PROCESSORS", language: "en"),
+                   .init(text: "МИКРОСХЕМЫ", language: "ru"), .init(text: "ENTEGRE DEVRE", language: "tr")],
+        hsCodes: [.init(code: "854231", tier: "1", description: "processors"), .init(code: "901420", tier: "3.B", description: "navigation")],
+        countrySets: ["risk": ["RU", "BY"], "transshipment": ["KZ", "AE", "AM"]],
+        exclusions: [.init(text: "FOOD PROCESSORS", language: "en")])
+    static let data = ScreeningData(lists: [sanctions, banks], indicators: indicators)
+
+    static func mt103(orderingBIC: String = "DEUTDEFF", receiver: String = "BNPAFRPPXXX", beneficiary: [String] = ["/FR76300040", "DUPONT SARL", "PARIS"],
+                      accountWith: String = "BNPAFRPP", intermediary: String? = nil, remittance: [String] = ["INVOICE 2211"]) -> String {
+        var s = "{1:F01\(orderingBIC)AXXX0000000000}{2:I103\(receiver)N}{4:\r\n:20:REF1\r\n:23B:CRED\r\n:32A:251017EUR100,00\r\n"
+        s += ":50K:/DE89370400440532013000\r\nMUELLER GMBH\r\nBERLIN\r\n"
+        if let intermediary { s += ":56A:\(intermediary)\r\n" }
+        s += ":57A:\(accountWith)\r\n:59:" + beneficiary.joined(separator: "\r\n") + "\r\n"
+        s += ":70:" + remittance.joined(separator: "\r\n") + "\r\n:71A:SHA\r\n-}"
+        return s
+    }
+}
+
+@Suite("the default screening policy")
+struct PolicyTests {
+    let screener = PolicyScreener(data: PolicyFixtures.data)
+
+    func decide(_ message: String, format: String = "mt103") -> Decision { screener.screen(format: format, message: message) }
+
+    @Test("a clean payment is released with no hits")
+    func clean() {
+        let d = decide(PolicyFixtures.mt103())
+        #expect(d.outcome == .release)
+        #expect(d.hits.isEmpty)
+    }
+
+    @Test("sanctioned_party: the beneficiary's name, whatever its legal form, names the entry")
+    func sanctionedName() {
+        let d = decide(PolicyFixtures.mt103(beneficiary: ["/KZ123", "OOO VOLGA PRECISION INSTRUMENTS", "MOSCOW"]))
+        #expect(d.outcome == .hold)
+        #expect(d.reasons.contains("sanctioned_party"))
+        let hit = d.hits.first { $0.kind == .sanctionedParty }
+        #expect(hit?.field == "beneficiary")
+        #expect(hit?.list == "ofac-sdn")
+        #expect(hit?.entryId == "1001")
+        #expect(hit?.entryName == "VOLGA PRECISION INSTRUMENTS LLC")
+        #expect((hit?.score ?? 0) > 0.9)
+        #expect(hit?.explanation.contains("1001") == true)
+    }
+
+    @Test("sanctioned_party: a person written first name first")
+    func personReordered() {
+        let d = decide(PolicyFixtures.mt103(beneficiary: ["/DE11", "DMITRI ALEXANDROVICH KARPENKO", "VIENNA"]))
+        #expect(d.hits.contains { $0.kind == .sanctionedParty && $0.entryId == "1002" })
+    }
+
+    @Test("sanctioned_party: a listed BIC as an agent, 8 or 11 characters")
+    func sanctionedBIC() {
+        for bic in ["GHTRAEAD", "GHTRAEADXXX", "GHTRAEAD123"] {
+            let d = decide(PolicyFixtures.mt103(accountWith: bic))
+            #expect(d.hits.contains { $0.kind == .sanctionedParty && $0.entryId == "1003" && $0.field == "account_with_institution" }, "\(bic)")
+        }
+    }
+
+    @Test("sanctioned_party: a name in the remittance text")
+    func nameInRemittance() {
+        let d = decide(PolicyFixtures.mt103(remittance: ["PAYMENT ON BEHALF OF GOLDEN HORIZON", "TRADING FZE INV 7"]))
+        #expect(d.hits.contains { $0.kind == .sanctionedParty && $0.entryId == "1003" && $0.field == "remittance" })
+    }
+
+    @Test("russian_lender: RU in BIC characters 5-6 anywhere in the chain, and only there")
+    func russianBIC() {
+        #expect(decide(PolicyFixtures.mt103(accountWith: "ABCDRUMM")).reasons.contains("russian_lender"))
+        #expect(decide(PolicyFixtures.mt103(intermediary: "ABCDRUMMXXX")).reasons.contains("russian_lender"))
+        #expect(decide(PolicyFixtures.mt103(receiver: "ABCDRU2PXXX")).reasons.contains("russian_lender"))
+        // RU elsewhere in the BIC is not Russia.
+        #expect(decide(PolicyFixtures.mt103(accountWith: "RUBKDEFF")).outcome == .release)
+        #expect(decide(PolicyFixtures.mt103(accountWith: "ABCDDERU")).outcome == .release)
+        #expect(decide(PolicyFixtures.mt103(accountWith: "ABCDDEFFRU1")).outcome == .release)
+    }
+
+    @Test("russian_lender: a bank of the banks list, even with a foreign BIC")
+    func banksList() {
+        let d = decide(PolicyFixtures.mt103(accountWith: "IIBMHU22"))
+        let hit = d.hits.first { $0.kind == .russianLender }
+        #expect(hit?.list == "banks")
+        #expect(hit?.entryName == "INTERNATIONAL INVESTMENT BANK")
+    }
+
+    @Test("military_end_use: a CHPL code or keyword with risky geography holds")
+    func endUse() {
+        let kz = ["/KZ75125KZT2069100100", "ALMATY ELECTRONICS TOO", "ALMATY"]
+        for text in ["GOODS HS 8542.31", "854231 QTY 100", "8542 31", "GTIP 8542.31.00.00.00", "HS 85423100", "INTEGRATED CIRCUITS LOT 7", "PROCESSORS"] {
+            let d = decide(PolicyFixtures.mt103(beneficiary: kz, remittance: [text]))
+            #expect(d.reasons.contains("military_end_use"), "\(text)")
+        }
+    }
+
+    @Test("military_end_use: Russian Cyrillic keywords in pacs text")
+    func cyrillicKeyword() {
+        let xml = """
+            <Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"><FIToFICstmrCdtTrf><GrpHdr><MsgId>M1</MsgId><CreDtTm>2025-10-17T09:44:00</CreDtTm><NbOfTxs>1</NbOfTxs><SttlmInf><SttlmMtd>INDA</SttlmMtd></SttlmInf></GrpHdr>
+            <CdtTrfTxInf><PmtId><InstrId>I1</InstrId><EndToEndId>E1</EndToEndId></PmtId><IntrBkSttlmAmt Ccy="EUR">10</IntrBkSttlmAmt><IntrBkSttlmDt>2025-10-17</IntrBkSttlmDt><ChrgBr>SHAR</ChrgBr>
+            <InstgAgt><FinInstnId><BICFI>DEUTDEFF</BICFI></FinInstnId></InstgAgt><InstdAgt><FinInstnId><BICFI>BNPAFRPP</BICFI></FinInstnId></InstdAgt>
+            <Dbtr><Nm>MUELLER GMBH</Nm></Dbtr><DbtrAgt><FinInstnId><BICFI>DEUTDEFF</BICFI></FinInstnId></DbtrAgt>
+            <CdtrAgt><FinInstnId><BICFI>HSBCHKHH</BICFI></FinInstnId></CdtrAgt><Cdtr><Nm>WING TAT LTD</Nm><PstlAdr><Ctry>HK</Ctry></PstlAdr></Cdtr>
+            <RmtInf><Ustrd>МИКРОСХЕМЫ ПО ДОГОВОРУ 5</Ustrd></RmtInf></CdtTrfTxInf></FIToFICstmrCdtTrf></Document>
+            """
+        let withHK = PolicyScreener(data: ScreeningData(lists: PolicyFixtures.data.lists, indicators: {
+            var i = PolicyFixtures.indicators; i.countrySets["transshipment"]!.append("HK"); return i }()))
+        #expect(withHK.screen(format: "pacs.008", message: xml).reasons == ["military_end_use"])
+        // Without HK in the sets, the same payment is released: the country sets are data.
+        #expect(screener.screen(format: "pacs.008", message: xml).outcome == .release)
+    }
+
+    @Test("military_end_use needs both goods and geography; benign goods and benign places release")
+    func endUseNegatives() {
+        let kz = ["/KZ75125KZT2069100100", "ALMATY FOODS TOO", "ALMATY"]
+        let de = ["/DE11", "BERLIN TECH GMBH", "BERLIN"]
+        #expect(decide(PolicyFixtures.mt103(beneficiary: de, remittance: ["INTEGRATED CIRCUITS"])).outcome == .release)
+        #expect(decide(PolicyFixtures.mt103(beneficiary: kz, remittance: ["FRESH APRICOTS"])).outcome == .release)
+        #expect(decide(PolicyFixtures.mt103(beneficiary: kz, remittance: ["FOOD PROCESSORS 20 UNITS"])).outcome == .release)
+        for text in ["INV18542319", "REF 9533901420", "ACC 854231777", "854231-001", "2024/854231"] {
+            #expect(decide(PolicyFixtures.mt103(beneficiary: kz, remittance: [text])).outcome == .release, "\(text)")
+        }
+    }
+
+    @Test("unparseable: unknown formats, empty and broken messages are held, never released")
+    func unparseable() {
+        for (format, message) in [("mt999", PolicyFixtures.mt103()), ("pacs.002", "<Document/>"), ("mt103", ""), ("mt103", "   \r\n"),
+                                  ("mt103", String(PolicyFixtures.mt103().dropLast(2))), ("pacs.008", "<Document><unclosed>"),
+                                  ("mt103", "\u{0}\u{1}\u{2}garbage")] {
+            let d = screener.screen(format: format, message: message)
+            #expect(d.outcome == .hold)
+            #expect(d.reasons == ["unparseable"])
+            #expect(d.error != nil)
+        }
+    }
+
+    @Test("with no sanctions list loaded everything is held as lists_unavailable")
+    func noLists() {
+        let s = PolicyScreener(data: ScreeningData(lists: [PolicyFixtures.banks], indicators: PolicyFixtures.indicators))
+        let d = s.screen(format: "mt103", message: PolicyFixtures.mt103())
+        #expect(d.reasons == ["lists_unavailable"])
+    }
+
+    @Test("a good-guy record suppresses exactly that party, field and entry")
+    func goodGuy() {
+        var data = PolicyFixtures.data
+        data.goodGuys = [.init(field: "beneficiary", matched: "VOLGA PRECISION INSTRUMENTS", list: "ofac-sdn", entryId: "1001")]
+        let s = PolicyScreener(data: data)
+        let name = ["/DE11", "VOLGA PRECISION INSTRUMENTS", "BERLIN"]
+        #expect(s.screen(format: "mt103", message: PolicyFixtures.mt103(beneficiary: name)).outcome == .release)
+        // The same name in another field is still a hit.
+        #expect(s.screen(format: "mt103", message: PolicyFixtures.mt103(remittance: ["FOR VOLGA PRECISION INSTRUMENTS"])).outcome == .hold)
+    }
+}
+
+@Suite("HS code writings")
+struct HSCodeTests {
+    @Test("every common writing of a listed code is found; digits inside longer numbers are not",
+          arguments: [
+            ("8542.31", "854231"), ("854231", "854231"), ("8542 31", "854231"), ("8542.31.00", "854231"),
+            ("HS 85423100", "854231"), ("GTIP 8542.31.00.00.00", "854231"), ("CODE 8542.31, QTY 5", "854231"),
+            ("INV18542319", nil), ("REF 9533901420", nil), ("ACCOUNT 85423199887766", nil), ("854231-001", nil),
+            ("2024/854231", nil), ("12.854231", nil), ("8542.3", nil), ("85423", nil),
+          ] as [(String, String?)])
+    func writings(text: String, expected: String?) {
+        let s = PolicyScreener(data: PolicyFixtures.data)
+        let kz = ["/KZ75125KZT2069100100", "ALMATY ELECTRONICS TOO", "ALMATY"]
+        let d = s.screen(format: "mt103", message: PolicyFixtures.mt103(beneficiary: kz, remittance: [text]))
+        let code = d.hits.first { $0.kind == .militaryEndUse }?.entryId
+        #expect(code == expected, "\(text)")
+    }
+}

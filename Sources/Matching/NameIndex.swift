@@ -9,7 +9,7 @@ public struct MatchConfiguration: Sendable, Equatable {
     /// this many characters; it must then match one whole token exactly...
     public var minSingleTokenLength: Int = 5
     /// ...unless it has at least this many characters, in which case one typo is tolerated.
-    public var minFuzzySingleTokenLength: Int = 8
+    public var minFuzzySingleTokenLength: Int = 10
     /// Whether a person alias reduced to a single token is indexed at all (a lone given or family
     /// name identifies nobody in payment text).
     public var indexSingleTokenPersons: Bool = false

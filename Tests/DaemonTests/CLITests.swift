@@ -1,0 +1,184 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the built `chokepoint` binary, as an operator or systemd would.
+struct CLI {
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("chokepoint").path
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ args: [String], database: String?, stdin: String = "", environment: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["CHOKEPOINT_DATABASE_URL"] = database
+        env["CHOKEPOINT_SQL_DIR"] = TestDatabase.sqlDirectory
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        p.standardInput = inPipe; p.standardOutput = outPipe; p.standardError = errPipe
+        try p.run()
+        inPipe.fileHandleForWriting.write(Data(stdin.utf8))
+        try inPipe.fileHandleForWriting.close()
+        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+}
+
+@Suite("the chokepoint command line", .enabled(if: TestDatabase.enabled), .serialized)
+struct CLITests {
+    @Test("migrate is safe to run twice; run refuses an unmigrated database with exit code 4")
+    func migrate() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let first = try CLI.run(["migrate"], database: db.conninfo)
+        #expect(first.status == 0)
+        #expect(first.stdout.contains("applied migrations 1, 2, 3"))
+        #expect(first.stdout.contains("default end-use indicators"))
+        let second = try CLI.run(["migrate"], database: db.conninfo)
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("up to date"))
+        let empty = try TestDatabase.create(migrated: false)
+        defer { empty.drop() }
+        let refused = try CLI.run(["run"], database: empty.conninfo)
+        #expect(refused.status == 4)
+        #expect(refused.stderr.contains("chokepoint migrate"))
+    }
+
+    @Test("lists import reports counts, knows an unchanged file, refuses a malformed one and keeps the old version")
+    func listsImport() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("banks.csv").path
+        try "bic,name\nLENDRUMM,LENDER BANK PJSC\nOTHRRUMM,OTHER BANK AO\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let bad = dir.appendingPathComponent("bad.csv").path
+        try "nothing,useful\n1,2\n".write(toFile: bad, atomically: true, encoding: .utf8)
+
+        let r1 = try CLI.run(["lists", "import", "--source", "banks", good], database: db.conninfo)
+        #expect(r1.status == 0)
+        #expect(r1.stdout.contains("2 entries"))
+        let r2 = try CLI.run(["lists", "import", "--source", "banks", good], database: db.conninfo)
+        #expect(r2.stdout.contains("unchanged"))
+        let r3 = try CLI.run(["lists", "import", "--source", "banks", bad], database: db.conninfo)
+        #expect(r3.status == 5)
+        #expect(r3.stderr.contains("bad.csv"))
+        let r4 = try CLI.run(["lists", "import", "--source", "nonsense", good], database: db.conninfo)
+        #expect(r4.status != 0)
+        let status = try CLI.run(["lists", "status", "--json"], database: db.conninfo)
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("\"entries\":2"))
+        #expect(status.stdout.contains("\"source\":\"banks\""))
+    }
+
+    @Test("screen: JSON Lines in, decisions out in input order, bad lines held, nothing written")
+    func screenDryRun() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        _ = try ListFixtures.importSDN(c)
+        let mt = DaemonListReloadTests.beneficiaryPayment("T1", name: "VOLGA PRECISION INSTRUMENTS LLC")
+        let clean = DaemonListReloadTests.beneficiaryPayment("T2", name: "DUPONT SARL")
+        func line(_ ref: String, _ format: String, _ message: String) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: ["ref": ref, "format": format, "message": message, "expect": "ignored"]), as: UTF8.self)
+        }
+        let input = [try line("T1", "mt103", mt), "this is not json", try line("T2", "mt103", clean), try line("T3", "mt999", clean)].joined(separator: "\n") + "\n"
+        let r = try CLI.run(["screen"], database: db.conninfo, stdin: input)
+        #expect(r.status == 0)
+        let out = r.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(out.count == 4)
+        #expect(out[0]?["ref"] as? String == "T1")
+        #expect(out[0]?["decision"] as? String == "hold")
+        #expect(out[0]?["reasons"] as? [String] == ["sanctioned_party"])
+        let hit = (out[0]?["hits"] as? [[String: Any]])?.first
+        #expect(hit?["list"] as? String == "ofac-sdn")
+        #expect(hit?["entry_id"] as? String == "1001")
+        #expect(hit?["field"] as? String == "beneficiary")
+        #expect(out[1]?["ref"] is NSNull)
+        #expect(out[1]?["decision"] as? String == "hold")
+        #expect(out[1]?["reasons"] as? [String] == ["unparseable"])
+        #expect(out[1]?["error"] != nil)
+        #expect(out[2]?["decision"] as? String == "release")
+        #expect(out[3]?["reasons"] as? [String] == ["unparseable"])
+        #expect(try c.query("SELECT count(*) FROM chokepoint.payments").scalar == "0")
+        #expect(try c.query("SELECT count(*) FROM chokepoint.screening_runs").scalar == "0")
+    }
+
+    @Test("run decides payments, tells systemd READY, and exits 0 on SIGTERM after draining")
+    func runAndStop() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        _ = try ListFixtures.importSDN(c)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["run", "--workers", "1", "--poll-interval", "0.2"]
+        var env = ProcessInfo.processInfo.environment
+        env["CHOKEPOINT_DATABASE_URL"] = db.conninfo
+        env["CHOKEPOINT_LOG_LEVEL"] = "warning"
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('C1', 'mt103', $1)",
+                    [DaemonListReloadTests.beneficiaryPayment("C1", name: "VOLGA PRECISION INSTRUMENTS LLC")])
+        #expect(eventually { (try? c.query("SELECT status FROM chokepoint.payments WHERE external_ref = 'C1'").scalar) == "held" })
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 0)
+    }
+}
+
+@Suite("systemd units")
+struct SystemdUnitTests {
+    @Test("every unit passes systemd-analyze verify without a warning")
+    func verify() throws {
+        let units = ["chokepoint.service", "chokepoint-rescreen.service", "chokepoint-rescreen.timer"]
+        let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let analyze else {
+            Issue.record("systemd-analyze is not installed (scripts/install-deps installs it)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for u in units {
+            // The binary is not installed on the test machine: point ExecStart at the one just built.
+            let text = try String(contentsOfFile: TestDatabase.packageRoot + "/systemd/" + u, encoding: .utf8)
+                .replacingOccurrences(of: "/usr/local/bin/chokepoint", with: CLI.binary)
+            try text.write(to: dir.appendingPathComponent(u), atomically: true, encoding: .utf8)
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: analyze)
+        p.arguments = ["verify"] + units.map { dir.appendingPathComponent($0).path }
+        p.environment = ["SYSTEMD_LOG_LEVEL": "warning", "PATH": "/usr/bin:/bin"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = err
+        try p.run()
+        let output = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(output)")
+        let service = try String(contentsOfFile: TestDatabase.packageRoot + "/systemd/chokepoint.service", encoding: .utf8)
+        for line in ["Type=notify", "WatchdogSec=", "Restart=on-failure", "EnvironmentFile=", "NoNewPrivileges=yes", "ProtectSystem=strict",
+                     "CapabilityBoundingSet=\n", "SystemCallFilter=@system-service", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"] {
+            #expect(service.contains(line), "\(line)")
+        }
+        #expect(!service.contains("PGPASSWORD") && !service.lowercased().contains("password="))
+    }
+}

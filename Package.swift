@@ -4,6 +4,8 @@ import PackageDescription
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "chokepoint",
@@ -15,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The only C in the project: libpq, reached through one Swift module (Postgres).
@@ -30,7 +34,7 @@ let package = Package(
         .target(name: "Screening", dependencies: ["Matching", "Messages", "Watchlists"]),
 
         // The running product: claim -> screen -> decide, list loading, rescreen.
-        .target(name: "Daemon", dependencies: ["Screening", "Watchlists", "Messages", "Postgres", logging, lifecycle]),
+        .target(name: "Daemon", dependencies: ["Screening", "Watchlists", "Messages", "Postgres", logging, lifecycle, metrics, prometheus]),
 
         .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Screening", "Watchlists", "Messages", "Postgres", argumentParser, logging]),
         .executableTarget(name: "chokepoint-bench", dependencies: ["Daemon", "Screening", "Matching", "Messages", "Watchlists", "Postgres", argumentParser, logging]),
@@ -43,7 +47,7 @@ let package = Package(
         .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
         .testTarget(name: "WatchlistsTests", dependencies: ["Watchlists"]),
         .testTarget(name: "ScreeningTests", dependencies: ["Screening", "Matching", "Messages", "Watchlists"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Screening", "Postgres", "TestSupport", logging]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Screening", "Watchlists", "Postgres", "TestSupport", logging, metrics, prometheus]),
     ]
 )
 

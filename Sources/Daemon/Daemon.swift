@@ -16,6 +16,8 @@ public struct DaemonConfiguration: Sendable {
     /// LISTEN for wake-ups. Off, the daemon relies on polling alone (e.g. behind a transaction-pooling
     /// proxy, where LISTEN does not work).
     public var listen: Bool = true
+    /// Seconds between samples of queue depth and list ages (metrics and status line).
+    public var probeInterval: Double = 5
     public init(conninfo: String) { self.conninfo = conninfo }
 }
 
@@ -91,6 +93,8 @@ public final class Daemon: Service, Sendable {
             Worker(id: $0, config: wc, screeners: screeners, wake: wake, stats: stats, logger: logger)
         }
         workers.forEach { $0.start() }
+        let probe = QueueProbe(conninfo: conninfo, interval: config.probeInterval, logger: logger)
+        probe.start()
         notifier.ready(status: "screening with \(config.workers) workers")
         logger.info("chokepoint daemon ready", metadata: ["workers": "\(config.workers)", "batch_size": "\(config.batchSize)"])
 
@@ -111,7 +115,7 @@ public final class Daemon: Service, Sendable {
                 }
                 if Date().timeIntervalSince(lastStatus) >= 10 {
                     lastStatus = Date()
-                    let line = "released \(stats.released.load(ordering: .relaxed)), held \(stats.held.load(ordering: .relaxed)), reconnects \(stats.reconnects.load(ordering: .relaxed))"
+                    let line = "released \(stats.released.load(ordering: .relaxed)), held \(stats.held.load(ordering: .relaxed)), pending \(probe.lastPending.load(ordering: .relaxed)), reconnects \(stats.reconnects.load(ordering: .relaxed))"
                     notifier.status(line)
                 }
             }
@@ -127,6 +131,7 @@ public final class Daemon: Service, Sendable {
             workers.allSatisfy { $0.join(timeout: drain) }
         }
         if config.listen { try await onDedicatedThread(name: "chokepoint-listener-stop") { listener.stop() } }
+        try await onDedicatedThread(name: "chokepoint-probe-stop") { probe.stop() }
         if !allJoined { logger.error("a worker did not finish within the drain timeout; its transaction rolls back") }
         logger.info("chokepoint daemon stopped", metadata: [
             "released": "\(stats.released.load(ordering: .relaxed))", "held": "\(stats.held.load(ordering: .relaxed))"])

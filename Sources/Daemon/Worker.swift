@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Postgres
 import Screening
 import Synchronization
@@ -92,6 +93,7 @@ public final class Worker: Sendable {
         var backoff = Backoff(initial: 0.05, maximum: 5)
         var runGeneration = -1
         var runId: Int64 = 0
+        var counters: [String: Metrics.Counter] = [:]
         while !stopping {
             stats.beat()
             do {
@@ -106,6 +108,7 @@ public final class Worker: Sendable {
                     runGeneration = -1
                     if backoff.failures > 0 {
                         stats.reconnects.add(1, ordering: .relaxed)
+                        DaemonMetrics.reconnects.increment()
                         logger.info("database connection restored")
                     }
                 }
@@ -115,13 +118,14 @@ public final class Worker: Sendable {
                     runId = try PaymentStore.startRun(c, kind: "daemon", host: config.host, pid: getpid(), listVersions: current.listVersions)
                     runGeneration = current.generation
                 }
-                let claimed = try processBatch(c, screener: current.screener, runId: runId)
+                let claimed = try processBatch(c, screener: current.screener, runId: runId, counters: &counters)
                 backoff.reset()
                 if claimed < config.batchSize && !stopping {
                     wake.wait(timeout: config.pollInterval)
                 }
             } catch {
                 stats.errors.add(1, ordering: .relaxed)
+                DaemonMetrics.batchErrors.increment()
                 let transient = (error as? PostgresError)?.isTransient ?? false
                 if transient || !(connection?.isConnected ?? false) {
                     connection?.close()
@@ -140,19 +144,25 @@ public final class Worker: Sendable {
     }
 
     /// One transaction: claim, screen, record. Returns how many payments were claimed.
-    private func processBatch(_ c: Connection, screener: any PaymentScreener, runId: Int64) throws -> Int {
-        try c.transaction { c in
+    private func processBatch(_ c: Connection, screener: any PaymentScreener, runId: Int64, counters: inout [String: Metrics.Counter]) throws -> Int {
+        let batchStart = DispatchTime.now().uptimeNanoseconds
+        return try c.transaction { c in
             let claimed = try PaymentStore.claim(c, limit: config.batchSize)
             if claimed.isEmpty { return 0 }
             var decisions: [(id: Int64, decision: Decision)] = []
             decisions.reserveCapacity(claimed.count)
             for p in claimed {
+                let t0 = DispatchTime.now().uptimeNanoseconds
                 decisions.append((p.id, screener.screen(format: p.format, message: p.message)))
+                DaemonMetrics.screening.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - t0))
             }
             let decided = try PaymentStore.record(c, runId: runId, decisions: decisions)
             var held = 0, released = 0
             for (id, d) in decisions where decided.contains(id) {
                 if d.outcome == .hold { held += 1 } else { released += 1 }
+                let key = d.outcome.rawValue + "|" + (d.reasons.first ?? "none")
+                if counters[key] == nil { counters[key] = DaemonMetrics.decided(decision: d.outcome.rawValue, reason: d.reasons.first ?? "none") }
+                counters[key]!.increment()
                 if d.outcome == .hold {
                     logger.info("payment held", metadata: ["payment_id": "\(id)", "reasons": "\(d.reasons.joined(separator: ","))"])
                 }
@@ -160,6 +170,7 @@ public final class Worker: Sendable {
             stats.held.add(held, ordering: .relaxed)
             stats.released.add(released, ordering: .relaxed)
             stats.batches.add(1, ordering: .relaxed)
+            DaemonMetrics.batch.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - batchStart))
             return claimed.count
         }
     }

@@ -22,7 +22,17 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds to let batches in hand finish on shutdown.")
     var drainTimeout: Double = 20
 
+    @Option(help: "Serve Prometheus metrics on this TCP port (GET /metrics); off when not given.")
+    var metricsPort: Int?
+
+    @Option(help: "Address for the metrics endpoint.")
+    var metricsAddress: String = "127.0.0.1"
+
+    @Flag(inversion: .prefixedNo, help: "LISTEN for wake-ups (off: poll only, e.g. behind a transaction-pooling proxy).")
+    var listen = true
+
     func validate() throws {
+        if let metricsPort, !(1...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 1-65535") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 10000") }
         guard pollInterval > 0 && pollInterval <= 60 else { throw ValidationError("--poll-interval must be in (0, 60]") }
@@ -36,6 +46,20 @@ struct Run: AsyncParsableCommand {
         config.batchSize = batchSize
         config.pollInterval = pollInterval
         config.drainTimeout = drainTimeout
+        config.listen = listen
+        var metricsServer: MetricsServer?
+        if let metricsPort {
+            let registry = DaemonMetrics.bootstrapPrometheus()
+            do {
+                metricsServer = try MetricsServer(registry: registry, address: metricsAddress, port: metricsPort)
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode(ExitStatus.failure.rawValue)
+            }
+            metricsServer?.start()
+            logger.info("metrics on http://\(metricsAddress):\(metricsPort)/metrics")
+        }
+        defer { metricsServer?.stop() }
         let daemon = Daemon(config: config, loader: ScreenerLoading.loader(logger: logger), logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon)],

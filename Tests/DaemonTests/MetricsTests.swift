@@ -1,0 +1,90 @@
+import Daemon
+import Foundation
+import Postgres
+import Prometheus
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A plain HTTP GET over a socket to 127.0.0.1 (no client library needed).
+func httpGet(port: Int, path: String) -> String? {
+    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(s) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+    let ok = withUnsafePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard ok == 0 else { return nil }
+    let req = Array("GET \(path) HTTP/1.0\r\n\r\n".utf8)
+    _ = req.withUnsafeBytes { send(s, $0.baseAddress, $0.count, 0) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = recv(s, &buf, buf.count, 0)
+        if n <= 0 { break }
+        out += buf[0..<n]
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+@Suite("metrics")
+struct MetricsTests {
+    @Test("the endpoint serves the registry in Prometheus text format and 404 elsewhere")
+    func endpoint() throws {
+        let registry = PrometheusCollectorRegistry()
+        let counter = registry.makeCounter(name: "chokepoint_test_total", labels: [("reason", "sanctioned_party")])
+        counter.increment(by: Int64(3))
+        let server = try MetricsServer(registry: registry, port: 0)
+        server.start()
+        defer { server.stop() }
+        let body = httpGet(port: server.port, path: "/metrics") ?? ""
+        #expect(body.hasPrefix("HTTP/1.0 200 OK"))
+        #expect(body.contains("chokepoint_test_total{reason=\"sanctioned_party\"} 3"))
+        #expect(httpGet(port: server.port, path: "/other")?.hasPrefix("HTTP/1.0 404") == true)
+    }
+
+    @Test("a taken port is a start-up error, not a silent failure")
+    func portTaken() throws {
+        let registry = PrometheusCollectorRegistry()
+        let first = try MetricsServer(registry: registry, port: 0)
+        defer { first.stop() }
+        first.start()
+        #expect(throws: MetricsServer.BindError.self) { _ = try MetricsServer(registry: registry, port: first.port) }
+    }
+
+    @Test("a running daemon exposes decisions, screening latency, queue depth and list ages", .enabled(if: TestDatabase.enabled))
+    func daemonMetrics() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        _ = try ListFixtures.importSDN(c)
+        let port = Int.random(in: 20_000...60_000)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["run", "--workers", "1", "--metrics-port", String(port)]
+        var env = ProcessInfo.processInfo.environment
+        env["CHOKEPOINT_DATABASE_URL"] = db.conninfo
+        env["CHOKEPOINT_LOG_LEVEL"] = "error"
+        p.environment = env
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { kill(p.processIdentifier, SIGTERM); p.waitUntilExit() }
+        try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('M1', 'mt103', $1), ('M2', 'mt999', 'x')",
+                    [DaemonListReloadTests.beneficiaryPayment("M1", name: "VOLGA PRECISION INSTRUMENTS LLC")])
+        #expect(eventually { (try? c.query("SELECT count(*) FROM chokepoint.payments WHERE status = 'held'").scalar) == "2" })
+        var body = ""
+        #expect(eventually(timeout: 15) {
+            body = httpGet(port: port, path: "/metrics") ?? ""
+            return body.contains("chokepoint_list_age_seconds") && body.contains("chokepoint_queue_pending")
+        })
+        #expect(body.contains("chokepoint_payments_decided_total{decision=\"hold\",reason=\"sanctioned_party\"} 1"))
+        #expect(body.contains("chokepoint_payments_decided_total{decision=\"hold\",reason=\"unparseable\"} 1"))
+        #expect(body.contains("chokepoint_screening_duration_seconds_count 2"))
+        #expect(body.contains("chokepoint_list_version{source=\"ofac-sdn\"}"))
+    }
+}

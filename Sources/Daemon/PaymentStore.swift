@@ -41,7 +41,7 @@ public enum PaymentStore {
         let updated = try c.query("""
             UPDATE chokepoint.payments AS p
                SET status = d.status, reasons = d.reasons::text[], error = d.error,
-                   decided_at = now(), screened_at = now(), screening_run_id = $5
+                   decided_at = clock_timestamp(), screened_at = clock_timestamp(), screening_run_id = $5
               FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS d(id, status, reasons, error)
              WHERE p.id = d.id AND p.status = 'pending'
             RETURNING p.id

@@ -21,9 +21,11 @@ public struct DaemonConfiguration: Sendable {
     public init(conninfo: String) { self.conninfo = conninfo }
 }
 
-/// Builds the screener from what the database holds (lists, indicators, settings), and describes the
-/// list versions it used as a JSON object. Throws when the lists cannot be read.
-public typealias ScreenerLoader = @Sendable (Connection) throws -> (screener: any PaymentScreener, listVersions: String)
+/// Builds the screener from what the database holds (lists, indicators, settings), describes the list
+/// versions it used as a JSON object, and says which `chokepoint.policy_generation` it was built from
+/// (nil: the screener does not depend on database policy, so workers never wait for a reload).
+/// Throws when the lists cannot be read.
+public typealias ScreenerLoader = @Sendable (Connection) throws -> (screener: any PaymentScreener, listVersions: String, policyGeneration: Int64?)
 
 /// The daemon: listener, workers and list reloads, as one service of swift-service-lifecycle.
 ///
@@ -90,7 +92,9 @@ public final class Daemon: Service, Sendable {
         wc.batchSize = config.batchSize
         wc.pollInterval = config.pollInterval
         let workers = (0..<config.workers).map {
-            Worker(id: $0, config: wc, screeners: screeners, wake: wake, stats: stats, logger: logger)
+            Worker(id: $0, config: wc, screeners: screeners, wake: wake, stats: stats, logger: logger) { [self] in
+                self.reloadRequested.store(true, ordering: .relaxed)
+            }
         }
         workers.forEach { $0.start() }
         let probe = QueueProbe(conninfo: conninfo, interval: config.probeInterval, logger: logger)
@@ -142,12 +146,12 @@ public final class Daemon: Service, Sendable {
         let loader = self.loader, conninfo = config.conninfo
         let started = Date()
         do {
-            let (screener, versions) = try await onDedicatedThread(name: "chokepoint-reload") {
+            let (screener, versions, generation) = try await onDedicatedThread(name: "chokepoint-reload") {
                 let c = try Connection(conninfo: conninfo)
                 defer { c.close() }
                 return try loader(c)
             }
-            screeners.replace(screener, listVersions: versions)
+            screeners.replace(screener, listVersions: versions, policyGeneration: generation)
             logger.info("screening lists loaded", metadata: [
                 "list_versions": "\(versions)", "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))"])
         } catch {

@@ -179,7 +179,9 @@ public enum ListStore {
             let goodGuys = try c.query("SELECT field, matched, list, entry_id FROM chokepoint.active_good_guys").rows.map {
                 ScreeningData.GoodGuy(field: $0.string(0) ?? "", matched: $0.string(1) ?? "", list: $0.string(2) ?? "", entryId: $0.string(3) ?? "")
             }
-            return ScreeningData(lists: lists, indicators: set, nameThreshold: threshold, goodGuys: goodGuys)
+            var data = ScreeningData(lists: lists, indicators: set, nameThreshold: threshold, goodGuys: goodGuys)
+            data.policyGeneration = try c.query("SELECT value FROM chokepoint.policy_generation").rows.first?.int64(0) ?? 0
+            return data
         }
     }
 }

@@ -16,14 +16,20 @@ public enum PaymentStore {
     /// `UPDATE … WHERE id IN (SELECT … SKIP LOCKED)`, which may be planned as a semi-join that re-runs
     /// the subquery). It must run inside a transaction; the locks hold until that transaction ends.
     public static func claim(_ c: Connection, limit: Int) throws -> [ClaimedPayment] {
+        try claimWithGeneration(c, limit: limit).payments
+    }
+
+    /// The claim, plus `chokepoint.policy_generation` as seen by the same statement's snapshot.
+    public static func claimWithGeneration(_ c: Connection, limit: Int) throws -> (payments: [ClaimedPayment], policyGeneration: Int64?) {
         let result = try c.query("""
-            SELECT id, format, message FROM chokepoint.payments
+            SELECT id, format, message, (SELECT value FROM chokepoint.policy_generation) FROM chokepoint.payments
             WHERE status = 'pending'
             ORDER BY id
             LIMIT $1
             FOR UPDATE SKIP LOCKED
             """, [String(limit)])
-        return result.rows.map { ClaimedPayment(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "") }
+        return (result.rows.map { ClaimedPayment(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "") },
+                result.rows.first?.int64(3))
     }
 
     /// Records decisions and their hits in the caller's transaction; returns the ids actually decided.
@@ -74,6 +80,11 @@ public enum PaymentStore {
             SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation
               FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[])
                    AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation)
+             -- A rescreen may already have recorded the same hit on a payment that was still pending.
+             WHERE NOT EXISTS (SELECT 1 FROM chokepoint.hits AS x
+                                WHERE x.payment_id = h.payment_id AND x.kind = h.kind AND x.field = h.field
+                                  AND x.matched = h.matched AND x.list IS NOT DISTINCT FROM h.list
+                                  AND x.entry_id IS NOT DISTINCT FROM h.entry_id)
             """, [String(runId), PostgresArray.int64(paymentIds), PostgresArray.text(kind), PostgresArray.text(field),
                   PostgresArray.text(matched), PostgresArray.text(list), PostgresArray.text(entryId), PostgresArray.text(entryName),
                   PostgresArray.double(score), PostgresArray.text(explanation)])

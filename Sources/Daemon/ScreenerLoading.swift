@@ -4,6 +4,9 @@ import Screening
 
 /// How the daemon, `screen` and `rescreen` build their screener from the database.
 public enum ScreenerLoading {
+    /// Lists older than this are logged as stale on every load (sanctions lists change daily).
+    public static let staleAfterHours = 48.0
+
     /// Loads lists, indicators, settings and good guys, and builds the policy screener. With no sanctions
     /// list loaded, the screener holds everything as `lists_unavailable` (fail closed).
     public static func loader(logger: Logger) -> ScreenerLoader {
@@ -12,7 +15,16 @@ public enum ScreenerLoading {
             if !data.hasSanctionsList {
                 logger.error("no sanctions list is loaded: every payment will be held as lists_unavailable; run `chokepoint lists import`")
             }
-            return (PolicyScreener(data: data), data.versionsJSON)
+            for row in try ListStore.status(c) {
+                let metadata: Logger.Metadata = ["source": "\(row.source)", "version": "\(row.versionId)", "entries": "\(row.entries)",
+                                                 "age_hours": "\(Int(row.ageHours))"]
+                if row.source != "indicators" && row.ageHours > staleAfterHours {
+                    logger.warning("list is stale: import a current file", metadata: metadata)
+                } else {
+                    logger.info("list in force", metadata: metadata)
+                }
+            }
+            return (PolicyScreener(data: data), data.versionsJSON, data.policyGeneration)
         }
     }
 }

@@ -39,19 +39,23 @@ public final class ScreenerHolder: Sendable {
         /// JSON object of source → list version id, recorded with each run.
         public var listVersions: String
         public var loadedAt: Date
+        /// The database policy generation the screener was built from; nil when it does not depend on it.
+        public var policyGeneration: Int64?
     }
 
     private let state: Mutex<Current>
 
     public init(_ screener: any PaymentScreener, listVersions: String = "{}") {
-        state = Mutex(Current(screener: screener, generation: 0, listVersions: listVersions, loadedAt: Date()))
+        // Nothing loaded yet: a generation no database has, so workers wait for the first load.
+        state = Mutex(Current(screener: screener, generation: 0, listVersions: listVersions, loadedAt: Date(), policyGeneration: -1))
     }
 
     public var current: Current { state.withLock { $0 } }
 
-    public func replace(_ screener: any PaymentScreener, listVersions: String) {
+    public func replace(_ screener: any PaymentScreener, listVersions: String, policyGeneration: Int64?) {
         state.withLock { s in
-            s = Current(screener: screener, generation: s.generation + 1, listVersions: listVersions, loadedAt: Date())
+            s = Current(screener: screener, generation: s.generation + 1, listVersions: listVersions, loadedAt: Date(),
+                        policyGeneration: policyGeneration)
         }
     }
 }

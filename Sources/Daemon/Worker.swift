@@ -54,8 +54,14 @@ public final class Worker: Sendable {
     private let logger: Logger
     private let stopFlag = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
+    private let requestReload: @Sendable () -> Void
 
-    public init(id: Int, config: WorkerConfiguration, screeners: ScreenerHolder, wake: WakeSignal, stats: WorkerStats, logger: Logger) {
+    /// Thrown inside a batch whose claim saw newer policy than the screener in hand: the batch rolls back.
+    struct StalePolicy: Error {}
+
+    public init(id: Int, config: WorkerConfiguration, screeners: ScreenerHolder, wake: WakeSignal, stats: WorkerStats, logger: Logger,
+                requestReload: @escaping @Sendable () -> Void = {}) {
+        self.requestReload = requestReload
         self.id = id
         self.config = config
         self.screeners = screeners
@@ -118,7 +124,20 @@ public final class Worker: Sendable {
                     runId = try PaymentStore.startRun(c, kind: "daemon", host: config.host, pid: getpid(), listVersions: current.listVersions)
                     runGeneration = current.generation
                 }
-                let claimed = try processBatch(c, screener: current.screener, runId: runId, counters: &counters)
+                let claimed: Int
+                do {
+                    claimed = try processBatch(c, screener: current.screener, policyGeneration: current.policyGeneration,
+                                               runId: runId, counters: &counters)
+                } catch is StalePolicy {
+                    // Lists or policy changed after our screener was built: never screen with the old one.
+                    requestReload()
+                    let waitFrom = current.generation
+                    let deadline = Date().addingTimeInterval(2)
+                    while !stopping && screeners.current.generation == waitFrom && Date() < deadline {
+                        Thread.sleep(forTimeInterval: 0.005)
+                    }
+                    continue
+                }
                 backoff.reset()
                 if claimed < config.batchSize && !stopping {
                     wake.wait(timeout: config.pollInterval)
@@ -144,11 +163,13 @@ public final class Worker: Sendable {
     }
 
     /// One transaction: claim, screen, record. Returns how many payments were claimed.
-    private func processBatch(_ c: Connection, screener: any PaymentScreener, runId: Int64, counters: inout [String: Metrics.Counter]) throws -> Int {
+    private func processBatch(_ c: Connection, screener: any PaymentScreener, policyGeneration: Int64?, runId: Int64,
+                              counters: inout [String: Metrics.Counter]) throws -> Int {
         let batchStart = DispatchTime.now().uptimeNanoseconds
         return try c.transaction { c in
-            let claimed = try PaymentStore.claim(c, limit: config.batchSize)
+            let (claimed, seen) = try PaymentStore.claimWithGeneration(c, limit: config.batchSize)
             if claimed.isEmpty { return 0 }
+            if let mine = policyGeneration, let seen, seen > mine { throw StalePolicy() }
             var decisions: [(id: Int64, decision: Decision)] = []
             decisions.reserveCapacity(claimed.count)
             for p in claimed {

@@ -33,6 +33,8 @@ public struct ScreeningData: Sendable {
     /// Name-match score threshold in [0, 1] (setting `name_match_threshold`).
     public var nameThreshold: Double
     public var goodGuys: [GoodGuy]
+    /// `chokepoint.policy_generation` in the snapshot this data was read from (0 when unknown).
+    public var policyGeneration: Int64 = 0
 
     public init(lists: [LoadedList], indicators: IndicatorSet, nameThreshold: Double = 0.90, goodGuys: [GoodGuy] = []) {
         self.lists = lists

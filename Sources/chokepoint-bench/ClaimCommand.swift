@@ -38,7 +38,7 @@ struct ClaimCommand: AsyncParsableCommand {
         config.pollInterval = 0.05
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let daemon = Daemon(config: config, loader: { _ in (screener, "{}") }, logger: logger)
+        let daemon = Daemon(config: config, loader: { _ in (screener, "{}", nil) }, logger: logger)
         let start = Date()
         async let running: Void = daemon.run()
         while true {

@@ -23,7 +23,7 @@ struct Screen: ParsableCommand {
             do { try Migrator.checkCurrent(c) } catch { throw CLIError(code: .unmigrated, message: "\(error)") }
             var logger = Logger(label: "chokepoint.screen")
             logger.logLevel = .warning
-            let (screener, _) = try ScreenerLoading.loader(logger: logger)(c)
+            let (screener, _, _) = try ScreenerLoading.loader(logger: logger)(c)
             c.close()
             let out = FileHandle.standardOutput
             var buffer = ""

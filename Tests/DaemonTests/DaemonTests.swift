@@ -20,7 +20,7 @@ final class RunningDaemon: Sendable {
         config.pollInterval = pollInterval
         var logger = Logger(label: "test-daemon")
         logger.logLevel = .critical
-        let daemon = Daemon(config: config, loader: { _ in (screener, "{\"test\": 1}") }, logger: logger)
+        let daemon = Daemon(config: config, loader: { _ in (screener, "{\"test\": 1}", nil) }, logger: logger)
         self.daemon = daemon
         self.task = Task { try await daemon.run() }
     }

@@ -9,20 +9,23 @@ import Watchlists
 
 enum ListFixtures {
     /// A tiny OFAC legacy CSV set (no header, `-0- ` nulls, CRLF, 0x1A last line).
-    static func sdn(extraEntity: String? = nil) -> [ListFile] {
+    static func sdn(extraEntity: String? = nil, more: [String] = []) -> [ListFile] {
         var sdn = "1001,\"VOLGA PRECISION INSTRUMENTS LLC\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"Website www.vpi.example; a.k.a. 'VPI'.\"\r\n"
         sdn += "1002,\"KARPENKO, Dmitri Alexandrovich\",\"individual\",\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 01 Jan 1970.\"\r\n"
         sdn += "1003,\"GOLDEN HORIZON TRADING FZE\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"SWIFT/BIC GHTRAEAD; Website x.example.\"\r\n"
         if let extraEntity {
             sdn += "1004,\"\(extraEntity)\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
         }
+        for (i, name) in more.enumerated() {
+            sdn += "\(2000 + i),\"\(name)\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
+        }
         sdn += "\u{1A}\r\n"
         let alt = "1001,501,\"aka\",\"VOLGAPRIBOR\",-0- \r\n\u{1A}\r\n"
         return [ListFile(name: "sdn.csv", text: sdn), ListFile(name: "alt.csv", text: alt)]
     }
 
-    static func importSDN(_ c: Connection, extraEntity: String? = nil) throws -> ListStore.ImportResult {
-        let files = sdn(extraEntity: extraEntity)
+    static func importSDN(_ c: Connection, extraEntity: String? = nil, more: [String] = []) throws -> ListStore.ImportResult {
+        let files = sdn(extraEntity: extraEntity, more: more)
         return try ListStore.importList(c, parsed: ListParser.parse(source: .ofacSDN, contents: files), files: files)
     }
 
@@ -175,6 +178,35 @@ struct DaemonListReloadTests {
         try Self.insert(c, "A6", name: "VOLGA PRECISION INSTRUMENTS LLC")
         #expect(await eventually { (try? Self.status(c, "A6")) == "held" })
 
+        daemon.requestShutdown()
+        try await task.value
+    }
+
+    @Test("a payment inserted right after an import commits is screened against the new list, never the old one")
+    func importIsInForceAtOnce() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try ListStore.installDefaultIndicatorsIfMissing(c)
+        _ = try ListFixtures.importSDN(c)
+        var config = DaemonConfiguration(conninfo: db.conninfo)
+        config.pollInterval = 0.05
+        config.workers = 2
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let daemon = Daemon(config: config, loader: ScreenerLoading.loader(logger: logger), logger: logger)
+        let task = Task { try await daemon.run() }
+        #expect(await eventually { daemon.screeners.current.listVersions.contains("ofac-sdn") })
+        let names = ["ARCTIC FALCON AVIONICS", "BALTIC MERIDIAN OPTICS", "CASPIAN VECTOR DYNAMICS", "DNIEPER QUANTUM SYSTEMS", "EURASIA TORQUE MACHINERY"]
+        for (i, name) in names.enumerated() {
+            // Each version keeps the names of the earlier ones and adds one.
+            _ = try ListFixtures.importSDN(c, more: names[0...i].map { $0 + " LLC" })
+            // No wait: the daemon may not even have heard of the import yet.
+            try Self.insert(c, "G\(i)", name: name + " LLC")
+        }
+        #expect(await eventually { (try? c.query("SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'").scalar) == "0" })
+        let held = try c.query("SELECT count(*) FROM chokepoint.payments WHERE status = 'held' AND 'sanctioned_party' = ANY(reasons)").scalar
+        #expect(held == String(names.count))
         daemon.requestShutdown()
         try await task.value
     }

@@ -1,0 +1,218 @@
+import Foundation
+import Postgres
+import Screening
+import Synchronization
+import Watchlists
+
+/// How each payment of a rescreen is screened: against the whole current lists, or against only the
+/// entries that are new or changed since the payment's baseline (delta mode).
+///
+/// A payment's *baseline* is the set of list versions it is known to have been screened against, with every
+/// hit it had on them recorded (as a hit or an alert): the versions of the screening run that decided it,
+/// merged per source with those of the previous finished rescreen if that run covered it. Delta is correct
+/// because matching one entry does not depend on the other entries in the index (candidates are anchored on
+/// an alias's own tokens and verified alone; one result per entry), so a hit on an unchanged entry was
+/// already found at the baseline. What delta cannot see falls back to full screening for that payment:
+/// no baseline (never screened), a baseline version whose entries are no longer stored, or indicators or
+/// settings changed after the baseline (they are not versioned entry by entry: the simplest correct rule).
+/// An entry whose good-guy record was revoked after the baseline counts as changed (it may hit again).
+final class RescreenPlan: Sendable {
+    /// Payments that share a baseline: the screening run that decided them, and whether the previous
+    /// finished rescreen covered them.
+    struct GroupKey: Hashable, Sendable {
+        var runId: Int64?
+        var covered: Bool
+    }
+
+    /// A screener over only the changed entries, and which entries those are. A class, so that looking one
+    /// up for each payment does not copy (retain and release) every array inside the screener.
+    final class Delta: Sendable {
+        let screener: PolicyScreener
+        /// `list + "\u{1F}" + entry id` of every entry screened against; any other hit (a BIC country rule,
+        /// an indicator) cannot be new, because indicators and settings did not change since the baseline.
+        let entries: Set<String>
+        init(screener: PolicyScreener, entries: Set<String>) {
+            self.screener = screener
+            self.entries = entries
+        }
+    }
+
+    private let data: ScreeningData
+    /// Built on first use: in delta mode most runs never need it, and it is the costly one to build.
+    private let fullScreener: Mutex<PolicyScreener?>
+    let deltas: [Delta]
+    /// Group → index in `deltas`; a group not listed (or one that appears during the run) is screened in full.
+    let groups: [GroupKey: Int]
+    /// Current list version per source, including indicators: the version an alert names.
+    let versionIds: [String: Int64]
+    /// "full" or "delta" (delta when at least one group is screened in delta).
+    let mode: String
+    /// The largest number of entries a delta screener holds (reported; nil in full mode).
+    let deltaEntries: Int?
+    /// In-scope payments left to screen when the plan was made (for progress and ETA).
+    let total: Int
+    /// How many of them are screened in full.
+    let totalFull: Int
+
+    init(data: ScreeningData, deltas: [Delta], groups: [GroupKey: Int], versionIds: [String: Int64], deltaEntries: Int?,
+         total: Int, totalFull: Int) {
+        self.data = data
+        self.fullScreener = Mutex(nil)
+        self.deltas = deltas
+        self.groups = groups
+        self.versionIds = versionIds
+        self.mode = deltas.isEmpty || groups.isEmpty ? "full" : "delta"
+        self.deltaEntries = self.mode == "delta" ? deltaEntries : nil
+        self.total = total
+        self.totalFull = totalFull
+    }
+
+    /// What changed in one source since a baseline.
+    enum Change {
+        /// The baseline never saw this source.
+        case all
+        /// These source ids are new or have a new fingerprint (or a revoked good-guy record).
+        case ids(Set<String>)
+    }
+
+    static func key(list: String, entryId: String) -> String { list + "\u{1F}" + entryId }
+
+    /// The screener over the whole current lists, indicators and settings.
+    var full: PolicyScreener {
+        fullScreener.withLock { s in
+            if let s { return s }
+            let built = PolicyScreener(data: data)
+            s = built
+            return built
+        }
+    }
+
+    /// The hits of one payment that may be new, and whether it was screened in full.
+    func screen(_ p: RescreenStore.PaymentRow) -> (hits: [Hit], full: Bool) {
+        guard let index = groups[GroupKey(runId: p.screeningRunId, covered: p.coveredByPreviousRun)] else {
+            return (full.screen(format: p.format, message: p.message).hits, true)
+        }
+        let delta = deltas[index]
+        // Nothing changed since this payment's baseline: there is nothing to find, not even worth parsing.
+        if delta.entries.isEmpty { return ([], false) }
+        let hits = delta.screener.screen(format: p.format, message: p.message).hits.filter { h in
+            guard let list = h.list, let entry = h.entryId else { return false }
+            return delta.entries.contains(Self.key(list: list, entryId: entry))
+        }
+        return (hits, false)
+    }
+
+    /// Seconds of slack when comparing a baseline's start with a change: the daemon loads lists just before
+    /// it records the run, so a change in that gap must count as "after".
+    static let clockSlack = 60.0
+
+    /// Makes the plan for the ranges still open in `run`.
+    static func make(_ c: Connection, data: ScreeningData, run: RescreenStore.RunRow, previous: RescreenStore.FinishedRun?,
+                     forceFull: Bool) throws -> RescreenPlan {
+        var versionIds: [String: Int64] = [:]
+        for l in data.lists { versionIds[l.source.rawValue] = l.versionId }
+        if let indicators = try RescreenStore.currentIndicatorsVersion(c) { versionIds[ListSource.indicators.rawValue] = indicators }
+
+        let scope = try RescreenStore.scopeGroups(c, runId: run.id, since: run.since, previous: previous)
+        let total = scope.reduce(0) { $0 + $1.count }
+        if forceFull {
+            return RescreenPlan(data: data, deltas: [], groups: [:], versionIds: versionIds, deltaEntries: nil, total: total, totalFull: total)
+        }
+
+        let runs = try RescreenStore.screeningRuns(c, ids: scope.compactMap(\.runId))
+        let policyChangedAt = try RescreenStore.policyChangedAt(c)
+        let revoked = try RescreenStore.revokedGoodGuys(c)
+
+        // Each group's baseline (source → version) and the time it stands for; nil = screen in full.
+        var baselines: [GroupKey: (versions: [String: Int64], time: Double)] = [:]
+        for g in scope {
+            var versions: [String: Int64] = [:]
+            var time = -Double.infinity
+            if let id = g.runId, let r = runs[id] {
+                versions = r.versions
+                time = r.startedAt
+            }
+            if g.covered, let previous {
+                versions.merge(previous.listVersions) { max($0, $1) }
+                time = max(time, previous.startedAtEpoch)
+            }
+            guard time > -Double.infinity else { continue }
+            if let changed = policyChangedAt, changed >= time - clockSlack { continue }
+            baselines[GroupKey(runId: g.runId, covered: g.covered)] = (versions, time)
+        }
+
+        var needed = Set<Int64>()
+        for b in baselines.values {
+            for l in data.lists { if let v = b.versions[l.source.rawValue], v != l.versionId { needed.insert(v) } }
+        }
+        let known = try RescreenStore.knownVersions(c, ids: Array(needed))
+
+        var changedCache: [String: Set<String>] = [:]
+        var deltaIndex: [String: Int] = [:]
+        var deltas: [Delta] = []
+        var groups: [GroupKey: Int] = [:]
+        var largest = 0
+        for (group, baseline) in baselines {
+            // Source → what changed; a source absent here is unchanged since the baseline.
+            var changed: [ListSource: Change] = [:]
+            var usable = true
+            for l in data.lists {
+                guard let old = baseline.versions[l.source.rawValue] else { changed[l.source] = .all; continue }
+                if old == l.versionId { continue }
+                guard known.contains(old) else { usable = false; break }
+                let cacheKey = "\(l.versionId)/\(old)"
+                if changedCache[cacheKey] == nil {
+                    changedCache[cacheKey] = try RescreenStore.changedSourceIds(c, current: l.versionId, baseline: old)
+                }
+                changed[l.source] = .ids(changedCache[cacheKey]!)
+            }
+            guard usable else { continue }
+            for g in revoked where g.revokedAt >= baseline.time - clockSlack {
+                guard let source = ListSource(rawValue: g.list) else { continue }
+                switch changed[source] {
+                case .all?: break
+                case .ids(var ids)?: ids.insert(g.entryId); changed[source] = .ids(ids)
+                case nil: changed[source] = .ids([g.entryId])
+                }
+            }
+            let signature = changed.sorted { $0.key.rawValue < $1.key.rawValue }.map { source, change in
+                switch change {
+                case .all: return source.rawValue + ":*"
+                case .ids(let ids): return source.rawValue + ":" + ids.sorted().joined(separator: ",")
+                }
+            }.joined(separator: ";")
+            if let i = deltaIndex[signature] {
+                groups[group] = i
+                continue
+            }
+            var lists: [ScreeningData.LoadedList] = []
+            var keys = Set<String>()
+            for l in data.lists {
+                let entries: [ListEntry]
+                switch changed[l.source] {
+                case nil: continue
+                case .all?: entries = l.entries
+                case .ids(let ids)?: entries = l.entries.filter { ids.contains($0.sourceId) }
+                }
+                if entries.isEmpty { continue }
+                for e in entries { keys.insert(key(list: l.source.rawValue, entryId: e.sourceId)) }
+                lists.append(.init(source: l.source, versionId: l.versionId, entries: entries))
+            }
+            largest = max(largest, keys.count)
+            // PolicyScreener holds everything as lists_unavailable without a sanctions list; when only banks
+            // entries changed, an entry with no names and no BICs keeps it screening (it can never match).
+            if !lists.contains(where: { $0.source != .banks && $0.source != .indicators }),
+               let any = data.lists.first(where: { $0.source != .banks && $0.source != .indicators }) {
+                lists.append(.init(source: any.source, versionId: any.versionId, entries: [ListEntry(sourceId: "", type: .other, names: [])]))
+            }
+            let screener = PolicyScreener(data: ScreeningData(lists: lists, indicators: IndicatorSet(), nameThreshold: data.nameThreshold,
+                                                             goodGuys: data.goodGuys))
+            deltaIndex[signature] = deltas.count
+            groups[group] = deltas.count
+            deltas.append(Delta(screener: screener, entries: keys))
+        }
+        let totalFull = scope.filter { groups[GroupKey(runId: $0.runId, covered: $0.covered)] == nil }.reduce(0) { $0 + $1.count }
+        return RescreenPlan(data: data, deltas: deltas, groups: groups, versionIds: versionIds, deltaEntries: largest,
+                            total: total, totalFull: totalFull)
+    }
+}

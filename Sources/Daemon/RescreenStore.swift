@@ -1,0 +1,382 @@
+import Foundation
+import Postgres
+import Screening
+
+/// The SQL of `chokepoint rescreen`: run and range records, keyset batches, alerts and added hits.
+///
+/// Every value is a bind parameter. The scope of a run is "pending or held, or released at or after
+/// `since` (all released when `since` is NULL)", written out in each statement that needs it.
+enum RescreenStore {
+    /// Session advisory lock held by the one rescreen that works at a time (7432001 is migrations, 7432002 imports).
+    static let lockKey = "7432003"
+
+    /// A `rescreen_runs` row as the coordinator needs it.
+    struct RunRow: Sendable {
+        var id: Int64
+        var screeningRunId: Int64
+        var mode: String
+        var fullRequested: Bool
+        /// Server text of the timestamptz, passed back as a parameter unchanged; nil means every released payment.
+        var since: String?
+        var maxPaymentId: Int64
+        var listVersions: [String: Int64]
+        var startedAtEpoch: Double
+        var host: String
+        var pid: Int
+    }
+
+    /// One id range of a run: payments with `firstId < id <= lastId`, done up to `cursorId`.
+    struct RangeRow: Sendable {
+        var rangeNo: Int
+        var firstId: Int64
+        var lastId: Int64
+        var cursorId: Int64
+    }
+
+    /// The newest finished run: payments it covered were screened against its list versions.
+    struct FinishedRun: Sendable {
+        var maxPaymentId: Int64
+        var since: String?
+        var listVersions: [String: Int64]
+        var startedAtEpoch: Double
+    }
+
+    /// One payment of a batch.
+    struct PaymentRow {
+        var id: Int64
+        var format: String
+        var message: String
+        var screeningRunId: Int64?
+        var coveredByPreviousRun: Bool
+    }
+
+    /// A hit to record, for whichever status the payment has when it is written.
+    struct Candidate {
+        var paymentId: Int64
+        var hit: Hit
+        var listVersionId: Int64?
+    }
+
+    // MARK: - Lock and runs
+
+    static func tryLock(_ c: Connection) throws -> Bool {
+        try c.query("SELECT pg_try_advisory_lock($1::bigint)", [lockKey]).rows.first?.bool(0) ?? false
+    }
+
+    static func unlock(_ c: Connection) throws {
+        try c.query("SELECT pg_advisory_unlock($1::bigint)", [lockKey])
+    }
+
+    /// `{"ofac-sdn": 12, "banks": 13}` → dictionary; keys whose value is not an integer are ignored.
+    static func parseVersions(_ json: String?) -> [String: Int64] {
+        guard let json, let obj = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [:] }
+        var out: [String: Int64] = [:]
+        for (k, v) in obj {
+            if let n = v as? NSNumber { out[k] = n.int64Value } else if let s = v as? String, let n = Int64(s) { out[k] = n }
+        }
+        return out
+    }
+
+    static func versionsJSON(_ versions: [String: Int64]) -> String {
+        "{" + versions.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+    }
+
+    private static let runColumns = """
+        id, screening_run_id, mode, full_requested, since::text, max_payment_id, list_versions::text,
+        extract(epoch FROM started_at), coalesce(host, ''), coalesce(pid, 0)
+        """
+
+    private static func runRow(_ r: Row) -> RunRow {
+        RunRow(id: r.int64(0) ?? 0, screeningRunId: r.int64(1) ?? 0, mode: r.string(2) ?? "full", fullRequested: r.bool(3) ?? false,
+               since: r.string(4), maxPaymentId: r.int64(5) ?? 0, listVersions: parseVersions(r.string(6)),
+               startedAtEpoch: r.double(7) ?? 0, host: r.string(8) ?? "", pid: r.int(9) ?? 0)
+    }
+
+    /// Runs left `running`, newest first. Called with the lock held, so none of them is really working.
+    static func staleRuns(_ c: Connection) throws -> [RunRow] {
+        try c.query("SELECT \(runColumns) FROM chokepoint.rescreen_runs WHERE status = 'running' ORDER BY id DESC").rows.map(runRow)
+    }
+
+    /// The newest run still marked running (for the "another rescreen is running" message).
+    static func newestRunning(_ c: Connection) throws -> RunRow? {
+        try c.query("SELECT \(runColumns) FROM chokepoint.rescreen_runs WHERE status = 'running' ORDER BY id DESC LIMIT 1").rows.first.map(runRow)
+    }
+
+    static func previousFinished(_ c: Connection) throws -> FinishedRun? {
+        try c.query("""
+            SELECT max_payment_id, since::text, list_versions::text, extract(epoch FROM started_at)
+              FROM chokepoint.rescreen_runs WHERE status = 'finished' ORDER BY id DESC LIMIT 1
+            """).rows.first.map {
+            FinishedRun(maxPaymentId: $0.int64(0) ?? 0, since: $0.string(1), listVersions: parseVersions($0.string(2)),
+                        startedAtEpoch: $0.double(3) ?? 0)
+        }
+    }
+
+    static func abandon(_ c: Connection, runId: Int64, reason: String) throws {
+        try c.query("""
+            UPDATE chokepoint.rescreen_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2
+             WHERE id = $1 AND status = 'running'
+            """, [String(runId), reason])
+    }
+
+    /// The `since` bound as server text: an explicit date (midnight, server time zone) or `lookbackDays` ago.
+    static func sinceText(_ c: Connection, date: String?, lookbackDays: Int) throws -> String {
+        if let date {
+            return try c.query("SELECT ($1::date)::timestamptz::text", [date]).scalar ?? ""
+        }
+        return try c.query("SELECT (now() - make_interval(days => $1::int))::text", [String(lookbackDays)]).scalar ?? ""
+    }
+
+    /// True when two timestamptz texts name the same instant (NULL equals NULL).
+    static func sameInstant(_ c: Connection, _ a: String?, _ b: String?) throws -> Bool {
+        if a == nil || b == nil { return a == nil && b == nil }
+        return try c.query("SELECT $1::timestamptz = $2::timestamptz", [a, b]).rows.first?.bool(0) ?? false
+    }
+
+    /// Creates the run record and its ranges: `rangeCount` equal slices of the id space present now.
+    static func createRun(_ c: Connection, screeningRunId: Int64, fullRequested: Bool, since: String?,
+                          listVersions: [String: Int64], host: String, pid: Int32, rangeCount: Int) throws -> RunRow {
+        try c.transaction { c in
+            let bounds = try c.query("SELECT coalesce(min(id), 1) - 1, coalesce(max(id), 0) FROM chokepoint.payments").rows.first
+            let lo = bounds?.int64(0) ?? 0, hi = bounds?.int64(1) ?? 0
+            guard let row = try c.query("""
+                INSERT INTO chokepoint.rescreen_runs (screening_run_id, mode, full_requested, since, max_payment_id, list_versions, host, pid)
+                VALUES ($1, 'full', $2, $3::timestamptz, $4, $5::jsonb, $6, $7)
+                RETURNING \(runColumns)
+                """, [String(screeningRunId), fullRequested ? "true" : "false", since, String(hi), versionsJSON(listVersions),
+                      host, String(pid)]).rows.first else {
+                throw PostgresError(kind: .client, message: "no rescreen run id returned")
+            }
+            let run = runRow(row)
+            let span = max(0, hi - lo)
+            let n = Int64(max(1, min(rangeCount, Int(max(1, span)))))
+            var firsts: [Int64] = [], lasts: [Int64] = []
+            for i in 0..<n {
+                firsts.append(lo + span * i / n)
+                lasts.append(lo + span * (i + 1) / n)
+            }
+            try c.query("""
+                INSERT INTO chokepoint.rescreen_ranges (run_id, range_no, first_id, last_id, cursor_id)
+                SELECT $1, r.no, r.first_id, r.last_id, r.first_id
+                  FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(first_id, last_id, no)
+                """, [String(run.id), PostgresArray.int64(firsts), PostgresArray.int64(lasts)])
+            return run
+        }
+    }
+
+    static func markResumed(_ c: Connection, runId: Int64, host: String, pid: Int32) throws {
+        try c.query("""
+            UPDATE chokepoint.rescreen_runs SET resumed_count = resumed_count + 1, host = $2, pid = $3, error = NULL WHERE id = $1
+            """, [String(runId), host, String(pid)])
+    }
+
+    static func setMode(_ c: Connection, runId: Int64, mode: String, deltaEntries: Int?) throws {
+        try c.query("UPDATE chokepoint.rescreen_runs SET mode = $2, delta_entries = $3 WHERE id = $1",
+                    [String(runId), mode, deltaEntries.map(String.init)])
+    }
+
+    static func openRanges(_ c: Connection, runId: Int64) throws -> [RangeRow] {
+        try c.query("""
+            SELECT range_no, first_id, last_id, cursor_id FROM chokepoint.rescreen_ranges
+             WHERE run_id = $1 AND NOT done ORDER BY range_no
+            """, [String(runId)]).rows.map {
+            RangeRow(rangeNo: $0.int(0) ?? 0, firstId: $0.int64(1) ?? 0, lastId: $0.int64(2) ?? 0, cursorId: $0.int64(3) ?? 0)
+        }
+    }
+
+    /// Totals over the ranges (what was committed, including by earlier attempts of a resumed run).
+    static func totals(_ c: Connection, runId: Int64) throws -> (screened: Int, full: Int, alerts: Int, hits: Int) {
+        let r = try c.query("""
+            SELECT coalesce(sum(payments_screened), 0), coalesce(sum(payments_full), 0), coalesce(sum(new_alerts), 0),
+                   coalesce(sum(new_hits), 0)
+              FROM chokepoint.rescreen_ranges WHERE run_id = $1
+            """, [String(runId)]).rows.first
+        return (r?.int(0) ?? 0, r?.int(1) ?? 0, r?.int(2) ?? 0, r?.int(3) ?? 0)
+    }
+
+    static func finish(_ c: Connection, run: RunRow, detail: String) throws {
+        try c.transaction { c in
+            try c.query("""
+                UPDATE chokepoint.rescreen_runs AS r
+                   SET status = 'finished', finished_at = clock_timestamp(), error = NULL,
+                       payments_screened = s.screened, payments_full = s.full, new_alerts = s.alerts, new_hits = s.hits
+                  FROM (SELECT coalesce(sum(payments_screened), 0) AS screened, coalesce(sum(payments_full), 0) AS full,
+                               coalesce(sum(new_alerts), 0) AS alerts, coalesce(sum(new_hits), 0) AS hits
+                          FROM chokepoint.rescreen_ranges WHERE run_id = $1) AS s
+                 WHERE r.id = $1
+                """, [String(run.id)])
+            try PaymentStore.finishRun(c, runId: run.screeningRunId, detail: detail)
+        }
+    }
+
+    static func recordError(_ c: Connection, runId: Int64, error: String) throws {
+        try c.query("UPDATE chokepoint.rescreen_runs SET error = $2 WHERE id = $1", [String(runId), String(error.prefix(1000))])
+    }
+
+    // MARK: - Planning
+
+    /// Seconds since the epoch of the newest change to indicators or settings, or nil if none was ever audited.
+    static func policyChangedAt(_ c: Connection) throws -> Double? {
+        try c.query("SELECT extract(epoch FROM max(at)) FROM chokepoint.audit_log WHERE action = 'policy_data_changed'").rows.first?.double(0)
+    }
+
+    /// In-scope payments still to do, grouped by the screening run that decided them and whether the
+    /// previous finished rescreen covered them: the groups of payments that share a baseline.
+    static func scopeGroups(_ c: Connection, runId: Int64, since: String?, previous: FinishedRun?) throws -> [(runId: Int64?, covered: Bool, count: Int)] {
+        try c.query("""
+            SELECT p.screening_run_id, \(coveredExpression(3)), count(*)
+              FROM chokepoint.rescreen_ranges AS r
+              JOIN chokepoint.payments AS p ON p.id > r.cursor_id AND p.id <= r.last_id
+             WHERE r.run_id = $1 AND NOT r.done
+               AND (p.status IN ('pending', 'held') OR (p.status = 'released' AND ($2::timestamptz IS NULL OR p.decided_at >= $2::timestamptz)))
+             GROUP BY 1, 2
+            """, [String(runId), since] + coveredParameters(previous)).rows.map {
+            (runId: $0.int64(0), covered: $0.bool(1) ?? false, count: $0.int(2) ?? 0)
+        }
+    }
+
+    /// `covered`: the previous finished run screened this payment (its id was there, and it was in that run's scope).
+    /// A payment pending or held now was pending or held then (statuses only move forward), so it was in scope;
+    /// a released one was if it was decided at or after that run's `since`.
+    private static func coveredExpression(_ first: Int) -> String {
+        "coalesce(p.id <= $\(first)::bigint AND (p.status <> 'released' OR $\(first + 1)::boolean OR p.decided_at >= $\(first + 2)::timestamptz), false)"
+    }
+
+    private static func coveredParameters(_ previous: FinishedRun?) -> [String?] {
+        guard let previous else { return ["0", "false", nil] }
+        return [String(previous.maxPaymentId), previous.since == nil ? "true" : "false", previous.since]
+    }
+
+    /// Screening runs' list versions and start times.
+    static func screeningRuns(_ c: Connection, ids: [Int64]) throws -> [Int64: (versions: [String: Int64], startedAt: Double)] {
+        guard !ids.isEmpty else { return [:] }
+        var out: [Int64: (versions: [String: Int64], startedAt: Double)] = [:]
+        for r in try c.query("""
+            SELECT id, list_versions::text, extract(epoch FROM started_at) FROM chokepoint.screening_runs WHERE id = ANY($1::bigint[])
+            """, [PostgresArray.int64(ids)]).rows {
+            if let id = r.int64(0) { out[id] = (parseVersions(r.string(1)), r.double(2) ?? 0) }
+        }
+        return out
+    }
+
+    /// List versions whose entries are all still stored (a version can be compared entry by entry).
+    static func knownVersions(_ c: Connection, ids: [Int64]) throws -> Set<Int64> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try c.query("""
+            SELECT v.id FROM chokepoint.list_versions AS v
+             WHERE v.id = ANY($1::bigint[])
+               AND v.entry_count = (SELECT count(*) FROM chokepoint.list_entries AS e WHERE e.version_id = v.id)
+            """, [PostgresArray.int64(ids)]).rows.compactMap { $0.int64(0) })
+    }
+
+    /// Source ids of entries of `current` that are new or whose fingerprint differs from every entry with
+    /// the same source id in `baseline`.
+    static func changedSourceIds(_ c: Connection, current: Int64, baseline: Int64) throws -> Set<String> {
+        Set(try c.query("""
+            SELECT DISTINCT n.source_id FROM chokepoint.list_entries AS n
+             WHERE n.version_id = $1
+               AND NOT EXISTS (SELECT 1 FROM chokepoint.list_entries AS o
+                                WHERE o.version_id = $2 AND o.source_id = n.source_id AND o.fingerprint = n.fingerprint)
+            """, [String(current), String(baseline)]).rows.compactMap { $0.string(0) })
+    }
+
+    /// Revoked good-guy records: (list, entry id, revoked at). A revocation makes an unchanged entry able to hit again.
+    static func revokedGoodGuys(_ c: Connection) throws -> [(list: String, entryId: String, revokedAt: Double)] {
+        try c.query("""
+            SELECT list, entry_id, extract(epoch FROM revoked_at) FROM chokepoint.good_guys WHERE revoked_at IS NOT NULL
+            """).rows.map { ($0.string(0) ?? "", $0.string(1) ?? "", $0.double(2) ?? 0) }
+    }
+
+    static func currentIndicatorsVersion(_ c: Connection) throws -> Int64? {
+        try c.query("SELECT id FROM chokepoint.list_versions WHERE source = 'indicators' AND is_current").rows.first?.int64(0)
+    }
+
+    // MARK: - Batches
+
+    /// The next batch of in-scope payments of a range after `cursor`, in id order (keyset pagination).
+    static func batch(_ c: Connection, after cursor: Int64, through lastId: Int64, since: String?, limit: Int,
+                      previous: FinishedRun?) throws -> [PaymentRow] {
+        try c.query("""
+            SELECT p.id, p.format, p.message, p.screening_run_id, \(coveredExpression(5))
+              FROM chokepoint.payments AS p
+             WHERE p.id > $1 AND p.id <= $2
+               AND (p.status IN ('pending', 'held') OR (p.status = 'released' AND ($3::timestamptz IS NULL OR p.decided_at >= $3::timestamptz)))
+             ORDER BY p.id
+             LIMIT $4
+            """, [String(cursor), String(lastId), since, String(limit)] + coveredParameters(previous)).rows.map {
+            PaymentRow(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "",
+                       screeningRunId: $0.int64(3), coveredByPreviousRun: $0.bool(4) ?? false)
+        }
+    }
+
+    /// Commits one batch: new hits on payments now pending or held, alerts on payments now released, and the
+    /// range's cursor, in ONE transaction, so a killed run resumes exactly after the last committed batch.
+    ///
+    /// The candidate payments are locked `FOR SHARE` first (in id order), so an operator's release or the
+    /// daemon's decision of one of them either committed before (and the statements below, each with a fresh
+    /// READ COMMITTED snapshot, see its status and hits) or waits until this batch commits. A hit already
+    /// recorded for the payment (same kind, field, list, entry and matched text) is not new.
+    static func commit(_ c: Connection, runId: Int64, screeningRunId: Int64, range: Int, cursor: Int64, done: Bool,
+                       screened: Int, full: Int, candidates: [Candidate]) throws -> (alerts: Int, hits: Int) {
+        func updateRange(_ c: Connection, alerts: Int, hits: Int) throws {
+            try c.query("""
+                UPDATE chokepoint.rescreen_ranges
+                   SET cursor_id = $3, done = $4, payments_screened = payments_screened + $5, payments_full = payments_full + $6,
+                       new_alerts = new_alerts + $7, new_hits = new_hits + $8, updated_at = clock_timestamp()
+                 WHERE run_id = $1 AND range_no = $2
+                """, [String(runId), String(range), String(cursor), done ? "true" : "false", String(screened), String(full),
+                      String(alerts), String(hits)])
+        }
+        guard !candidates.isEmpty else {
+            try updateRange(c, alerts: 0, hits: 0)
+            return (0, 0)
+        }
+        let ids = candidates.map(\.paymentId)
+        var params: [String?] = [
+            PostgresArray.int64(ids),
+            PostgresArray.text(candidates.map { $0.hit.kind.rawValue }),
+            PostgresArray.text(candidates.map { $0.hit.field }),
+            PostgresArray.text(candidates.map { PaymentStore.clip($0.hit.matched) }),
+            PostgresArray.text(candidates.map { $0.hit.list }),
+            PostgresArray.text(candidates.map { $0.hit.entryId }),
+            PostgresArray.text(candidates.map { $0.hit.entryName.map(PaymentStore.clip) }),
+            PostgresArray.double(candidates.map { min(1, max(0, $0.hit.score)) }),
+            PostgresArray.text(candidates.map { PaymentStore.clip($0.hit.explanation) }),
+            PostgresArray.text(candidates.map { $0.listVersionId.map(String.init) }),
+        ]
+        let unnest = """
+            unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[], $11::bigint[])
+                AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation, list_version_id)
+            """
+        let notRecorded = """
+            NOT EXISTS (SELECT 1 FROM chokepoint.hits AS x
+                         WHERE x.payment_id = h.payment_id AND x.kind = h.kind AND x.field = h.field AND x.matched = h.matched
+                           AND x.list IS NOT DISTINCT FROM h.list AND x.entry_id IS NOT DISTINCT FROM h.entry_id)
+            """
+        return try c.transaction { c in
+            try c.query("SELECT id FROM chokepoint.payments WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
+                        [PostgresArray.int64(Array(Set(ids)))])
+            params.insert(String(screeningRunId), at: 0)
+            let hits = try c.query("""
+                INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation)
+                SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation
+                  FROM \(unnest)
+                  JOIN chokepoint.payments AS p ON p.id = h.payment_id AND p.status IN ('pending', 'held')
+                 WHERE \(notRecorded)
+                """, params).affectedRows
+            params[0] = String(runId)
+            let alerts = try c.query("""
+                INSERT INTO chokepoint.retrospective_alerts (payment_id, rescreen_run_id, kind, field, matched, list, entry_id,
+                                                             entry_name, score, explanation, list_version_id)
+                SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation,
+                       h.list_version_id
+                  FROM \(unnest)
+                  JOIN chokepoint.payments AS p ON p.id = h.payment_id AND p.status = 'released'
+                 WHERE \(notRecorded)
+                ON CONFLICT ON CONSTRAINT retrospective_alerts_once DO NOTHING
+                """, params).affectedRows
+            try updateRange(c, alerts: alerts, hits: hits)
+            return (alerts, hits)
+        }
+    }
+}

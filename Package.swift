@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Postgres", dependencies: ["CLibPQ", logging]),
 
         // Pure modules: no database, no knowledge of each other.
-        .target(name: "Matching"),
+        .target(name: "Matching", exclude: ["DESIGN.md"]),
         .target(name: "Messages"),
         .target(name: "Watchlists"),
 

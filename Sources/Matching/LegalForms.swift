@@ -97,34 +97,49 @@ public enum LegalForms {
 
     /// Greedy longest-phrase recognizer over folded tokens.
     struct Matcher: Sendable {
-        /// first folded token -> phrases starting with it (longest first): (folded tokens, code index).
-        let phrases: [[UInt8]: [([[UInt8]], Int)]]
-        let stop: Set<[UInt8]>
+        struct Entry: Sendable {
+            /// Legal forms starting with this token, longest first: (folded tokens, code index).
+            var phrases: [([[UInt8]], Int)] = []
+            var isStop = false
+        }
+        /// One lookup per token answers both "does a legal form start here" and "is it a stop word".
+        let entries: [[UInt8]: Entry]
+        /// Prefilter: bit (first letter - 'A') of `mayBeEntry[length]` is set if some entry has that
+        /// length and first letter. Most name tokens fail it and skip the dictionary's hashing.
+        let mayBeEntry: [UInt32]
         let generic: Set<[UInt8]>
         let codes: [String]
 
         init() {
-            var phrases = [[UInt8]: [([[UInt8]], Int)]]()
+            var entries = [[UInt8]: Entry]()
             var codes = [String]()
             for (code, variants) in LegalForms.table {
                 codes.append(code)
                 for v in variants {
                     let toks = Normalizer.normalizedBytes(v).split(separator: 0x20).map { Normalizer.fold($0) }
                     guard let first = toks.first else { continue }
-                    phrases[first, default: []].append((toks, codes.count - 1))
+                    entries[first, default: Entry()].phrases.append((toks, codes.count - 1))
                 }
             }
-            for k in phrases.keys { phrases[k]!.sort { $0.0.count > $1.0.count } }
-            self.phrases = phrases
+            for k in entries.keys { entries[k]!.phrases.sort { $0.0.count > $1.0.count } }
+            for w in LegalForms.stopWords { entries[Normalizer.fold(Array(w.utf8)), default: Entry()].isStop = true }
+            self.entries = entries
+            var may = [UInt32](repeating: 0, count: 33)
+            for k in entries.keys where k.count <= 32 && k[0] >= 0x41 && k[0] <= 0x5A { may[k.count] |= 1 << UInt32(k[0] - 0x41) }
+            for k in entries.keys where k.count > 32 || k[0] < 0x41 || k[0] > 0x5A { may[min(k.count, 32)] = UInt32.max }
+            self.mayBeEntry = may
             self.codes = codes
-            stop = Set(LegalForms.stopWords.map { Normalizer.fold(Array($0.utf8)) })
             generic = Set(LegalForms.genericWords.map { Normalizer.fold(Array($0.utf8)) })
         }
 
         /// The legal form starting at token `i`, as (token count, code index).
         func legalForm(_ tokens: [[UInt8]], at i: Int) -> (Int, Int)? {
-            guard let cands = phrases[tokens[i]] else { return nil }
-            for (p, code) in cands where i + p.count <= tokens.count {
+            guard let e = lookup(tokens[i]) else { return nil }
+            return longest(e, tokens, i)
+        }
+
+        @inline(__always) private func longest(_ e: Entry, _ tokens: [[UInt8]], _ i: Int) -> (Int, Int)? {
+            for (p, code) in e.phrases where i + p.count <= tokens.count {
                 var ok = true
                 for j in 1..<p.count where tokens[i + j] != p[j] { ok = false; break }
                 if ok { return (p.count, code) }
@@ -133,13 +148,21 @@ public enum LegalForms {
         }
 
         /// Indices of the tokens that are neither part of a legal form nor stop words.
+        @inline(__always) func lookup(_ t: [UInt8]) -> Entry? {
+            guard let f = t.first else { return nil }
+            let m = mayBeEntry[min(t.count, 32)]
+            if m != UInt32.max && (f < 0x41 || f > 0x5A || m & (1 << UInt32(f &- 0x41)) == 0) { return nil }
+            return entries[t]
+        }
+
         func keep(_ tokens: [[UInt8]]) -> [Int] {
             var out = [Int]()
             out.reserveCapacity(tokens.count)
             var i = 0
             while i < tokens.count {
-                if let (len, _) = legalForm(tokens, at: i) { i += len; continue }
-                if !stop.contains(tokens[i]) { out.append(i) }
+                guard let e = lookup(tokens[i]) else { out.append(i); i += 1; continue }
+                if let (len, _) = longest(e, tokens, i) { i += len; continue }
+                if !e.isStop { out.append(i) }
                 i += 1
             }
             return out

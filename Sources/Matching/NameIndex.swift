@@ -71,9 +71,8 @@ public struct NameIndex: Sendable {
     let tokenBytes: [[UInt8]]
     /// Whole-token automaton over " TOKEN " for every vocabulary token (nil only if it could not be built).
     let tokenAutomaton: AhoCorasick?
-    /// Deletion-neighbourhood keys (sorted) and the vocabulary token each came from.
-    let deletionKeys: [UInt64]
-    let deletionTokens: [Int32]
+    /// Deletion-neighbourhood keys -> vocabulary tokens, an open-addressing hash table.
+    let deletions: DeletionTable
 
     // Indexed variants (an alias yields one or two: punctuation separating, punctuation joined).
     let variantAlias: [Int32]
@@ -90,6 +89,13 @@ public struct NameIndex: Sendable {
     /// Number of aliases that were not indexed (empty after removing legal forms, too short, generic).
     public let skippedAliasCount: Int
     public var indexedVariantCount: Int { variantAlias.count }
+    /// Approximate heap bytes held by the index (automaton, hash table, postings, vocabulary).
+    public var memoryUsage: Int {
+        (tokenAutomaton?.memoryUsage ?? 0) + deletions.slots.count * 8
+            + tokenBytes.reduce(0) { $0 + $1.count + 32 } + vocabulary.count * 48
+            + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count) * 4
+            + variantFlags.count + variantEssential.count + aliasEntry.count * 8
+    }
     public var vocabularySize: Int { tokenBytes.count }
 
     static let flagPerson: UInt8 = 1
@@ -211,17 +217,16 @@ public struct NameIndex: Sendable {
         }
 
         // Deletion neighbourhoods of tokens long enough to carry a typo.
-        var keyed = [(UInt64, Int32)]()
+        var keys = [UInt64](), keyTokens = [Int32](), scratch = [UInt64]()
         for (t, bytes) in tokenBytes.enumerated() where bytes.count >= configuration.minTypoTokenLength {
-            keyed.append((fnv1a(bytes), Int32(t)))
-            for skip in 0..<bytes.count { keyed.append((fnv1a(bytes, skipping: skip), Int32(t))) }
+            deletionKeys(bytes, into: &scratch)
+            keys.append(contentsOf: scratch)
+            keyTokens.append(contentsOf: repeatElement(Int32(t), count: scratch.count))
         }
-        keyed.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        self.deletions = DeletionTable(keys: keys, values: keyTokens)
 
         self.vocabulary = vocabulary
         self.tokenBytes = tokenBytes
-        self.deletionKeys = keyed.map(\.0)
-        self.deletionTokens = keyed.map(\.1)
         self.variantAlias = variantAlias
         self.variantFlags = variantFlags
         self.variantOffsets = variantOffsets
@@ -277,15 +282,34 @@ public struct NameIndex: Sendable {
 
     /// The distinct normalized texts a field is matched as.
     static func textVariants(_ lines: [String], joinWithoutSpace: Bool) -> [[UInt8]] {
-        var raws = [lines.joined(separator: " ")]
+        var raws = [lines.count == 1 ? lines[0] : lines.joined(separator: " ")]
         if joinWithoutSpace && lines.count > 1 { raws.append(lines.joined()) }
         var out = [[UInt8]]()
         for raw in raws {
-            for p in Normalizer.Punctuation.allCases {
-                let n = Normalizer.normalizedBytes(raw, punctuation: p)
-                if !out.contains(n) { out.append(n) }
+            let (separated, inWordPunctuation) = Normalizer.normalizedBytesReportingJoins(raw, punctuation: .separate)
+            if !out.contains(separated) { out.append(separated) }
+            // Only text with punctuation between two letters or digits differs when joined.
+            if inWordPunctuation {
+                let joined = Normalizer.normalizedBytes(raw, punctuation: .join)
+                if !out.contains(joined) { out.append(joined) }
             }
         }
+        return out
+    }
+
+    /// The space-separated tokens of normalized text (a hand loop: `split` costs twice as much here).
+    static func tokenSlices(_ normalized: [UInt8]) -> [ArraySlice<UInt8>] {
+        var out = [ArraySlice<UInt8>]()
+        out.reserveCapacity(normalized.count / 4 + 1)
+        var start = 0
+        let n = normalized.count
+        normalized.withUnsafeBufferPointer { buf in
+            for i in 0..<n where buf[i] == 0x20 {
+                if i > start { out.append(normalized[start..<i]) }
+                start = i + 1
+            }
+        }
+        if start < n { out.append(normalized[start..<n]) }
         return out
     }
 
@@ -295,7 +319,7 @@ public struct NameIndex: Sendable {
         var folded: [[UInt8]] = []              // kept tokens, folded
         var original: [Int] = []                // kept token -> index into display
         init(_ normalized: [UInt8], matcher: LegalForms.Matcher) {
-            display = normalized.split(separator: 0x20)
+            display = NameIndex.tokenSlices(normalized)
             let allFolded = display.map { Normalizer.fold($0) }
             original = matcher.keep(allFolded)
             folded = original.map { allFolded[$0] }
@@ -310,17 +334,19 @@ public struct NameIndex: Sendable {
         }
     }
 
-    struct TokenHit { var token: Int32; var sim: Double }
+    /// Alias token `token` found at kept text position `pos` with similarity `sim`.
+    struct TokenHit { var pos: Int32; var token: Int32; var sim: Double }
 
     func searchNormalized(_ normalized: [UInt8], _ report: (NameMatch) -> Void) {
         let prepared = PreparedText(normalized, matcher: LegalForms.matcher)
         let n = prepared.folded.count
         if n == 0 { return }
-        var hits = [[TokenHit]](repeating: [], count: n)
+        var hits = [TokenHit]()
 
         // Exact whole-token hits from the automaton over the padded folded text.
         if let automaton = tokenAutomaton {
             var padded: [UInt8] = [0x20]
+            padded.reserveCapacity(normalized.count + 2)
             var starts = [Int]()
             starts.reserveCapacity(n)
             for t in prepared.folded {
@@ -335,46 +361,58 @@ public struct NameIndex: Sendable {
                         let mid = (lo + hi + 1) / 2
                         if starts[mid] <= m.start { lo = mid } else { hi = mid - 1 }
                     }
-                    hits[lo].append(TokenHit(token: Int32(m.pattern.rawValue), sim: 1))
+                    hits.append(TokenHit(pos: Int32(lo), token: Int32(m.pattern.rawValue), sim: 1))
                 }
             }
         } else {
             for (i, t) in prepared.folded.enumerated() {
-                if let id = vocabulary[t] { hits[i].append(TokenHit(token: id, sim: 1)) }
+                if let id = vocabulary[t] { hits.append(TokenHit(pos: Int32(i), token: id, sim: 1)) }
             }
         }
 
         // One-typo hits from the deletion neighbourhood.
         let minTypo = configuration.minTypoTokenLength
-        if !deletionKeys.isEmpty {
-            for (i, t) in prepared.folded.enumerated() where t.count >= minTypo - 1 && t.count <= 64 {
-                for skip in -1..<t.count {
-                    let key = fnv1a(t, skipping: skip)
-                    var k = lowerBound(deletionKeys, key)
-                    while k < deletionKeys.count && deletionKeys[k] == key {
-                        let id = deletionTokens[k]
-                        k += 1
-                        if hits[i].contains(where: { $0.token == id }) { continue }
+        if !deletions.isEmpty {
+            let exactCount = hits.count
+            var keys = [UInt64]()
+            // Tokens with digits (account numbers, postcodes, amounts) are never typo'd names.
+            for (i, t) in prepared.folded.enumerated()
+            where t.count >= minTypo - 1 && t.count <= 64 && !t.contains(where: { $0 < 0x41 }) {
+                let pos = Int32(i)
+                let fuzzyStart = hits.count
+                deletionKeys(t, into: &keys)
+                for key in keys {
+                    deletions.forEach(key) { id in
+                        if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
+                        if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
                         let a = tokenBytes[Int(id)]
-                        if a.count < minTypo { continue }
-                        if Similarity.damerauLevenshtein(a, t, limit: 1) == 1 {
-                            hits[i].append(TokenHit(token: id, sim: Similarity.jaroWinkler(a, t)))
+                        if a.count < minTypo { return }
+                        if a != t && Similarity.withinOneEdit(a, t) {
+                            hits.append(TokenHit(pos: pos, token: id, sim: Similarity.jaroWinkler(a, t)))
                         }
                     }
                 }
             }
         }
+        if hits.isEmpty { return }
+        // Group hits by text position so verification looks at one position's hits only.
+        hits.sort { $0.pos < $1.pos }
+        var byPos = [Int32](repeating: 0, count: n + 1)
+        for h in hits { byPos[Int(h.pos) + 1] += 1 }
+        for i in 0..<n { byPos[i + 1] += byPos[i] }
 
         // Candidates: variants anchored on a token seen in the text.
-        var candidates = Set<Int32>()
-        for h in hits {
-            for th in h {
-                let r = Int(anchorOffsets[Int(th.token)])..<Int(anchorOffsets[Int(th.token) + 1])
-                for k in r { candidates.insert(anchorVariants[k]) }
-            }
+        var candidates = [Int32]()
+        for th in hits {
+            let lo = Int(anchorOffsets[Int(th.token)]), hi = Int(anchorOffsets[Int(th.token) + 1])
+            if lo < hi { candidates.append(contentsOf: anchorVariants[lo..<hi]) }
         }
-        for v in candidates.sorted() {
-            if let (score, from, to) = verify(Int(v), hits) , score >= configuration.threshold {
+        if candidates.isEmpty { return }
+        candidates.sort()
+        var previous: Int32 = -1
+        for v in candidates where v != previous {
+            previous = v
+            if let (score, from, to) = verify(Int(v), hits, byPos, n), score >= configuration.threshold {
                 let ai = Int(variantAlias[Int(v)])
                 report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: score, matchedText: prepared.text(from, to)))
             }
@@ -382,18 +420,19 @@ public struct NameIndex: Sendable {
     }
 
     /// Scores variant `v` against the text's token hits: (score, first kept token, last kept token).
-    func verify(_ v: Int, _ hits: [[TokenHit]]) -> (Double, Int, Int)? {
+    /// `hits` are sorted by position; those at position p are hits[byPos[p]..<byPos[p+1]].
+    func verify(_ v: Int, _ hits: [TokenHit], _ byPos: [Int32], _ n: Int) -> (Double, Int, Int)? {
         let lo = Int(variantOffsets[v]), hi = Int(variantOffsets[v + 1])
         let count = hi - lo
         let flags = variantFlags[v]
         let fuzzy = flags & NameIndex.flagFuzzy != 0
-        let n = hits.count
 
         @inline(__always) func sim(_ aliasTok: Int, at pos: Int) -> Double? {
+            guard pos < n else { return nil }
             let t = variantTokens[aliasTok]
-            for h in hits[pos] where h.token == t {
-                if h.sim < 1 && !fuzzy { return nil }
-                return h.sim
+            for k in Int(byPos[pos])..<Int(byPos[pos + 1]) where hits[k].token == t {
+                if hits[k].sim < 1 && !fuzzy { return nil }
+                return hits[k].sim
             }
             return nil
         }
@@ -404,7 +443,10 @@ public struct NameIndex: Sendable {
             // Entities and weak aliases: the tokens in order, on consecutive kept text tokens.
             guard count <= n else { return nil }
             var best: (Double, Int, Int)? = nil
-            for start in 0...(n - count) {
+            let first = variantTokens[lo]
+            // Only positions where the first token is found can start the name.
+            for h in hits where h.token == first && Int(h.pos) + count <= n {
+                let start = Int(h.pos)
                 var num = 0.0, den = 0.0
                 var ok = true
                 for j in 0..<count {
@@ -421,48 +463,92 @@ public struct NameIndex: Sendable {
         }
 
         // Persons: tokens in any order, each on a distinct text token, within a window; middle
-        // names may be missing (penalized).
-        var options = [[(Int, Double)]](repeating: [], count: count)
-        for j in 0..<count {
-            for p in 0..<n { if let s = sim(lo + j, at: p) { options[j].append((p, s)) } }
-            if options[j].isEmpty && variantEssential[lo + j] { return nil }
-        }
-        var best: (Double, Int, Int)? = nil
-        var used = [Bool](repeating: false, count: n)
-        var budget = 4096
+        // names may be missing (penalized). A valid match spans at most `count + maxExtra` tokens
+        // and starts at one of its matched tokens, so it is enough to try the windows that start at
+        // a position where one of the alias tokens was found, each with a tiny exhaustive search.
         let maxExtra = configuration.maxExtraTokens
         let penalty = configuration.missingTokenPenalty
-        func search(_ j: Int, _ num: Double, _ den: Double, _ matched: Int, _ missing: Int, _ minP: Int, _ maxP: Int) {
-            budget -= 1
-            if budget < 0 { return }
-            // Prune on what the remaining tokens could still fill; the exact window test is at the end.
-            if maxP >= minP && (maxP - minP + 1) > matched + (count - j) + maxExtra { return }
-            if j == count {
-                guard matched >= 2, den > 0, maxP - minP + 1 <= matched + maxExtra else { return }
-                let score = num / den - penalty * Double(missing)
-                if best == nil || score > best!.0 { best = (score, minP, maxP) }
-                return
-            }
-            for (p, s) in options[j] where !used[p] {
-                used[p] = true
-                search(j + 1, num + weight(lo + j) * s, den + weight(lo + j), matched + 1, missing, min(minP, p), max(maxP, p))
-                used[p] = false
-            }
-            if !variantEssential[lo + j] {
-                search(j + 1, num, den, matched, missing + 1, minP, maxP)
-            }
+        let width = count + maxExtra
+        var starts = [Int]()
+        for h in hits where (h.sim == 1 || fuzzy) && variantTokens[lo..<hi].contains(h.token) {
+            if starts.last != Int(h.pos) { starts.append(Int(h.pos)) }   // hits are sorted by position
         }
-        search(0, 0, 0, 0, 0, Int.max, Int.min)
+        var best: (Double, Int, Int)? = nil
+        var options = [[(Int, Double)]](repeating: [], count: count)
+        var used = [Bool](repeating: false, count: width)
+        windows: for start in starts {
+            let end = min(n, start + width)
+            for j in 0..<count {
+                options[j].removeAll(keepingCapacity: true)
+                for p in start..<end { if let sv = sim(lo + j, at: p) { options[j].append((p, sv)) } }
+                if options[j].isEmpty && variantEssential[lo + j] { continue windows }
+            }
+            func search(_ j: Int, _ num: Double, _ den: Double, _ matched: Int, _ missing: Int, _ minP: Int, _ maxP: Int) {
+                if j == count {
+                    guard matched >= 2, den > 0, minP == start, maxP - minP + 1 <= matched + maxExtra else { return }
+                    let score = num / den - penalty * Double(missing)
+                    if best == nil || score > best!.0 { best = (score, minP, maxP) }
+                    return
+                }
+                for (p, sv) in options[j] where !used[p - start] {
+                    used[p - start] = true
+                    search(j + 1, num + weight(lo + j) * sv, den + weight(lo + j), matched + 1, missing, min(minP, p), max(maxP, p))
+                    used[p - start] = false
+                }
+                if !variantEssential[lo + j] {
+                    search(j + 1, num, den, matched, missing + 1, minP, maxP)
+                }
+            }
+            search(0, 0, 0, 0, 0, Int.max, Int.min)
+        }
         return best
     }
 }
 
-@inline(__always)
-func lowerBound(_ a: [UInt64], _ key: UInt64) -> Int {
-    var lo = 0, hi = a.count
-    while lo < hi {
-        let mid = (lo + hi) >> 1
-        if a[mid] < key { lo = mid + 1 } else { hi = mid }
+/// A multimap from 64-bit keys to token ids: open addressing with linear probing, key and value
+/// side by side, so a lookup usually touches one cache line. Equal keys (one token's repeated
+/// deletions, or different tokens) occupy several slots; a lookup walks the probe run up to the
+/// first empty slot. Keys are never 0 (see `mixKey`); 0 marks an empty slot.
+struct DeletionTable: Sendable {
+    /// slots[2i] = key, slots[2i + 1] = token id.
+    let slots: [UInt64]
+    let mask: Int
+    let count: Int
+
+    init(keys: [UInt64], values: [Int32]) {
+        var capacity = 16
+        while capacity < keys.count * 2 { capacity <<= 1 }
+        var slots = [UInt64](repeating: 0, count: 2 * capacity)
+        let mask = capacity - 1
+        for (k, v) in zip(keys, values) {
+            var i = DeletionTable.slot(k, mask)
+            while slots[2 * i] != 0 {
+                if slots[2 * i] == k && slots[2 * i + 1] == UInt64(UInt32(bitPattern: v)) { break }   // keep one
+                i = (i + 1) & mask
+            }
+            slots[2 * i] = k
+            slots[2 * i + 1] = UInt64(UInt32(bitPattern: v))
+        }
+        self.slots = slots
+        self.mask = mask
+        self.count = keys.count
     }
-    return lo
+
+    var isEmpty: Bool { count == 0 }
+
+    @inline(__always) static func slot(_ k: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: k >> 20) & mask
+    }
+
+    @inline(__always) func forEach(_ k: UInt64, _ body: (Int32) -> Void) {
+        slots.withUnsafeBufferPointer { s in
+            var i = DeletionTable.slot(k, mask)
+            while true {
+                let key = s[2 * i]
+                if key == 0 { return }
+                if key == k { body(Int32(bitPattern: UInt32(truncatingIfNeeded: s[2 * i + 1]))) }
+                i = (i + 1) & mask
+            }
+        }
+    }
 }

@@ -57,13 +57,20 @@ public enum Normalizer {
 
     /// Normalized text as ASCII bytes.
     public static func normalizedBytes(_ text: String, punctuation: Punctuation = .separate) -> [UInt8] {
+        normalizedBytesReportingJoins(text, punctuation: punctuation).0
+    }
+
+    /// Normalized bytes, and whether some punctuation sat directly between two letters or digits
+    /// (that is, whether `.join` would give a different result).
+    static func normalizedBytesReportingJoins(_ text: String, punctuation: Punctuation) -> ([UInt8], Bool) {
+        if let fast = text.utf8.withContiguousStorageIfAvailable({ asciiFastPath($0, join: punctuation == .join) }), let done = fast {
+            return done
+        }
         var out = Emitter(join: punctuation == .join)
         out.bytes.reserveCapacity(text.utf8.count)
-        let isASCII = text.utf8.withContiguousStorageIfAvailable { buf in buf.allSatisfy { $0 < 0x80 } }
-            ?? text.utf8.allSatisfy { $0 < 0x80 }
-        if isASCII {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
             for b in text.utf8 { out.ascii(b) }
-            return out.bytes
+            return (out.bytes, out.inWordPunctuation)
         }
         // Upper-case first (ß -> SS, Turkish ı -> I), then compatibility-decompose so that accents
         // become separate combining marks and compatibility characters become plain ones.
@@ -97,7 +104,41 @@ public enum Normalizer {
                 }
             }
         }
-        return out.bytes
+        return (out.bytes, out.inWordPunctuation)
+    }
+
+    /// The same rules as `Emitter` for pure-ASCII input, in one tight loop over the bytes; nil if
+    /// the input is not ASCII. Output never outgrows input: a separator is only written in place of
+    /// at least one consumed separator or punctuation byte.
+    static func asciiFastPath(_ input: UnsafeBufferPointer<UInt8>, join: Bool) -> ([UInt8], Bool)? {
+        var inWordPunctuation = false
+        var ascii = true
+        let out = [UInt8](unsafeUninitializedCapacity: input.count) { buf, count in
+            var w = 0
+            var pendingSpace = false, pendingPunct = false
+            for b in input {
+                var c = b
+                switch b {
+                case 0x30...0x39, 0x41...0x5A: break
+                case 0x61...0x7A: c = b &- 0x20
+                case 0x09...0x0D, 0x20: pendingSpace = true; continue
+                case 0x80...0xFF: ascii = false; count = 0; return
+                default:
+                    if b < 0x20 || b == 0x7F { pendingSpace = true } else { pendingPunct = true }
+                    continue
+                }
+                if w > 0 {
+                    if pendingPunct && !pendingSpace { inWordPunctuation = true }
+                    if pendingSpace || (pendingPunct && !join) { buf[w] = 0x20; w &+= 1 }
+                }
+                pendingSpace = false
+                pendingPunct = false
+                buf[w] = c
+                w &+= 1
+            }
+            count = w
+        }
+        return ascii ? (out, inWordPunctuation) : nil
     }
 
     struct Emitter {
@@ -105,9 +146,11 @@ public enum Normalizer {
         let join: Bool
         var pendingSpace = false
         var pendingPunct = false
+        var inWordPunctuation = false
         init(join: Bool) { self.join = join }
 
         @inline(__always) mutating func alnum(_ b: UInt8) {
+            if pendingPunct && !pendingSpace && !bytes.isEmpty { inWordPunctuation = true }
             if !bytes.isEmpty && (pendingSpace || (pendingPunct && !join)) { bytes.append(0x20) }
             pendingSpace = false
             pendingPunct = false
@@ -256,46 +299,52 @@ public enum Normalizer {
     /// X->KS, W->V, Q->K, J->I, Y->I; SHCH->SCH, TSCH->CH, TCH->CH, KH->H, TS->C, TZ->C, PH->F;
     /// doubled letters collapsed; IE->E. Digits are left alone (and never collapsed).
     public static func fold(_ token: some Collection<UInt8>) -> [UInt8] {
-        var s = [UInt8]()
-        s.reserveCapacity(token.count + 2)
-        for b in token {
-            switch b {
-            case 0x58: s.append(0x4B); s.append(0x53)   // X -> KS
-            case 0x57: s.append(0x56)                   // W -> V
-            case 0x51: s.append(0x4B)                   // Q -> K
-            case 0x4A, 0x59: s.append(0x49)             // J, Y -> I
-            default: s.append(b)
+        var s = [UInt8](unsafeUninitializedCapacity: 2 * token.count) { buf, count in
+            var w = 0
+            for b in token {
+                switch b {
+                case 0x58: buf[w] = 0x4B; buf[w + 1] = 0x53; w += 2   // X -> KS
+                case 0x57: buf[w] = 0x56; w += 1                      // W -> V
+                case 0x51: buf[w] = 0x4B; w += 1                      // Q -> K
+                case 0x4A, 0x59: buf[w] = 0x49; w += 1                // J, Y -> I
+                default: buf[w] = b; w += 1
+                }
             }
+            count = w
         }
-        while true {
-            let before = s.count
-            s = foldPass(s)
-            if s.count == before { return s }
-        }
+        while foldPass(&s) {}
+        return s
     }
 
-    /// One pass of the length-reducing rules; returns a shorter array whenever a rule applied.
-    private static func foldPass(_ s: [UInt8]) -> [UInt8] {
+    /// One in-place pass of the length-reducing rules; true if any rule applied (the array shrank).
+    /// Every rule writes no more bytes than it reads, so the write index never passes the read index.
+    private static func foldPass(_ s: inout [UInt8]) -> Bool {
         let A: UInt8 = 0x41
         let C = A + 2, E = A + 4, F = A + 5, H = A + 7, I = A + 8, K = A + 10, P = A + 15, S = A + 18, T = A + 19, Z = A + 25
-        var out = [UInt8]()
-        out.reserveCapacity(s.count)
-        var i = 0
         let n = s.count
-        @inline(__always) func at(_ j: Int) -> UInt8 { j < n ? s[j] : 0 }
-        while i < n {
-            let b = s[i]
-            if b == S && at(i + 1) == H && at(i + 2) == C && at(i + 3) == H { out += [S, C, H]; i += 4; continue }
-            if b == T && at(i + 1) == S && at(i + 2) == C && at(i + 3) == H { out += [C, H]; i += 4; continue }
-            if b == T && at(i + 1) == C && at(i + 2) == H { out += [C, H]; i += 3; continue }
-            if b == K && at(i + 1) == H { out.append(H); i += 2; continue }
-            if b == T && (at(i + 1) == S || at(i + 1) == Z) { out.append(C); i += 2; continue }
-            if b == P && at(i + 1) == H { out.append(F); i += 2; continue }
-            if b == I && at(i + 1) == E { out.append(E); i += 2; continue }
-            if b >= A && b <= Z, let last = out.last, last == b { i += 1; continue }  // doubled letter
-            out.append(b)
-            i += 1
+        let w: Int = s.withUnsafeMutableBufferPointer { buf in
+            var i = 0, w = 0
+            @inline(__always) func at(_ j: Int) -> UInt8 { j < n ? buf[j] : 0 }
+            while i < n {
+                let b = buf[i]
+                if b == S && at(i + 1) == H && at(i + 2) == C && at(i + 3) == H {
+                    buf[w] = S; buf[w + 1] = C; buf[w + 2] = H; w += 3; i += 4; continue
+                }
+                if b == T && at(i + 1) == S && at(i + 2) == C && at(i + 3) == H { buf[w] = C; buf[w + 1] = H; w += 2; i += 4; continue }
+                if b == T && at(i + 1) == C && at(i + 2) == H { buf[w] = C; buf[w + 1] = H; w += 2; i += 3; continue }
+                if b == K && at(i + 1) == H { buf[w] = H; w += 1; i += 2; continue }
+                if b == T && (at(i + 1) == S || at(i + 1) == Z) { buf[w] = C; w += 1; i += 2; continue }
+                if b == P && at(i + 1) == H { buf[w] = F; w += 1; i += 2; continue }
+                if b == I && at(i + 1) == E { buf[w] = E; w += 1; i += 2; continue }
+                if b >= A && b <= Z && w > 0 && buf[w - 1] == b { i += 1; continue }  // doubled letter
+                buf[w] = b
+                w += 1
+                i += 1
+            }
+            return w
         }
-        return out
+        if w == n { return false }
+        s.removeLast(n - w)
+        return true
     }
 }

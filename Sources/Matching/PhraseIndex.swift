@@ -47,7 +47,7 @@ public struct PhraseIndex: Sendable {
         guard let automaton else { return [] }
         var found = [Int: String]()
         for normalized in NameIndex.textVariants(lines, joinWithoutSpace: joinLinesWithoutSpace) {
-            let display = normalized.split(separator: 0x20)
+            let display = NameIndex.tokenSlices(normalized)
             if display.isEmpty { continue }
             var padded: [UInt8] = [0x20]
             var starts = [Int]()

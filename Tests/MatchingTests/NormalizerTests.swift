@@ -28,6 +28,8 @@ struct NormalizerTests {
 
     @Test("in-word punctuation: separated or joined")
     func punctuation() {
+        #expect(Normalizer.normalizedBytesReportingJoins("ALFA-BANK", punctuation: .separate).1)
+        #expect(!Normalizer.normalizedBytesReportingJoins("ALFA - BANK, MOSCOW.", punctuation: .separate).1)
         #expect(Normalizer.normalize("ALFA-BANK", punctuation: .join) == "ALFABANK")
         #expect(Normalizer.normalize("J.S.C. ALFA-BANK", punctuation: .join) == "JSC ALFABANK")
         #expect(Normalizer.normalize("O'Brien - Smith", punctuation: .join) == "OBRIEN SMITH")
@@ -83,6 +85,22 @@ struct NormalizerTests {
         }
     }
 
+    @Test("the ASCII fast path equals the general emitter", arguments: propertySeeds(4))
+    func asciiFastPath(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        let alphabet = Array("aZ09 -.,'\t\n\u{7F}\u{01}/&".utf8)
+        for round in 0..<500 {
+            let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            for join in [false, true] {
+                var e = Normalizer.Emitter(join: join)
+                for b in bytes { e.ascii(b) }
+                let fast = bytes.withUnsafeBufferPointer { Normalizer.asciiFastPath($0, join: join) }
+                #expect(fast?.0 == e.bytes && fast?.1 == e.inWordPunctuation, "seed \(seed) round \(round): \(bytes)")
+            }
+        }
+        #expect(Array("Ä".utf8).withUnsafeBufferPointer { Normalizer.asciiFastPath($0, join: false) } == nil)
+    }
+
     @Test("fold rules")
     func foldRules() {
         #expect(Normalizer.fold("KHAN") == "HAN")
@@ -131,6 +149,58 @@ struct SimilarityTests {
         #expect(Similarity.damerauLevenshtein("PETROV", "IVANOV") == 4)
         #expect(Similarity.damerauLevenshtein(Array("PETROV".utf8), Array("IVANOV".utf8), limit: 1) == 2)
         #expect(Similarity.damerauLevenshtein("", "ABC") == 3)
+    }
+
+    @Test("withinOneEdit agrees with Damerau-Levenshtein <= 1", arguments: propertySeeds(4))
+    func oneEdit(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        let alphabet = Array("ABC".utf8)
+        for round in 0..<2000 {
+            let a = (0..<Int.random(in: 0...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            var b = a
+            for _ in 0..<Int.random(in: 0...2, using: &rng) {
+                switch Int.random(in: 0...3, using: &rng) {
+                case 0 where !b.isEmpty: b.remove(at: Int.random(in: 0..<b.count, using: &rng))
+                case 1: b.insert(alphabet.randomElement(using: &rng)!, at: Int.random(in: 0...b.count, using: &rng))
+                case 2 where !b.isEmpty: b[Int.random(in: 0..<b.count, using: &rng)] = alphabet.randomElement(using: &rng)!
+                case 3 where b.count >= 2:
+                    let i = Int.random(in: 0..<(b.count - 1), using: &rng)
+                    b.swapAt(i, i + 1)
+                default: break
+                }
+            }
+            #expect(Similarity.withinOneEdit(a, b) == (Similarity.damerauLevenshtein(a, b) <= 1),
+                    "seed \(seed) round \(round): \(a) \(b); replay with MATCHING_SEED=\(seed)")
+        }
+    }
+
+    @Test("Jaro-Winkler: the bit-mask fast path equals the general one", arguments: propertySeeds(2))
+    func jwFast(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        let alphabet = Array("ABCD".utf8)
+        for round in 0..<1000 {
+            let a = (0..<Int.random(in: 0...64, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let b = (0..<Int.random(in: 0...64, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            #expect(Similarity.jaroWinkler(a, b) == Similarity.jaroWinklerGeneral(a, b), "seed \(seed) round \(round)")
+        }
+    }
+
+    @Test("deletion keys: key k+1 of a token is the key of the token without byte k", arguments: propertySeeds(2))
+    func deletionKeyInvariant(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        var keys = [UInt64](), other = [UInt64]()
+        #expect(inverseP &* 0x100_0000_01B3 == 1)
+        for round in 0..<500 {
+            let t = (0..<Int.random(in: 0...20, using: &rng)).map { _ in UInt8.random(in: 0x41...0x5A, using: &rng) }
+            deletionKeys(t, into: &keys)
+            #expect(keys.count == t.count + 1)
+            for k in 0..<t.count {
+                var d = t
+                d.remove(at: k)
+                deletionKeys(d, into: &other)
+                #expect(keys[k + 1] == other[0], "seed \(seed) round \(round): \(t) without \(k)")
+            }
+        }
     }
 
     @Test("Jaro-Winkler")

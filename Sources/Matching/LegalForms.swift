@@ -38,6 +38,40 @@ public enum LegalForms {
         ]),
     ]
 
+    /// Families of legal forms for *anchored* matching (see `NameIndex`): a short name such as
+    /// `KOTI CORP` or `JSC VAD` is found only next to a legal form of the same family. A family is
+    /// narrower than a canonical code where the code lumps together forms of different countries
+    /// (`SA` and `AG` are not the Russian joint-stock company); a form not listed here is in the family
+    /// named by its canonical code. The Russian and Ukrainian joint-stock forms (JSC, AO, ZAO, OAO, PAO,
+    /// PJSC, OJSC, CJSC, spelled out or transliterated) are one family: companies move between them
+    /// and payment text writes them loosely.
+    public static let familyOverrides: [(family: String, variants: [String])] = [
+        ("SARL", ["SRL", "SARL", "SOCIETE A RESPONSABILITE LIMITEE"]),
+        ("SL", ["SL", "SOCIEDAD LIMITADA"]),
+        ("DOO", ["DOO", "OOD", "EOOD"]),
+        ("SRO", ["SRO"]),
+        ("SPZOO", ["SPOLKA Z OO", "SP Z O O"]),
+        ("AD", ["AD", "EAD", "AKCIONARNO DRUSTVO"]),
+        ("AB", ["AB"]),
+        ("AS", ["AS", "ASA"]),
+        ("SA", ["SA", "S A", "SOCIETE ANONYME", "SOCIEDAD ANONIMA"]),
+        ("SAS", ["SAS"]),
+        ("SPA", ["SPA", "S P A", "SOCIETA PER AZIONI"]),
+        ("AG", ["AG", "AKTIENGESELLSCHAFT"]),
+        ("NV", ["NV"]),
+        ("PLC", ["PLC", "PUBLIC LIMITED COMPANY"]),
+        ("OY", ["OY", "OYJ"]),
+        ("ZRT", ["ZRT", "NYRT"]),
+        ("KFT", ["KFT"]),
+        ("SE", ["SE"]),
+        ("KG", ["KG"]),
+        ("BV", ["BV", "B V"]),
+        ("BHD", ["SDN BHD", "BHD", "SENDIRIAN BERHAD"]),
+        ("LP", ["LLP", "LP", "LIMITED LIABILITY PARTNERSHIP", "LIMITED PARTNERSHIP"]),
+        ("CO", ["CO", "COMPANY"]),
+        ("FZE", ["FZE", "FZCO", "FZC", "FREE ZONE ESTABLISHMENT"]),
+    ]
+
     /// Words that never distinguish a name: removed from aliases and text like legal forms.
     public static let stopWords: [String] = [
         "OF", "THE", "AND", "FOR", "DE", "DU", "DES", "DEL", "DELLA", "LA", "LE", "LES", "VON", "VAN", "DER", "DEN", "ET", "UND",
@@ -98,8 +132,8 @@ public enum LegalForms {
     /// Greedy longest-phrase recognizer over folded tokens.
     struct Matcher: Sendable {
         struct Entry: Sendable {
-            /// Legal forms starting with this token, longest first: (folded tokens, code index).
-            var phrases: [([[UInt8]], Int)] = []
+            /// Legal forms starting with this token, longest first: (folded tokens, code index, family index).
+            var phrases: [([[UInt8]], Int, Int)] = []
             var isStop = false
         }
         /// One lookup per token answers both "does a legal form start here" and "is it a stop word".
@@ -109,18 +143,67 @@ public enum LegalForms {
         let mayBeEntry: [UInt32]
         let generic: Set<[UInt8]>
         let codes: [String]
+        /// Family names (`families[i]` is bit i of a family mask).
+        let families: [String]
+        /// Stop words as written (normalized, not folded).
+        let rawStopWords: Set<[UInt8]>
+        /// Every folded token that occurs in some legal form or is a stop word.
+        let formTokens: Set<[UInt8]>
+        /// Legal-form words of at least 6 characters as written (normalized, not folded): a one-character
+        /// typo in them is still recognized in text.
+        let longFormTokens: [[UInt8]]
+        /// The same, folded.
+        let longFormFolded: [[UInt8]]
+
+        /// The folded legal-form token that the normalized text token `raw` (folded: `folded`) is one typo
+        /// away from (`COMPAY`, `LIABILTIY`, `CORPORUTION`, `LIITED`), if `raw` has at least 5 characters,
+        /// letters only, and is neither a form token nor `known`. Compared unfolded (folding can turn one
+        /// edit into two: `LIITED` folds to `LITED`) and folded. Name matching applies it to aliases and
+        /// text alike: the lists themselves write `LIMTED`, `COMANY`, `OBSCHCHESTVO`.
+        func correctedFormToken(_ raw: ArraySlice<UInt8>, folded: [UInt8], known: ([UInt8]) -> Bool = { _ in false }) -> [UInt8]? {
+            guard raw.count >= 5, !raw.contains(where: { $0 < 0x41 }), !formTokens.contains(folded), !known(folded) else { return nil }
+            let r = Array(raw)
+            for f in longFormTokens where abs(f.count - r.count) <= 1 && Similarity.withinOneEdit(f, r) { return Normalizer.fold(f) }
+            // Folded too: `OBCSHESTVO` is two edits from `OBSHCHESTVO` but one from its folded `OBSCHESTVO`.
+            for f in longFormFolded where abs(f.count - folded.count) <= 1 && Similarity.withinOneEdit(f, folded) { return f }
+            return nil
+        }
 
         init() {
             var entries = [[UInt8]: Entry]()
             var codes = [String]()
+            var families = [String]()
+            var familyOf = [String: Int]()
+            for (family, variants) in LegalForms.familyOverrides {
+                families.append(family)
+                for v in variants { familyOf[v] = families.count - 1 }
+            }
+            var formTokens = Set<[UInt8]>()
             for (code, variants) in LegalForms.table {
                 codes.append(code)
                 for v in variants {
                     let toks = Normalizer.normalizedBytes(v).split(separator: 0x20).map { Normalizer.fold($0) }
                     guard let first = toks.first else { continue }
-                    entries[first, default: Entry()].phrases.append((toks, codes.count - 1))
+                    formTokens.formUnion(toks)
+                    let family: Int
+                    if let f = familyOf[v] { family = f } else if let f = families.firstIndex(of: code) { family = f } else {
+                        families.append(code)
+                        family = families.count - 1
+                    }
+                    entries[first, default: Entry()].phrases.append((toks, codes.count - 1, family))
                 }
             }
+            precondition(families.count <= 64, "legal-form families must fit a 64-bit mask")
+            self.families = families
+            for w in LegalForms.stopWords { formTokens.insert(Normalizer.fold(Array(w.utf8))) }
+            self.rawStopWords = Set(LegalForms.stopWords.map { Array($0.utf8) })
+            self.formTokens = formTokens
+            var rawForms = Set<[UInt8]>()
+            for (_, variants) in LegalForms.table {
+                for v in variants { for t in Normalizer.normalizedBytes(v).split(separator: 0x20) where t.count >= 6 { rawForms.insert(Array(t)) } }
+            }
+            self.longFormTokens = rawForms.sorted { $0.lexicographicallyPrecedes($1) }
+            self.longFormFolded = Set(rawForms.map { Normalizer.fold($0) }).sorted { $0.lexicographicallyPrecedes($1) }
             for k in entries.keys { entries[k]!.phrases.sort { $0.0.count > $1.0.count } }
             for w in LegalForms.stopWords { entries[Normalizer.fold(Array(w.utf8)), default: Entry()].isStop = true }
             self.entries = entries
@@ -139,12 +222,60 @@ public enum LegalForms {
         }
 
         @inline(__always) private func longest(_ e: Entry, _ tokens: [[UInt8]], _ i: Int) -> (Int, Int)? {
-            for (p, code) in e.phrases where i + p.count <= tokens.count {
+            if let (len, code, _) = longestWithFamily(e, tokens, i) { return (len, code) }
+            return nil
+        }
+
+        @inline(__always) private func longestWithFamily(_ e: Entry, _ tokens: [[UInt8]], _ i: Int) -> (Int, Int, Int)? {
+            for (p, code, family) in e.phrases where i + p.count <= tokens.count {
                 var ok = true
                 for j in 1..<p.count where tokens[i + j] != p[j] { ok = false; break }
-                if ok { return (p.count, code) }
+                if ok { return (p.count, code, family) }
             }
             return nil
+        }
+
+        /// `keep`, plus the legal forms around each kept token.
+        struct Scan {
+            /// Indices of the kept (distinctive) tokens.
+            var kept: [Int] = []
+            /// Family mask of the run of legal forms directly before / after kept token k (no other
+            /// token in between; punctuation is already gone).
+            var formsBefore: [UInt64] = []
+            var formsAfter: [UInt64] = []
+            /// Families of every legal form in the text.
+            var allForms: UInt64 = 0
+        }
+
+        ///
+        /// `isStopAsWritten(i)`, if given, decides whether token i, whose folded form is a stop word, is one
+        /// as written: folding makes `LEE` `LE` and `WON` `VON`, which are family and given names.
+        func scan(_ tokens: [[UInt8]], isStopAsWritten: ((Int) -> Bool)? = nil) -> Scan {
+            var out = Scan()
+            out.kept.reserveCapacity(tokens.count)
+            var run: UInt64 = 0          // families of the legal-form run since the last other token
+            var afterOf = -1             // kept token that the current legal-form run directly follows
+            var i = 0
+            while i < tokens.count {
+                if let e = lookup(tokens[i]) {
+                    if let (len, _, family) = longestWithFamily(e, tokens, i) {
+                        let bit: UInt64 = 1 << UInt64(family)
+                        run |= bit
+                        out.allForms |= bit
+                        if afterOf >= 0 { out.formsAfter[afterOf] |= bit }
+                        i += len
+                        continue
+                    }
+                    if e.isStop && isStopAsWritten?(i) != false { run = 0; afterOf = -1; i += 1; continue }
+                }
+                out.kept.append(i)
+                out.formsBefore.append(run)
+                out.formsAfter.append(0)
+                afterOf = out.kept.count - 1
+                run = 0
+                i += 1
+            }
+            return out
         }
 
         /// Indices of the tokens that are neither part of a legal form nor stop words.

@@ -10,6 +10,13 @@ public struct MatchConfiguration: Sendable, Equatable {
     public var minSingleTokenLength: Int = 5
     /// ...unless it has at least this many characters, in which case one typo is tolerated.
     public var minFuzzySingleTokenLength: Int = 10
+    /// A shorter single-token entity alias without a legal form (an acronym such as `AQIM`) of at least this many characters is
+    /// indexed too, but matches only as the whole name: the only distinctive token of the field's first
+    /// line (as single-token a.k.a.s do). Weak aliases are not.
+    public var minWholeNameTokenLength: Int = 2
+    /// Person names: at most this many missing tokens are penalized (`FETHI HADDAD` for
+    /// `HADDAD, Fethi Ben Assen Ben Salem` misses four; the required tokens carry the match).
+    public var maxPenalizedMissingTokens: Int = 2
     /// Whether a person alias reduced to a single token is indexed at all (a lone given or family
     /// name identifies nobody in payment text).
     public var indexSingleTokenPersons: Bool = false
@@ -56,11 +63,15 @@ public struct NameIndex: Sendable {
         public var isPerson: Bool
         /// Weak aliases (OFAC's "weak a.k.a.") match only exactly, token for token, in order.
         public var weak: Bool
-        public init(entry: Int, name: String, isPerson: Bool, weak: Bool) {
+        /// The entry's primary name (false for an a.k.a., f.k.a., weak a.k.a. …). A single-token alias
+        /// that is not the primary name fires only as a party's whole name or next to a legal form.
+        public var primary: Bool
+        public init(entry: Int, name: String, isPerson: Bool, weak: Bool, primary: Bool = true) {
             self.entry = entry
             self.name = name
             self.isPerson = isPerson
             self.weak = weak
+            self.primary = primary
         }
     }
 
@@ -79,7 +90,20 @@ public struct NameIndex: Sendable {
     let variantFlags: [UInt8]
     let variantOffsets: [Int32]        // tokens of variant v: variantTokens[variantOffsets[v]..<variantOffsets[v+1]]
     let variantTokens: [Int32]
-    let variantEssential: [Bool]
+    /// Per variant token: `required`, `optional`, or `group` (at least one token of the group must match).
+    let variantEssential: [UInt8]
+    /// Legal-form families (bit mask, `LegalForms.Matcher.families`) of a single-token variant's alias: an
+    /// anchored match needs one of them next to the token, and a whole-name match no other family.
+    let variantForms: [UInt64]
+    /// Length as written of a single-token variant shorter than `minSingleTokenLength` (else 0): such an
+    /// acronym matches only the same length as written (`SPP` folds to `SP` but is not `SP`).
+    let variantShortLength: [UInt8]
+    /// Alias tokens as written (normalized, not folded) of at least `minTypoTokenLength` characters, and
+    /// the vocabulary token each folds to: typos are also looked up on this unfolded form, because folding
+    /// can turn one edit into two (`INTERRADE`→`INTERADE` against `INTERTRADE`, `INDUTSRY`→`INDUCRI`).
+    let rawTokenBytes: [[UInt8]]
+    let rawTokenFolded: [Int32]
+    let rawDeletions: DeletionTable
     /// Anchor postings: vocabulary token -> variants whose rarest required token it is.
     let anchorOffsets: [Int32]
     let anchorVariants: [Int32]
@@ -95,12 +119,20 @@ public struct NameIndex: Sendable {
             + tokenBytes.reduce(0) { $0 + $1.count + 32 } + vocabulary.count * 48
             + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count) * 4
             + variantFlags.count + variantEssential.count + aliasEntry.count * 8
+            + variantForms.count * 9 + rawDeletions.slots.count * 8 + rawTokenBytes.reduce(0) { $0 + $1.count + 36 }
     }
     public var vocabularySize: Int { tokenBytes.count }
 
     static let flagPerson: UInt8 = 1
     static let flagWeak: UInt8 = 2
     static let flagFuzzy: UInt8 = 4      // typos allowed on this variant's tokens
+    // Single-token variants only:
+    static let flagBare: UInt8 = 8       // may match its token alone (a whole token, no legal form needed)
+    static let flagWholeOnly: UInt8 = 16 // ...but only as the whole distinctive text of its line (a.k.a.s)
+    static let flagAnchored: UInt8 = 32  // may match its token next to a legal form of one of `variantForms`
+    static let flagAnchorFuzzy: UInt8 = 64 // one typo allowed in the anchored case
+
+    static let required: UInt8 = 1, optional: UInt8 = 0, group: UInt8 = 2
 
     public init(aliases: [Alias], configuration: MatchConfiguration = .default) {
         self.configuration = configuration
@@ -111,7 +143,8 @@ public struct NameIndex: Sendable {
         var vocabulary = [[UInt8]: Int32]()
         var tokenBytes = [[UInt8]]()
         var variantAlias = [Int32](), variantFlags = [UInt8](), variantOffsets: [Int32] = [0]
-        var variantTokens = [Int32](), variantEssential = [Bool]()
+        var variantTokens = [Int32](), variantEssential = [UInt8](), variantForms = [UInt64](), variantShortLength = [UInt8]()
+        var rawIndex = [[UInt8]: Int32](), rawTokenBytes = [[UInt8]](), rawTokenFolded = [Int32]()
         var skipped = 0
 
         func intern(_ t: [UInt8]) -> Int32 {
@@ -127,56 +160,101 @@ public struct NameIndex: Sendable {
             for punct in Normalizer.Punctuation.allCases {
                 // Person names written "FAMILY, GIVEN MIDDLE": the comma marks the family name.
                 let commaParts = alias.isPerson ? alias.name.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: true) : []
-                var toks = [[UInt8]]()
+                var toks = [[UInt8]](), raw = [[UInt8]]()
+                var forms: UInt64 = 0
                 var familyCount = -1   // number of leading tokens that are the family name
                 if commaParts.count == 2 {
-                    let fam = NameIndex.distinctive(String(commaParts[0]), punct, matcher)
-                    let given = NameIndex.distinctive(String(commaParts[1]), punct, matcher)
-                    familyCount = fam.count
-                    toks = fam + given
+                    let fam = NameIndex.distinctiveScan(String(commaParts[0]), punct, matcher)
+                    let given = NameIndex.distinctiveScan(String(commaParts[1]), punct, matcher)
+                    familyCount = fam.folded.count
+                    toks = fam.folded + given.folded
+                    raw = fam.raw + given.raw
                 } else {
-                    toks = NameIndex.distinctive(alias.name, punct, matcher)
+                    let d = NameIndex.distinctiveScan(alias.name, punct, matcher)
+                    toks = d.folded
+                    raw = d.raw
+                    forms = d.forms
                 }
                 if toks.isEmpty { continue }
                 let ids = toks.map(intern)
+                for (r, id) in zip(raw, ids) where r.count >= configuration.minTypoTokenLength && rawIndex[r] == nil {
+                    rawIndex[r] = Int32(rawTokenBytes.count)
+                    rawTokenBytes.append(r)
+                    rawTokenFolded.append(id)
+                }
                 if seen.contains(ids) { continue }
                 seen.append(ids)
 
-                var essential = [Bool](repeating: true, count: ids.count)
+                var essential = [UInt8](repeating: NameIndex.required, count: ids.count)
                 if alias.isPerson && !alias.weak && ids.count >= 3 {
                     // Required: the family name and the first given name; the rest (middle names,
                     // patronymics, initials) may be missing from the text.
-                    for i in 0..<ids.count { essential[i] = false }
+                    for i in 0..<ids.count { essential[i] = NameIndex.optional }
                     if familyCount > 0 && familyCount < ids.count {
-                        for i in 0..<familyCount { essential[i] = NameIndex.isName(toks[i]) }
-                        if !essential[0..<familyCount].contains(true) { for i in 0..<familyCount { essential[i] = true } }
-                        let given = (familyCount..<ids.count).first { NameIndex.isName(toks[$0]) }
-                        essential[given ?? familyCount] = true
+                        for i in 0..<familyCount where NameIndex.isName(toks[i]) { essential[i] = NameIndex.required }
+                        if !essential[0..<familyCount].contains(NameIndex.required) {
+                            for i in 0..<familyCount { essential[i] = NameIndex.required }
+                        }
+                        let given = (familyCount..<ids.count).first { NameIndex.isName(toks[$0]) } ?? familyCount
+                        if given != familyCount && NameIndex.particles.contains(toks[familyCount]) {
+                            // "AL-LIBI, Abd al-Muhsin" is written "ABD AL-LIBI": a leading particle of the
+                            // given names may stand for them (with the family name it makes two tokens).
+                            essential[familyCount] = NameIndex.group
+                            essential[given] = NameIndex.group
+                        } else {
+                            essential[given] = NameIndex.required
+                        }
                     } else {
                         let names = ids.indices.filter { NameIndex.isName(toks[$0]) }
                         if names.count >= 2 {
-                            essential[names.first!] = true
-                            essential[names.last!] = true
+                            essential[names.first!] = NameIndex.required
+                            essential[names.last!] = NameIndex.required
                         } else {
-                            essential[0] = true
-                            essential[ids.count - 1] = true
+                            essential[0] = NameIndex.required
+                            essential[ids.count - 1] = NameIndex.required
                         }
                     }
                 }
                 var flags: UInt8 = 0
+                var anchorForms: UInt64 = 0
+                var shortLength: UInt8 = 0
                 if alias.isPerson { flags |= NameIndex.flagPerson }
                 if alias.weak { flags |= NameIndex.flagWeak }
                 if ids.count == 1 {
                     let t = toks[0]
-                    if alias.isPerson && !configuration.indexSingleTokenPersons { continue }
-                    if t.count < configuration.minSingleTokenLength || matcher.generic.contains(t) { continue }
-                    if t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { continue }   // a bare number is not a name
-                    if !alias.weak && t.count >= configuration.minFuzzySingleTokenLength { flags |= NameIndex.flagFuzzy }
+                    let generic = matcher.generic.contains(t)
+                    let number = t.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })   // a bare number is not a name
+                    // Alone: long enough as written (`IYARI` folds to `IARI`), not a generic word, not a number;
+                    // never a lone person name. A shorter strong entity alias (an acronym: `AQIM`, `NICO`)
+                    // only as the whole name, like an a.k.a.
+                    let lonePerson = alias.isPerson && !configuration.indexSingleTokenPersons
+                    let long = raw[0].count >= configuration.minSingleTokenLength
+                    // (One with a legal form, `KOTI CORP`, needs the form: anchored below.)
+                    let short = !long && !alias.weak && !alias.isPerson && forms == 0
+                        && raw[0].count >= configuration.minWholeNameTokenLength
+                    let bare = !lonePerson && (long || short) && !generic && !number
+                    // Anchored: an entity alias with a legal form, its distinctive part one token (`KOTI CORP`,
+                    // `JSC VAD`, `A1, LLC`), found next to a legal form of the same family.
+                    let anchored = !alias.isPerson && forms != 0 && raw[0].count >= 2 && !generic && !number
+                    if !bare && !anchored { continue }
+                    if bare {
+                        flags |= NameIndex.flagBare
+                        if !alias.weak && t.count >= configuration.minFuzzySingleTokenLength { flags |= NameIndex.flagFuzzy }
+                        if !alias.primary || !long { flags |= NameIndex.flagWholeOnly }
+                    }
+                    if anchored {
+                        flags |= NameIndex.flagAnchored
+                        if !alias.weak { flags |= NameIndex.flagAnchorFuzzy }
+                    }
+                    anchorForms = forms
+                    shortLength = long ? 0 : UInt8(raw[0].count)
                 } else if !alias.weak {
                     flags |= NameIndex.flagFuzzy
                 }
                 variantAlias.append(Int32(ai))
                 variantFlags.append(flags)
+                variantForms.append(anchorForms)
+                variantShortLength.append(shortLength)
                 variantTokens.append(contentsOf: ids)
                 variantEssential.append(contentsOf: essential)
                 variantOffsets.append(Int32(variantTokens.count))
@@ -196,7 +274,7 @@ public struct NameIndex: Sendable {
         var anchorCount = [Int32](repeating: 0, count: tokenBytes.count + 1)
         for v in 0..<variantAlias.count {
             var best: Int32 = -1
-            for i in Int(variantOffsets[v])..<Int(variantOffsets[v + 1]) where variantEssential[i] {
+            for i in Int(variantOffsets[v])..<Int(variantOffsets[v + 1]) where variantEssential[i] == NameIndex.required {
                 let t = variantTokens[i]
                 // Rarest first; among equally rare, the longest (more selective, and typo-tolerant).
                 if best < 0 || df[Int(t)] < df[Int(best)]
@@ -224,6 +302,18 @@ public struct NameIndex: Sendable {
             keyTokens.append(contentsOf: repeatElement(Int32(t), count: scratch.count))
         }
         self.deletions = DeletionTable(keys: keys, values: keyTokens)
+        keys.removeAll()
+        keyTokens.removeAll()
+        for (r, bytes) in rawTokenBytes.enumerated() {
+            deletionKeys(bytes, into: &scratch)
+            keys.append(contentsOf: scratch)
+            keyTokens.append(contentsOf: repeatElement(Int32(r), count: scratch.count))
+        }
+        self.rawDeletions = DeletionTable(keys: keys, values: keyTokens)
+        self.rawTokenBytes = rawTokenBytes
+        self.rawTokenFolded = rawTokenFolded
+        self.variantForms = variantForms
+        self.variantShortLength = variantShortLength
 
         self.vocabulary = vocabulary
         self.tokenBytes = tokenBytes
@@ -253,6 +343,19 @@ public struct NameIndex: Sendable {
         return false
     }
 
+    /// Distinctive tokens of a name, folded and as written (normalized), and the families of its legal forms.
+    static func distinctiveScan(_ text: String, _ punct: Normalizer.Punctuation, _ matcher: LegalForms.Matcher)
+        -> (folded: [[UInt8]], raw: [[UInt8]], forms: UInt64) {
+        let raw = Normalizer.normalizedBytes(text, punctuation: punct).split(separator: 0x20).map { Array($0) }
+        let folded = raw.map { Normalizer.fold($0) }
+        var scanned = folded
+        for i in scanned.indices where raw[i].count >= 5 {
+            if let f = matcher.correctedFormToken(raw[i][...], folded: folded[i]) { scanned[i] = f }
+        }
+        let scan = matcher.scan(scanned) { matcher.rawStopWords.contains(raw[$0]) }
+        return (scan.kept.map { folded[$0] }, scan.kept.map { raw[$0] }, scan.allForms)
+    }
+
     /// Folded distinctive tokens of a name.
     static func distinctive(_ text: String, _ punct: Normalizer.Punctuation, _ matcher: LegalForms.Matcher) -> [[UInt8]] {
         let folded = Normalizer.normalizedBytes(text, punctuation: punct).split(separator: 0x20).map { Normalizer.fold($0) }
@@ -264,17 +367,137 @@ public struct NameIndex: Sendable {
     /// Every alias found in a field, best first, at most one result per entry (its best alias).
     ///
     /// `lines` are the lines of one field as written. They are matched joined with a space and, if
-    /// `joinLinesWithoutSpace`, also joined without one (a name wrapped mid-word); each of those with
-    /// punctuation as separators and with in-word punctuation removed.
+    /// `joinLinesWithoutSpace`, also with the line breaks that split a known word rejoined (see
+    /// `nameTextVariants`); each of those with punctuation as separators and with in-word punctuation
+    /// removed.
     public func search(lines: [String]) -> [NameMatch] {
         var best = [Int: NameMatch]()
-        for text in NameIndex.textVariants(lines, joinWithoutSpace: configuration.joinLinesWithoutSpace) {
-            searchNormalized(text) { m in
+        for text in nameTextVariants(lines) {
+            searchNormalized(text.bytes, lineOf: text.lineOf) { m in
                 if let old = best[m.entry], old.score > m.score || (old.score == m.score && old.aliasIndex <= m.aliasIndex) { return }
                 best[m.entry] = m
             }
         }
         return best.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.entry < $1.entry }
+    }
+
+    /// A field's text as matched: normalized bytes and, for each normalized token, the line it came from.
+    struct TextVariant: Equatable {
+        var bytes: [UInt8]
+        var lineOf: [Int32]
+    }
+
+    /// The distinct normalized texts a field is matched as.
+    ///
+    /// MT wraps names at 35 characters, often mid-word, and free-format party fields put the address
+    /// right after the name, so neither "all lines joined with a space" nor "all joined without one"
+    /// is right when a name is split mid-word and followed by more lines. Each line break between two
+    /// letters or digits is decided on its own: it is rejoined when the word it would make (the last
+    /// token of one line and the first of the next) is a token of some alias or of a legal form, exactly
+    /// or within one typo; otherwise it stays a space. The field is matched as all-space and, if some
+    /// break was rejoined, as that rejoined text. Lines joined without a space count as one line.
+    func nameTextVariants(_ lines: [String]) -> [TextVariant] {
+        var joinAfter = [Bool](repeating: false, count: max(0, lines.count - 1))
+        var ambiguous = [Int]()
+        if configuration.joinLinesWithoutSpace && lines.count > 1 {
+            // Left to right, so that a line that is one word joined to the previous line carries the
+            // joined word into the next decision (`SARUR, MU` / `HAMMAD` / `UL. DLUGA 43`: MUHAMMAD, then
+            // MUHAMMADUL is no word, so the address stays apart).
+            var normalized = lines.map { Normalizer.normalizedBytes($0) }
+            for i in 0..<(lines.count - 1) {
+                let left = normalized[i], right = normalized[i + 1]
+                guard NameIndex.endsInWord(lines[i]), NameIndex.startsInWord(lines[i + 1]), !left.isEmpty, !right.isEmpty else { continue }
+                let l = left.lastIndex(of: 0x20).map { left[($0 + 1)...] } ?? left[...]
+                let r = right.firstIndex(of: 0x20).map { right[..<$0] } ?? right[...]
+                let word = Array(l) + Array(r)
+                // A word within one typo of an alias token also counts, but only when neither piece is a
+                // known token itself: with ~17,000 alias tokens, `HOLDING` + `UL` is one edit from some token.
+                let leftKnown = isKnownToken(Array(l), fuzzy: false), rightKnown = isKnownToken(Array(r), fuzzy: false)
+                if isKnownToken(word, fuzzy: false) {
+                    joinAfter[i] = true
+                    if leftKnown || rightKnown { ambiguous.append(i) }   // `GON` + `UL. ...` is `GONUL`: try both
+                } else if !leftKnown && !rightKnown && isKnownToken(word, fuzzy: true) {
+                    joinAfter[i] = true
+                }
+                if joinAfter[i] && r.count == right.count { normalized[i + 1] = word }   // the next line was that word's end
+            }
+        }
+        var out = [TextVariant]()
+        func add(_ segments: [String]) {
+            var modes: [Normalizer.Punctuation] = [.separate]
+            var parts = [([UInt8], Int32)]()
+            for (k, seg) in segments.enumerated() {
+                let (bytes, inWord) = Normalizer.normalizedBytesReportingJoins(seg, punctuation: .separate)
+                if inWord && modes.count == 1 { modes.append(.join) }
+                parts.append((bytes, Int32(k)))
+            }
+            for mode in modes {
+                var v = TextVariant(bytes: [], lineOf: [])
+                for (k, seg) in segments.enumerated() {
+                    let bytes = mode == .separate ? parts[k].0 : Normalizer.normalizedBytes(seg, punctuation: .join)
+                    if bytes.isEmpty { continue }
+                    if !v.bytes.isEmpty { v.bytes.append(0x20) }
+                    v.bytes.append(contentsOf: bytes)
+                    var tokens = 1
+                    for b in bytes where b == 0x20 { tokens += 1 }
+                    v.lineOf.append(contentsOf: repeatElement(Int32(k), count: tokens))
+                }
+                if !out.contains(v) { out.append(v) }
+            }
+        }
+        func segments(_ join: [Bool]) -> [String] {
+            var segments = [lines[0]]
+            for i in 1..<lines.count {
+                if join[i - 1] { segments[segments.count - 1] += lines[i] } else { segments.append(lines[i]) }
+            }
+            return segments
+        }
+        add(lines)
+        if joinAfter.contains(true) {
+            add(segments(joinAfter))
+            // Where both pieces are words too, also the text with just that break kept (at most a few).
+            for i in ambiguous.prefix(4) {
+                var join = joinAfter
+                join[i] = false
+                if join.contains(true) { add(segments(join)) }
+            }
+        }
+        return out
+    }
+
+    static func endsInWord(_ line: String) -> Bool {
+        guard let u = line.unicodeScalars.last else { return false }
+        return u.properties.isAlphabetic || u.properties.numericType != nil
+    }
+
+    static func startsInWord(_ line: String) -> Bool {
+        guard let u = line.unicodeScalars.first else { return false }
+        return u.properties.isAlphabetic || u.properties.numericType != nil
+    }
+
+    /// Whether a normalized token is a token of some alias or of a legal form, exactly or (if `fuzzy`)
+    /// within one typo.
+    func isKnownToken(_ raw: [UInt8], fuzzy: Bool) -> Bool {
+        let folded = Normalizer.fold(raw)
+        if vocabulary[folded] != nil || LegalForms.matcher.formTokens.contains(folded) { return true }
+        let minTypo = configuration.minTypoTokenLength
+        guard fuzzy, raw.count >= minTypo - 1, !raw.contains(where: { $0 < 0x41 }) else { return false }
+        var keys = [UInt64]()
+        var found = false
+        deletionKeys(folded, into: &keys)
+        for key in keys where !found {
+            deletions.forEach(key) { id in
+                let a = tokenBytes[Int(id)]
+                if a.count >= minTypo && Similarity.withinOneEdit(a, folded) { found = true }
+            }
+        }
+        deletionKeys(raw, into: &keys)
+        for key in keys where !found {
+            rawDeletions.forEach(key) { r in
+                if Similarity.withinOneEdit(rawTokenBytes[Int(r)], raw) { found = true }
+            }
+        }
+        return found
     }
 
     /// Convenience for a one-line field.
@@ -318,11 +541,35 @@ public struct NameIndex: Sendable {
         var display: [ArraySlice<UInt8>] = []   // all normalized tokens
         var folded: [[UInt8]] = []              // kept tokens, folded
         var original: [Int] = []                // kept token -> index into display
-        init(_ normalized: [UInt8], matcher: LegalForms.Matcher) {
+        var formsBefore: [UInt64] = []          // kept token -> families of the legal forms directly before it
+        var formsAfter: [UInt64] = []           // ...and directly after it
+        /// Kept token -> whether it is the only kept token of the first line that has one.
+        var alone: [Bool] = []
+        init(_ normalized: [UInt8], lineOf: [Int32]?, matcher: LegalForms.Matcher) {
             display = NameIndex.tokenSlices(normalized)
             let allFolded = display.map { Normalizer.fold($0) }
-            original = matcher.keep(allFolded)
+            // Legal forms are recognized through one typo in a long form word (`LIMITED LIABILITY CMPANY`),
+            // as in aliases.
+            var scanned = allFolded
+            for i in scanned.indices where display[i].count >= 5 {
+                if let f = matcher.correctedFormToken(display[i], folded: scanned[i]) { scanned[i] = f }
+            }
+            let shown = display
+            let scan = matcher.scan(scanned) { matcher.rawStopWords.contains(Array(shown[$0])) }
+            original = scan.kept
+            formsBefore = scan.formsBefore
+            formsAfter = scan.formsAfter
             folded = original.map { allFolded[$0] }
+            let n = original.count
+            // Only the first line with a distinctive token holds a name that can stand alone.
+            alone = [Bool](repeating: false, count: n)
+            if n > 0 {
+                if let lineOf, lineOf.count == display.count {
+                    alone[0] = n == 1 || lineOf[original[1]] != lineOf[original[0]]
+                } else {
+                    alone[0] = n == 1
+                }
+            }
         }
         func text(_ from: Int, _ to: Int) -> String {
             var out = [UInt8]()
@@ -334,11 +581,23 @@ public struct NameIndex: Sendable {
         }
     }
 
+    /// Similarity of an alias token and a text token known to be one edit apart: Jaro-Winkler, but at
+    /// least 1 - 1/length. Jaro-Winkler alone punishes an early edit in a long word with repeated letters
+    /// far more than one edit deserves (`IFTERNATIONAL` for `INTERNATIONAL` scores 0.85).
+    static func typoSimilarity(_ alias: [UInt8], _ text: [UInt8]) -> Double {
+        max(Similarity.jaroWinkler(alias, text), 1 - 1 / Double(max(alias.count, 1)))
+    }
+
+    /// Whether `text` is `name` with one more character at its start or end.
+    static func isExtension(_ text: [UInt8], of name: [UInt8]) -> Bool {
+        text.count == name.count + 1 && (text.dropFirst().elementsEqual(name) || text.dropLast().elementsEqual(name))
+    }
+
     /// Alias token `token` found at kept text position `pos` with similarity `sim`.
     struct TokenHit { var pos: Int32; var token: Int32; var sim: Double }
 
-    func searchNormalized(_ normalized: [UInt8], _ report: (NameMatch) -> Void) {
-        let prepared = PreparedText(normalized, matcher: LegalForms.matcher)
+    func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]? = nil, _ report: (NameMatch) -> Void) {
+        let prepared = PreparedText(normalized, lineOf: lineOf, matcher: LegalForms.matcher)
         let n = prepared.folded.count
         if n == 0 { return }
         var hits = [TokenHit]()
@@ -376,11 +635,10 @@ public struct NameIndex: Sendable {
             let exactCount = hits.count
             var keys = [UInt64]()
             // Tokens with digits (account numbers, postcodes, amounts) are never typo'd names.
-            for (i, t) in prepared.folded.enumerated()
-            where t.count >= minTypo - 1 && t.count <= 64 && !t.contains(where: { $0 < 0x41 }) {
+            for (i, t) in prepared.folded.enumerated() where t.count <= 64 && !t.contains(where: { $0 < 0x41 }) {
                 let pos = Int32(i)
                 let fuzzyStart = hits.count
-                deletionKeys(t, into: &keys)
+                if t.count >= minTypo - 1 { deletionKeys(t, into: &keys) } else { keys.removeAll(keepingCapacity: true) }
                 for key in keys {
                     deletions.forEach(key) { id in
                         if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
@@ -388,7 +646,28 @@ public struct NameIndex: Sendable {
                         let a = tokenBytes[Int(id)]
                         if a.count < minTypo { return }
                         if a != t && Similarity.withinOneEdit(a, t) {
-                            hits.append(TokenHit(pos: pos, token: id, sim: Similarity.jaroWinkler(a, t)))
+                            hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, t)))
+                        }
+                    }
+                }
+                // The same on the unfolded form (folding can make one typo two).
+                let raw = prepared.display[prepared.original[i]]
+                if raw.count < minTypo - 1 || raw.count > 64 || rawDeletions.isEmpty { continue }
+                deletionKeys(raw, into: &keys)
+                for key in keys {
+                    rawDeletions.forEach(key) { r in
+                        let id = rawTokenFolded[Int(r)]
+                        if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
+                        let a = rawTokenBytes[Int(r)]
+                        let w = Array(raw)
+                        guard a != w && Similarity.withinOneEdit(a, w) else { return }
+                        // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
+                        // than `STIFEN` to `STEFEN`).
+                        let sim = NameIndex.typoSimilarity(a, w)
+                        if let k = hits[fuzzyStart...].firstIndex(where: { $0.token == id }) {
+                            hits[k].sim = max(hits[k].sim, sim)
+                        } else {
+                            hits.append(TokenHit(pos: pos, token: id, sim: sim))
                         }
                     }
                 }
@@ -412,7 +691,7 @@ public struct NameIndex: Sendable {
         var previous: Int32 = -1
         for v in candidates where v != previous {
             previous = v
-            if let (score, from, to) = verify(Int(v), hits, byPos, n), score >= configuration.threshold {
+            if let (score, from, to) = verify(Int(v), hits, byPos, prepared), score >= configuration.threshold {
                 let ai = Int(variantAlias[Int(v)])
                 report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: score, matchedText: prepared.text(from, to)))
             }
@@ -421,7 +700,8 @@ public struct NameIndex: Sendable {
 
     /// Scores variant `v` against the text's token hits: (score, first kept token, last kept token).
     /// `hits` are sorted by position; those at position p are hits[byPos[p]..<byPos[p+1]].
-    func verify(_ v: Int, _ hits: [TokenHit], _ byPos: [Int32], _ n: Int) -> (Double, Int, Int)? {
+    func verify(_ v: Int, _ hits: [TokenHit], _ byPos: [Int32], _ prepared: PreparedText) -> (Double, Int, Int)? {
+        let n = prepared.folded.count
         let lo = Int(variantOffsets[v]), hi = Int(variantOffsets[v + 1])
         let count = hi - lo
         let flags = variantFlags[v]
@@ -439,6 +719,32 @@ public struct NameIndex: Sendable {
         @inline(__always) func weight(_ aliasTok: Int) -> Double { Double(tokenBytes[Int(variantTokens[aliasTok])].count) }
 
         let isPerson = flags & NameIndex.flagPerson != 0 && flags & NameIndex.flagWeak == 0
+        if count == 1 && flags & (NameIndex.flagBare | NameIndex.flagAnchored) != 0 {
+            // A single distinctive token: alone (whole token; an a.k.a. only as its line's whole
+            // distinctive text), or anchored by a legal form of the alias' family directly before or
+            // after it (legal forms and punctuation between them are fine, other words are not).
+            let t = variantTokens[lo]
+            let forms = variantForms[v]
+            let shortLength = Int(variantShortLength[v])
+            var best: (Double, Int, Int)? = nil
+            for h in hits where h.token == t {
+                let p = Int(h.pos)
+                // A typo is never the name plus a letter at either end: that is the name inside a longer
+                // word (`TPROISTOK OOO` is not `PROISTOK OOO`).
+                if h.sim < 1 && NameIndex.isExtension(prepared.folded[p], of: tokenBytes[Int(t)]) { continue }
+                let around = prepared.formsBefore[p] | prepared.formsAfter[p]
+                // As the whole name: alone on the first line, with no legal form of another family than the
+                // alias' own (`NOWAK AB` is not `NOVAK OOO`); a short acronym also at its written length.
+                let whole = prepared.alone[p] && (around == 0 || forms == 0 || around & forms != 0)
+                    && (shortLength == 0 || prepared.display[prepared.original[p]].count == shortLength)
+                let bare = flags & NameIndex.flagBare != 0 && (h.sim == 1 || fuzzy)
+                    && (flags & NameIndex.flagWholeOnly == 0 || whole)
+                let anchored = flags & NameIndex.flagAnchored != 0 && (h.sim == 1 || flags & NameIndex.flagAnchorFuzzy != 0)
+                    && around & forms != 0
+                if (bare || anchored) && (best == nil || h.sim > best!.0) { best = (h.sim, p, p) }
+            }
+            return best
+        }
         if !isPerson {
             // Entities and weak aliases: the tokens in order, on consecutive kept text tokens.
             guard count <= n else { return nil }
@@ -468,12 +774,14 @@ public struct NameIndex: Sendable {
         // a position where one of the alias tokens was found, each with a tiny exhaustive search.
         let maxExtra = configuration.maxExtraTokens
         let penalty = configuration.missingTokenPenalty
+        let maxPenalized = configuration.maxPenalizedMissingTokens
         let width = count + maxExtra
         var starts = [Int]()
         for h in hits where (h.sim == 1 || fuzzy) && variantTokens[lo..<hi].contains(h.token) {
             if starts.last != Int(h.pos) { starts.append(Int(h.pos)) }   // hits are sorted by position
         }
         var best: (Double, Int, Int)? = nil
+        let hasGroup = variantEssential[lo..<hi].contains(NameIndex.group)
         var options = [[(Int, Double)]](repeating: [], count: count)
         var used = [Bool](repeating: false, count: width)
         windows: for start in starts {
@@ -481,25 +789,39 @@ public struct NameIndex: Sendable {
             for j in 0..<count {
                 options[j].removeAll(keepingCapacity: true)
                 for p in start..<end { if let sv = sim(lo + j, at: p) { options[j].append((p, sv)) } }
-                if options[j].isEmpty && variantEssential[lo + j] { continue windows }
+                if options[j].isEmpty && variantEssential[lo + j] == NameIndex.required { continue windows }
             }
-            func search(_ j: Int, _ num: Double, _ den: Double, _ matched: Int, _ missing: Int, _ minP: Int, _ maxP: Int) {
+            // `group`: -2 no group token matched yet, -1 the group's name token matched, p >= 0 only the
+            // leading particle matched, at text position p.
+            func search(_ j: Int, _ num: Double, _ den: Double, _ matched: Int, _ missing: Int, _ minP: Int, _ maxP: Int,
+                        _ group: Int) {
                 if j == count {
                     guard matched >= 2, den > 0, minP == start, maxP - minP + 1 <= matched + maxExtra else { return }
-                    let score = num / den - penalty * Double(missing)
+                    if hasGroup {
+                        if group == -2 { return }
+                        // A particle stands for the given names only if no other word follows it
+                        // (`ABD AL-LIBI`, not `AL-MASRI ABU HAFS` for `AL-MASRI, Abu Dujana`).
+                        if group >= 0 {
+                            let q = group + 1
+                            if q < n && !(q >= start && q < start + width && used[q - start]) { return }
+                        }
+                    }
+                    let score = num / den - penalty * Double(min(missing, maxPenalized))
                     if best == nil || score > best!.0 { best = (score, minP, maxP) }
                     return
                 }
+                let role = variantEssential[lo + j]
                 for (p, sv) in options[j] where !used[p - start] {
                     used[p - start] = true
-                    search(j + 1, num + weight(lo + j) * sv, den + weight(lo + j), matched + 1, missing, min(minP, p), max(maxP, p))
+                    let g = role != NameIndex.group ? group : (group == -2 ? p : -1)
+                    search(j + 1, num + weight(lo + j) * sv, den + weight(lo + j), matched + 1, missing, min(minP, p), max(maxP, p), g)
                     used[p - start] = false
                 }
-                if !variantEssential[lo + j] {
-                    search(j + 1, num, den, matched, missing + 1, minP, maxP)
+                if role != NameIndex.required {
+                    search(j + 1, num, den, matched, missing + 1, minP, maxP, group)
                 }
             }
-            search(0, 0, 0, 0, 0, Int.max, Int.min)
+            search(0, 0, 0, 0, 0, Int.max, Int.min, -2)
         }
         return best
     }

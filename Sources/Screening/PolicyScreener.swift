@@ -39,8 +39,9 @@ public struct PolicyScreener: PaymentScreener {
             for e in list.entries {
                 let ref = EntryRef(list: list.source.rawValue, entryId: e.sourceId, entryName: e.primaryName)
                 let index = isBanks ? bEntries.count : sEntries.count
-                let aliases = e.names.map {
-                    NameIndex.Alias(entry: index, name: $0.name, isPerson: e.type == .person, weak: $0.strength == .weak)
+                let aliases = e.names.enumerated().map { i, n in
+                    NameIndex.Alias(entry: index, name: n.name, isPerson: e.type == .person, weak: n.strength == .weak,
+                                    primary: Self.isPrimary(n, at: i))
                 }
                 if isBanks {
                     bEntries.append(ref); bAliases += aliases
@@ -183,6 +184,16 @@ public struct PolicyScreener: PaymentScreener {
             }
         }
         return out
+    }
+
+    /// Whether a name is the entry's primary name (or a variation of it), as opposed to an a.k.a.: a
+    /// single-token a.k.a. fires only as a party's whole name or next to a legal form (see NameIndex).
+    static func isPrimary(_ name: EntryName, at position: Int) -> Bool {
+        switch name.kind {
+        case "primary", "primary_variation", "original_script": return true
+        case "": return position == 0
+        default: return false
+        }
     }
 
     static func contains(_ haystack: [String], _ needle: [String]) -> Bool {

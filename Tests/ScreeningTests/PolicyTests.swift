@@ -1,5 +1,5 @@
 import Messages
-import Screening
+@testable import Screening
 import Testing
 import Watchlists
 
@@ -13,6 +13,12 @@ enum PolicyFixtures {
         ListEntry(sourceId: "1002", type: .person, names: [EntryName(name: "KARPENKO, Dmitri Alexandrovich", kind: "primary", strength: .strong)]),
         ListEntry(sourceId: "1003", type: .entity, names: [EntryName(name: "GOLDEN HORIZON TRADING FZE", kind: "primary", strength: .strong)],
                   bics: ["GHTRAEAD"]),
+        ListEntry(sourceId: "1004", type: .entity, names: [
+            EntryName(name: "NOVGORODSKAYA AKKUMULYATORNAYA KOMPANIYA", kind: "primary", strength: .strong),
+            EntryName(name: "NOVAK OOO", kind: "weak_aka", strength: .weak),
+        ]),
+        ListEntry(sourceId: "1005", type: .entity, names: [EntryName(name: "KAMAPRESS", kind: "primary", strength: .strong)]),
+        ListEntry(sourceId: "1006", type: .entity, names: [EntryName(name: "KOTI CORP", kind: "primary", strength: .strong)]),
     ])
     static let banks = ScreeningData.LoadedList(source: .banks, versionId: 2, entries: [
         ListEntry(sourceId: "LENDRUMM", type: .bank, names: [EntryName(name: "LENDER BANK PJSC", kind: "primary", strength: .strong)],
@@ -84,6 +90,40 @@ struct PolicyTests {
     func nameInRemittance() {
         let d = decide(PolicyFixtures.mt103(remittance: ["PAYMENT ON BEHALF OF GOLDEN HORIZON", "TRADING FZE INV 7"]))
         #expect(d.hits.contains { $0.kind == .sanctionedParty && $0.entryId == "1003" && $0.field == "remittance" })
+    }
+
+    @Test("sanctioned_party: a one-token a.k.a. only as the party's whole name; a primary one-token name anywhere")
+    func singleTokenAliases() {
+        func held(_ beneficiary: [String], remittance: [String] = ["INVOICE 2211"]) -> Bool {
+            decide(PolicyFixtures.mt103(beneficiary: beneficiary, remittance: remittance)).reasons.contains("sanctioned_party")
+        }
+        #expect(held(["/PL123", "NOWAK", "UL. DLUGA 43", "WARSZAWA"]))
+        #expect(held(["/PL123", "NOWAK OOO", "WARSZAWA"]))
+        #expect(!held(["/PL123", "PIOTR NOWAK", "UL. DLUGA 43", "WARSZAWA"]))
+        #expect(!held(["/PL123", "VIRORAT NOWAK SA", "WARSZAWA"]))
+        #expect(!held(["/PL123", "NOWAK AB", "STOCKHOLM"]))
+        #expect(held(["/PL123", "DUPONT SARL", "PARIS"], remittance: ["GOODS FROM KAMAPRESS"]))
+        #expect(!held(["/PL123", "KALROSANTEKS LLC", "PARIS"], remittance: ["GOODS FROM KAMAPRESSA"]))
+    }
+
+    @Test("sanctioned_party: a short name with its legal form, in its family, wrapped or not")
+    func shortNames() {
+        func held(_ beneficiary: [String]) -> Bool {
+            decide(PolicyFixtures.mt103(beneficiary: beneficiary)).reasons.contains("sanctioned_party")
+        }
+        #expect(held(["/PL123", "KOTI CORPORATION", "WARSZAWA"]))
+        #expect(held(["/PL123", "KOTI CO", "RP", "WARSZAWA"]))
+        #expect(!held(["/PL123", "KOTI GMBH", "WARSZAWA"]))
+        #expect(!held(["/PL123", "KOTI", "WARSZAWA"]))
+    }
+
+    @Test("the primary name is the entry's first name or one marked primary; a.k.a.s are not")
+    func primaryNames() {
+        #expect(PolicyScreener.isPrimary(EntryName(name: "X", kind: "primary", strength: .strong), at: 0))
+        #expect(PolicyScreener.isPrimary(EntryName(name: "X", kind: "original_script", strength: .strong), at: 3))
+        #expect(!PolicyScreener.isPrimary(EntryName(name: "X", kind: "aka", strength: .strong), at: 1))
+        #expect(!PolicyScreener.isPrimary(EntryName(name: "X", kind: "weak_aka", strength: .weak), at: 1))
+        #expect(PolicyScreener.isPrimary(EntryName(name: "X", kind: "", strength: .strong), at: 0))
     }
 
     @Test("russian_lender: RU in BIC characters 5-6 anywhere in the chain, and only there")

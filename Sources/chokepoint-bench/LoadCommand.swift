@@ -1,0 +1,218 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Logging
+import Postgres
+import Screening
+
+/// End-to-end load: real `chokepoint run` daemons deciding realistic payments that a generator inserts.
+///
+/// With `--rate 0` the whole backlog is inserted first and the daemons' drain is timed (throughput); with
+/// `--rate R` payments arrive at R per second while the daemons run, and latency is what matters. Latency
+/// is `decided_at - received_at` from the database (insert transaction start to decision statement).
+/// `--baseline` drains the same backlog again with the daemon's workers in process and screening off
+/// (`ReleaseAll`), on a fresh database, so screening's cost is a ratio from one run.
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Insert realistic payments while chokepoint run daemons decide them; print throughput and latency as one JSON line.")
+
+    @Option(help: "Payments to insert.") var count = 100_000
+    @Option(help: "Payments per second (0: insert the whole backlog first, then time the drain).") var rate = 0.0
+    @Option(help: "chokepoint run processes.") var daemons = 1
+    @Option(help: "Workers per daemon.") var workers = 2
+    @Option(help: "Payments per claim transaction.") var batchSize = 100
+    @Option(help: "Share of payments naming a sanctioned party.") var hitShare = 0.1
+    @Flag(help: "Also drain the same backlog with screening off, in process, with the same number of workers.") var baseline = false
+    @Option(name: .customLong("database-url"), help: "Admin connection (default CHOKEPOINT_DATABASE_URL); a database chokepoint_bench_<pid> is created and dropped.")
+    var databaseURL: String?
+    @Option(help: "The shared data folder with ofac/ and russia/.") var shared = "../shared/data"
+    @Option(help: "auto (real lists when present), real, or synthetic.") var lists = "auto"
+    @Option(help: "Seed of the payment generator.") var seed: UInt64 = 1
+    @Option(help: "Seconds to wait for the queue to drain before giving up.") var settleTimeout = 900.0
+
+    func validate() throws {
+        guard count > 0 else { throw ValidationError("--count must be positive") }
+        guard rate >= 0 else { throw ValidationError("--rate must be 0 or positive") }
+        guard (1...16).contains(daemons) else { throw ValidationError("--daemons must be 1-16") }
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1-64") }
+        guard (0...1).contains(hitShare) else { throw ValidationError("--hit-share must be in [0, 1]") }
+        guard ["auto", "real", "synthetic"].contains(lists) else { throw ValidationError("--lists must be auto, real or synthetic") }
+    }
+
+    func run() async throws {
+        let admin = databaseURL ?? ProcessInfo.processInfo.environment["CHOKEPOINT_DATABASE_URL"] ?? ""
+        let (count, rate, daemons, workers, batchSize, hitShare) = (self.count, self.rate, self.daemons, self.workers, self.batchSize, self.hitShare)
+        let (shared, listsMode, seed, settle) = (self.shared, self.lists, self.seed, self.settleTimeout)
+        _ = try Executables.chokepoint()
+
+        let prepared = try await onDedicatedThread(name: "bench-generate") { () throws -> (BenchLists, [PaymentRow], Int) in
+            let lists = try BenchLists.load(mode: listsMode, shared: shared)
+            var generator = PaymentGenerator(lists: lists, data: lists.screeningData(), seed: seed)
+            progress("lists: \(lists.origin), \(lists.sanctions.entries.count) entries; \(generator.listed.count) sanctioned names checked for use")
+            guard !generator.listed.isEmpty || hitShare == 0 else { throw BenchFailure("no sanctioned name is caught by the policy") }
+            let rows = generator.batch(count: count, hitShare: hitShare)
+            // Where the time goes: the policy alone on one core, no database (parse + match + decide).
+            let screener = PolicyScreener(data: lists.screeningData())
+            let sample = rows.prefix(20_000)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            var held = 0
+            for r in sample where screener.screen(format: r.format, message: r.message).outcome == .hold { held += 1 }
+            let perSecond = Double(sample.count) / (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            progress("screening alone: \(Int(perSecond)) payments/s on one core (\(held) of \(sample.count) held)")
+            return (lists, rows, Int(perSecond))
+        }
+        let (benchLists, rows, screenPerSecond) = prepared
+        progress("generated \(rows.count) payments (\(rows.filter { $0.format == "mt103" }.count) MT103)")
+
+        let figures = try await onDedicatedThread(name: "bench-load") {
+            try Self.measureDaemons(admin: admin, lists: benchLists, rows: rows, rate: rate, daemons: daemons, workers: workers,
+                                    batchSize: batchSize, settle: settle)
+        }
+        var out = figures.json
+        if baseline {
+            let base = try await Self.measureBaseline(admin: admin, rows: rows, workers: daemons * workers, batchSize: batchSize, settle: settle)
+            out["baseline_per_s"] = Int(base)
+            out["screening_keeps"] = (Double(figures.decidedPerSecond) / base * 1000).rounded() / 1000
+        }
+        out["bench"] = "load"
+        out["daemons"] = daemons
+        out["workers"] = workers
+        out["batch_size"] = batchSize
+        out["rate"] = rate
+        out["hit_share"] = hitShare
+        out["lists"] = benchLists.origin
+        out["screen_only_per_s_one_core"] = screenPerSecond
+        out["seed"] = Int(seed)
+        out["command"] = CommandLine.arguments.map { $0.contains(" ") || $0.contains("&") ? "'\($0)'" : $0 }.joined(separator: " ")
+        print(jsonLine(out))
+    }
+
+    /// Figures of one run of the real daemons.
+    struct Figures: Sendable {
+        var count = 0, decided = 0, lost = 0, duplicated = 0, held = 0, released = 0
+        var wronglyReleased = 0, unexpectedHolds = 0, pendingLeft = 0
+        var p50 = 0.0, p90 = 0.0, p99 = 0.0, max = 0.0
+        var seconds = 0.0, drainSeconds = 0.0, wallSeconds = 0.0, insertPerSecond = 0.0
+        var mode = ""
+        var decidedPerSecond: Int { seconds > 0 ? Int(Double(decided) / seconds) : 0 }
+
+        var json: [String: Any] {
+            func ms(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+            return ["count": count, "decided": decided, "lost": lost, "duplicated": duplicated, "held": held, "released": released,
+                    "wrongly_released": wronglyReleased, "unexpected_holds": unexpectedHolds, "pending_left": pendingLeft,
+                    "p50_ms": ms(p50), "p90_ms": ms(p90), "p99_ms": ms(p99), "max_ms": ms(max),
+                    "decided_per_s": decidedPerSecond, "seconds": ms(seconds), "drain_s": ms(drainSeconds), "wall_s": ms(wallSeconds),
+                    "insert_per_s": Int(insertPerSecond), "mode": mode]
+        }
+    }
+
+    static func measureDaemons(admin: String, lists: BenchLists, rows: [PaymentRow], rate: Double, daemons: Int, workers: Int,
+                               batchSize: Int, settle: Double) throws -> Figures {
+        let db = try TargetDatabase.open(url: admin, existing: false)
+        defer { db.drop() }
+        let c = try Connection(conninfo: db.conninfo)
+        defer { c.close() }
+        try lists.importLists(c)
+        let logs = FileManager.default.temporaryDirectory.appendingPathComponent("chokepoint-load-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let procs = (0..<daemons).map {
+            DaemonProcess(name: "d\($0)", conninfo: db.conninfo(applicationName: "chokepoint-load-d\($0)"),
+                          arguments: ["--workers", "\(workers)", "--batch-size", "\(batchSize)", "--drain-timeout", "10"], logDirectory: logs)
+        }
+        defer { procs.forEach { $0.stop() } }
+        var figures = Figures()
+        let inserter = Inserter(conninfo: db.conninfo, rows: rows, rate: rate, maxBatch: rate > 0 ? 500 : 2000)
+        let wallStart: Date
+        if rate == 0 {
+            figures.mode = "backlog"
+            let t0 = Date()
+            inserter.start()
+            try inserter.wait()
+            figures.insertPerSecond = Double(rows.count) / Date().timeIntervalSince(t0)
+            try c.query("ANALYZE chokepoint.payments")
+            progress("backlog of \(rows.count) inserted; starting \(daemons) daemon(s)")
+            wallStart = Date()
+            for p in procs { try p.start() }
+        } else {
+            figures.mode = "rate"
+            for p in procs { try p.start() }
+            for p in procs { try p.waitReady(c) }
+            progress("\(daemons) daemon(s) ready; inserting at \(rate)/s")
+            wallStart = Date()
+            inserter.start()
+            try inserter.wait()
+            figures.insertPerSecond = Double(rows.count) / Date().timeIntervalSince(wallStart)
+        }
+        let drained = try waitUntilDrained(c, expected: rows.count, timeout: settle) {
+            for p in procs where !p.isRunning { throw BenchFailure("daemon \(p.name) exited; see \(p.logPath)") }
+        }
+        figures.wallSeconds = Date().timeIntervalSince(wallStart)
+        if !drained { progress("queue not drained within \(Int(settle)) s") }
+        for p in procs { p.stop() }
+
+        let inv = try Invariants.measure(c, expected: rows.count)
+        figures.count = rows.count
+        figures.decided = inv.decided
+        figures.lost = inv.lost
+        figures.duplicated = inv.duplicated
+        figures.pendingLeft = inv.pendingLeft
+        figures.wronglyReleased = inv.wronglyReleased
+        let r = try c.query("""
+            SELECT count(*) FILTER (WHERE status = 'held'), count(*) FILTER (WHERE status = 'released'),
+                   count(*) FILTER (WHERE status = 'held' AND external_ref LIKE 'C-%'),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.9) WITHIN GROUP (ORDER BY ms),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY ms), max(ms),
+                   extract(epoch FROM max(decided_at) - min(decided_at)), extract(epoch FROM max(decided_at) - min(received_at))
+              FROM (SELECT status, external_ref, decided_at, received_at,
+                           extract(epoch FROM decided_at - received_at) * 1000 AS ms
+                      FROM chokepoint.payments WHERE status <> 'pending') d
+            """).rows[0]
+        figures.held = r.int(0) ?? 0
+        figures.released = r.int(1) ?? 0
+        figures.unexpectedHolds = r.int(2) ?? 0
+        figures.p50 = r.double(3) ?? 0
+        figures.p90 = r.double(4) ?? 0
+        figures.p99 = r.double(5) ?? 0
+        figures.max = r.double(6) ?? 0
+        figures.drainSeconds = r.double(7) ?? 0
+        // Backlog: the drain (first to last decision). Rate: first insert to last decision.
+        figures.seconds = rate == 0 ? figures.drainSeconds : (r.double(8) ?? 0)
+        try? FileManager.default.removeItem(atPath: logs)
+        return figures
+    }
+
+    /// The bare queue: the same backlog drained by the daemon's claim → update loop, in process, screening off.
+    static func measureBaseline(admin: String, rows: [PaymentRow], workers: Int, batchSize: Int, settle: Double) async throws -> Double {
+        let db = try await onDedicatedThread(name: "bench-baseline-setup") { () throws -> TargetDatabase in
+            let db = try TargetDatabase.open(url: admin, existing: false)
+            let inserter = Inserter(conninfo: db.conninfo, rows: rows, rate: 0, maxBatch: 2000)
+            inserter.start()
+            try inserter.wait()
+            let c = try Connection(conninfo: db.conninfo)
+            defer { c.close() }
+            try c.query("ANALYZE chokepoint.payments")
+            return db
+        }
+        defer { db.drop() }
+        progress("baseline: draining \(rows.count) payments with screening off, \(workers) workers in process")
+        var config = DaemonConfiguration(conninfo: db.conninfo)
+        config.workers = workers
+        config.batchSize = batchSize
+        config.pollInterval = 0.05
+        var logger = Logger(label: "bench-baseline")
+        logger.logLevel = .error
+        let daemon = Daemon(config: config, loader: { _ in (ReleaseAll(), "{}", nil) }, logger: logger)
+        async let running: Void = daemon.run()
+        let conninfo = db.conninfo, expected = rows.count
+        let seconds = try await onDedicatedThread(name: "bench-baseline-wait") { () throws -> Double in
+            let c = try Connection(conninfo: conninfo)
+            defer { c.close() }
+            guard try waitUntilDrained(c, expected: expected, timeout: settle) else { throw BenchFailure("baseline did not drain") }
+            return Double(try c.query("SELECT extract(epoch FROM max(decided_at) - min(decided_at)) FROM chokepoint.payments").scalar ?? "") ?? 0
+        }
+        daemon.requestShutdown()
+        _ = try await running
+        return seconds > 0 ? Double(expected) / seconds : 0
+    }
+}

@@ -1,0 +1,195 @@
+import Daemon
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the quick version of a fault drill: the built `chokepoint-bench drill` (the same code as the long
+/// version) against a test database, with real `chokepoint run` processes beside it.
+enum Drill {
+    static var bench: String {
+        URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("chokepoint-bench").path
+    }
+
+    struct Outcome {
+        var status: Int32
+        var figures: [String: Any]
+        var stderr: String
+
+        func int(_ key: String) -> Int? { figures[key] as? Int }
+    }
+
+    /// `chokepoint-bench drill --kind KIND --existing` on `database` with a synthetic list.
+    static func run(kind: String, database: String, duration: Double = 3, rate: Double = 100, faults: Int? = nil,
+                    extra: [String] = []) throws -> Outcome {
+        var args = ["drill", "--kind", kind, "--existing", "--database-url", database, "--lists", "synthetic",
+                    "--duration", "\(duration)", "--rate", "\(rate)", "--settle-timeout", "60", "--seed", "7"]
+        if let faults { args += ["--faults", "\(faults)"] }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bench)
+        p.arguments = args + extra
+        var env = ProcessInfo.processInfo.environment
+        env["CHOKEPOINT_SQL_DIR"] = TestDatabase.sqlDirectory
+        p.environment = env
+        // Progress goes to a file, so a chatty drill cannot block on a full pipe.
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("drill-\(UUID().uuidString.prefix(8)).err").path
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        try p.run()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let errText = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        let line = stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let figures = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] ?? [:]
+        return Outcome(status: p.terminationStatus, figures: figures, stderr: errText)
+    }
+
+    /// What every drill must show, from its own report and from the database itself.
+    static func expectInvariants(_ r: Outcome, _ c: Connection, payments: Int, minFaults: Int,
+                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(r.status == 0, "drill failed: \(r.figures) \(r.stderr.suffix(2000))", sourceLocation: sourceLocation)
+        #expect(r.figures["ok"] as? Bool == true, "\(r.figures)", sourceLocation: sourceLocation)
+        #expect(r.int("payments") == payments, sourceLocation: sourceLocation)
+        #expect((r.int("faults_injected") ?? 0) >= minFaults, "\(r.figures)", sourceLocation: sourceLocation)
+        for key in ["lost", "duplicated", "wrongly_released", "pending_left"] {
+            #expect(r.int(key) == 0, "\(key): \(r.figures)", sourceLocation: sourceLocation)
+        }
+        // Independently of the drill's own accounting:
+        try Fixtures.checkInvariants(c, expected: payments)
+        #expect(try Fixtures.count(c, """
+            SELECT count(*) FROM chokepoint.payments
+             WHERE status = 'released' AND (external_ref LIKE 'H-%' OR external_ref LIKE 'G-%')
+            """) == 0, "a payment naming a sanctioned party, or garbage, was released", sourceLocation: sourceLocation)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'held' AND external_ref LIKE 'H-%'") > 0,
+                "the drill's payments included no sanctioned party", sourceLocation: sourceLocation)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'held' AND external_ref LIKE 'C-%'") == 0,
+                "a clean payment was held", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite("fault drills, quick versions (chokepoint-bench drill for the long ones)", .enabled(if: TestDatabase.enabled), .serialized)
+struct FaultDrillTests {
+    @Test("the daemon SIGKILLed at random moments and restarted: nothing lost, nothing decided twice")
+    func sigkill() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let r = try Drill.run(kind: "sigkill", database: db.conninfo, duration: 4, faults: 5)
+        try Drill.expectInvariants(r, try db.connect(), payments: 400, minFaults: 5)
+        #expect((r.int("daemon_starts") ?? 0) >= 6)
+    }
+
+    @Test("all daemon connections terminated, and the LISTEN connection alone: the daemon reconnects and catches up")
+    func terminate() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let r = try Drill.run(kind: "terminate", database: db.conninfo, faults: 4)
+        try Drill.expectInvariants(r, try db.connect(), payments: 300, minFaults: 4)
+        #expect((r.int("terminated_backends") ?? 0) >= 2, "\(r.figures)")
+        #expect((r.int("terminated_listeners") ?? 0) >= 1, "\(r.figures)")
+    }
+
+    @Test("two daemons, one killed; then three, one killed: the survivors decide everything once")
+    func multi() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let r = try Drill.run(kind: "multi", database: db.conninfo, duration: 4)
+        let c = try db.connect()
+        try Drill.expectInvariants(r, c, payments: 400, minFaults: 2)
+        #expect(try Fixtures.count(c, "SELECT count(DISTINCT r.pid) FROM chokepoint.payments p JOIN chokepoint.screening_runs r ON r.id = p.screening_run_id") >= 3)
+    }
+
+    @Test("list imports during load: each decision uses one whole version, and a name is in force from its commit on")
+    func listImport() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let r = try Drill.run(kind: "import", database: db.conninfo, duration: 4, faults: 3)
+        let c = try db.connect()
+        try Drill.expectInvariants(r, c, payments: 400, minFaults: 3)
+        #expect(r.int("released_after_import_commit") == 0, "\(r.figures)")
+        // Every marker payment screened with a version that lists its name is held for it.
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE external_ref LIKE 'E%' AND status = 'held'") > 0)
+        #expect(try Fixtures.count(c, "SELECT count(DISTINCT list_versions->>'ofac-sdn') FROM chokepoint.screening_runs") >= 2)
+    }
+
+    @Test("read-only database for a while: the daemon backs off, says so, resumes, and decides nothing meanwhile")
+    func readOnly() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let r = try Drill.run(kind: "readonly", database: db.conninfo, duration: 4, faults: 1)
+        try Drill.expectInvariants(r, try db.connect(), payments: 400, minFaults: 1)
+        #expect(r.figures["logged_read_only"] as? Bool == true, "\(r.figures)")
+        #expect(r.int("decided_while_read_only") == 0, "\(r.figures)")
+    }
+
+    @Test("garbage and XML bombs during load: held as unparseable, the rest flows")
+    func garbage() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let r = try Drill.run(kind: "garbage", database: db.conninfo, duration: 3, rate: 150)
+        let c = try db.connect()
+        try Drill.expectInvariants(r, c, payments: 450, minFaults: 10)
+        let garbage = try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE external_ref LIKE 'G-%'")
+        #expect(garbage >= 10)
+        #expect(try Fixtures.count(c, """
+            SELECT count(*) FROM chokepoint.payments WHERE external_ref LIKE 'G-%' AND status = 'held' AND 'unparseable' = ANY(reasons)
+            """) == garbage)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE external_ref LIKE 'C-%' AND status = 'released'") > 0)
+    }
+
+    @Test("PostgreSQL restarted with fast and immediate shutdown under load, in a cluster of its own")
+    func pgRestart() throws {
+        let dir = "/tmp/cp-drill-\(UUID().uuidString.prefix(8).lowercased())"
+        let script = TestDatabase.packageRoot + "/scripts/pg"
+        let started = try runScript(script, ["start", dir])
+        defer {
+            _ = try? runScript(script, ["stop", dir])
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        guard started.status == 0, let admin = started.output.split(separator: "\n").last.map(String.init) else {
+            Issue.record("could not start a private PostgreSQL cluster with scripts/pg in \(dir): \(started.output)")
+            return
+        }
+        let a = try Connection(conninfo: admin)
+        try a.executeScript("CREATE DATABASE drill")
+        a.close()
+        let url = TestDatabase.url(admin, database: "drill")
+        let m = try Connection(conninfo: url)
+        try Migrator(directory: TestDatabase.sqlDirectory).migrateUp(m)
+        m.close()
+        let r = try Drill.run(kind: "pg-restart", database: url, duration: 5, faults: 2,
+                              extra: ["--cluster-dir", dir, "--pg-script", script])
+        try Drill.expectInvariants(r, try Connection(conninfo: url), payments: 500, minFaults: 2)
+    }
+
+    /// Runs scripts/pg with posix_spawn and waitpid: `start` leaves a server running that would inherit
+    /// Foundation `Process`'s exit-watching descriptor, and `waitUntilExit` would never return.
+    private func runScript(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString.prefix(8)).out").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        }
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard rc == 0 else { return (127, "cannot run \(path): \(String(cString: strerror(rc)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}

@@ -9,7 +9,7 @@ import Synchronization
 public struct WorkerConfiguration: Sendable {
     public var conninfo: String
     /// Payments claimed per transaction.
-    public var batchSize: Int = 100
+    public var batchSize: Int = 500
     /// The polling fallback: how long a worker sleeps without a wake-up before looking again.
     public var pollInterval: Double = 1.0
     /// Bound on one claim/decide statement, so a stuck server never holds a batch forever.

@@ -14,7 +14,7 @@ struct Run: AsyncParsableCommand {
     var workers: Int = 2
 
     @Option(help: "Payments claimed per transaction.")
-    var batchSize: Int = 100
+    var batchSize: Int = 500
 
     @Option(help: "Seconds between polls when no notification arrives (the fallback for lost notifications).")
     var pollInterval: Double = 1.0

@@ -130,7 +130,11 @@ public enum LegalForms {
     static let matcher = Matcher()
 
     /// Greedy longest-phrase recognizer over folded tokens.
-    struct Matcher: Sendable {
+    ///
+    /// A final class of constants (Sendable: every stored property is an immutable `let` of a Sendable type):
+    /// the search path hands it around per text, and a struct of nine collections cost nine retains and
+    /// releases per copy.
+    final class Matcher: Sendable {
         struct Entry: Sendable {
             /// Legal forms starting with this token, longest first: (folded tokens, code index, family index).
             var phrases: [([[UInt8]], Int, Int)] = []
@@ -161,12 +165,43 @@ public enum LegalForms {
         /// edit into two: `LIITED` folds to `LITED`) and folded. Name matching applies it to aliases and
         /// text alike: the lists themselves write `LIMTED`, `COMANY`, `OBSCHCHESTVO`.
         func correctedFormToken(_ raw: ArraySlice<UInt8>, folded: [UInt8], known: ([UInt8]) -> Bool = { _ in false }) -> [UInt8]? {
-            guard raw.count >= 5, !raw.contains(where: { $0 < 0x41 }), !formTokens.contains(folded), !known(folded) else { return nil }
-            let r = Array(raw)
-            for f in longFormTokens where abs(f.count - r.count) <= 1 && Similarity.withinOneEdit(f, r) { return Normalizer.fold(f) }
+            guard raw.count >= 5, !raw.contains(where: { $0 < 0x41 }) else { return nil }
+            // Candidates from the deletion neighbourhoods of the form words (complete for one edit: two strings
+            // within one substitution, insertion, deletion or adjacent transposition share a deletion key), then
+            // the first in list order that really is within one edit, as a scan of the lists in order would find.
+            let rawFound = raw.withUnsafeBufferPointer { Matcher.firstWithinOneEdit($0, longFormTokens, longFormDeletions) }
+            let foldedFound = rawFound != nil ? nil
+                : folded.withUnsafeBufferPointer { Matcher.firstWithinOneEdit($0, longFormFolded, longFormFoldedDeletions) }
+            guard rawFound != nil || foldedFound != nil, !formTokens.contains(folded), !known(folded) else { return nil }
+            if let rawFound { return Normalizer.fold(longFormTokens[rawFound]) }
             // Folded too: `OBCSHESTVO` is two edits from `OBSHCHESTVO` but one from its folded `OBSCHESTVO`.
-            for f in longFormFolded where abs(f.count - folded.count) <= 1 && Similarity.withinOneEdit(f, folded) { return f }
-            return nil
+            return longFormFolded[foldedFound!]
+        }
+
+        /// Index of the first of `words` within one edit of `r`, looked up through `table` (deletion keys of `words`).
+        static func firstWithinOneEdit(_ r: UnsafeBufferPointer<UInt8>, _ words: [[UInt8]], _ table: DeletionTable) -> Int? {
+            var best = Int.max
+            forEachDeletionKey(r) { key in
+                table.forEach(key) { i in
+                    let k = Int(i)
+                    if k < best && words[k].withUnsafeBufferPointer({ Similarity.withinOneEdit($0, r) }) { best = k }
+                }
+            }
+            return best == Int.max ? nil : best
+        }
+
+        /// Deletion keys of `longFormTokens` / `longFormFolded` (value: index in that array).
+        let longFormDeletions: DeletionTable
+        let longFormFoldedDeletions: DeletionTable
+
+        static func deletionTable(_ words: [[UInt8]]) -> DeletionTable {
+            var keys = [UInt64](), values = [Int32](), scratch = [UInt64]()
+            for (i, w) in words.enumerated() {
+                deletionKeys(w, into: &scratch)
+                keys += scratch
+                values += repeatElement(Int32(i), count: scratch.count)
+            }
+            return DeletionTable(keys: keys, values: values)
         }
 
         init() {
@@ -204,6 +239,8 @@ public enum LegalForms {
             }
             self.longFormTokens = rawForms.sorted { $0.lexicographicallyPrecedes($1) }
             self.longFormFolded = Set(rawForms.map { Normalizer.fold($0) }).sorted { $0.lexicographicallyPrecedes($1) }
+            self.longFormDeletions = Matcher.deletionTable(longFormTokens)
+            self.longFormFoldedDeletions = Matcher.deletionTable(longFormFolded)
             for k in entries.keys { entries[k]!.phrases.sort { $0.0.count > $1.0.count } }
             for w in LegalForms.stopWords { entries[Normalizer.fold(Array(w.utf8)), default: Entry()].isStop = true }
             self.entries = entries

@@ -84,6 +84,8 @@ public struct NameIndex: Sendable {
     let tokenAutomaton: AhoCorasick?
     /// Deletion-neighbourhood keys -> vocabulary tokens, an open-addressing hash table.
     let deletions: DeletionTable
+    /// Whole-token keys (`selfKey`) -> vocabulary tokens: exact vocabulary lookups without hashing `[UInt8]`.
+    let exactTokens: DeletionTable
 
     // Indexed variants (an alias yields one or two: punctuation separating, punctuation joined).
     let variantAlias: [Int32]
@@ -302,6 +304,7 @@ public struct NameIndex: Sendable {
             keyTokens.append(contentsOf: repeatElement(Int32(t), count: scratch.count))
         }
         self.deletions = DeletionTable(keys: keys, values: keyTokens)
+        self.exactTokens = DeletionTable(keys: tokenBytes.map { selfKey($0) }, values: tokenBytes.indices.map { Int32($0) })
         keys.removeAll()
         keyTokens.removeAll()
         for (r, bytes) in rawTokenBytes.enumerated() {
@@ -479,7 +482,7 @@ public struct NameIndex: Sendable {
     /// within one typo.
     func isKnownToken(_ raw: [UInt8], fuzzy: Bool) -> Bool {
         let folded = Normalizer.fold(raw)
-        if vocabulary[folded] != nil || LegalForms.matcher.formTokens.contains(folded) { return true }
+        if isVocabularyToken(folded) || LegalForms.matcher.formTokens.contains(folded) { return true }
         let minTypo = configuration.minTypoTokenLength
         guard fuzzy, raw.count >= minTypo - 1, !raw.contains(where: { $0 < 0x41 }) else { return false }
         var keys = [UInt64]()
@@ -495,6 +498,17 @@ public struct NameIndex: Sendable {
         for key in keys where !found {
             rawDeletions.forEach(key) { r in
                 if Similarity.withinOneEdit(rawTokenBytes[Int(r)], raw) { found = true }
+            }
+        }
+        return found
+    }
+
+    /// `vocabulary[folded] != nil`, through `exactTokens` (one multiply-add per byte instead of SipHash).
+    func isVocabularyToken(_ folded: [UInt8]) -> Bool {
+        var found = false
+        folded.withUnsafeBufferPointer { f in
+            exactTokens.forEach(selfKey(f)) { id in
+                if !found && tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, f) }) { found = true }
             }
         }
         return found
@@ -588,6 +602,17 @@ public struct NameIndex: Sendable {
         max(Similarity.jaroWinkler(alias, text), 1 - 1 / Double(max(alias.count, 1)))
     }
 
+    /// `typoSimilarity` on buffers (the same arithmetic; no allocation up to 64 bytes).
+    static func typoSimilarity(_ alias: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> Double {
+        let jw = alias.count <= 64 && text.count <= 64 ? Similarity.jaroWinkler64(alias, text)
+            : Similarity.jaroWinkler(Array(alias), Array(text))
+        return max(jw, 1 - 1 / Double(max(alias.count, 1)))
+    }
+
+    @inline(__always) static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && a.elementsEqual(b)
+    }
+
     /// Whether `text` is `name` with one more character at its start or end.
     static func isExtension(_ text: [UInt8], of name: [UInt8]) -> Bool {
         text.count == name.count + 1 && (text.dropFirst().elementsEqual(name) || text.dropLast().elementsEqual(name))
@@ -639,14 +664,17 @@ public struct NameIndex: Sendable {
                 let pos = Int32(i)
                 let fuzzyStart = hits.count
                 if t.count >= minTypo - 1 { deletionKeys(t, into: &keys) } else { keys.removeAll(keepingCapacity: true) }
-                for key in keys {
-                    deletions.forEach(key) { id in
-                        if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
-                        if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
-                        let a = tokenBytes[Int(id)]
-                        if a.count < minTypo { return }
-                        if a != t && Similarity.withinOneEdit(a, t) {
-                            hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, t)))
+                t.withUnsafeBufferPointer { tb in
+                    for key in keys {
+                        deletions.forEach(key) { id in
+                            if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
+                            if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
+                            tokenBytes[Int(id)].withUnsafeBufferPointer { a in
+                                if a.count < minTypo { return }
+                                if !NameIndex.equal(a, tb) && Similarity.withinOneEdit(a, tb) {
+                                    hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, tb)))
+                                }
+                            }
                         }
                     }
                 }
@@ -654,20 +682,22 @@ public struct NameIndex: Sendable {
                 let raw = prepared.display[prepared.original[i]]
                 if raw.count < minTypo - 1 || raw.count > 64 || rawDeletions.isEmpty { continue }
                 deletionKeys(raw, into: &keys)
-                for key in keys {
-                    rawDeletions.forEach(key) { r in
-                        let id = rawTokenFolded[Int(r)]
-                        if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
-                        let a = rawTokenBytes[Int(r)]
-                        let w = Array(raw)
-                        guard a != w && Similarity.withinOneEdit(a, w) else { return }
-                        // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
-                        // than `STIFEN` to `STEFEN`).
-                        let sim = NameIndex.typoSimilarity(a, w)
-                        if let k = hits[fuzzyStart...].firstIndex(where: { $0.token == id }) {
-                            hits[k].sim = max(hits[k].sim, sim)
-                        } else {
-                            hits.append(TokenHit(pos: pos, token: id, sim: sim))
+                raw.withUnsafeBufferPointer { w in
+                    for key in keys {
+                        rawDeletions.forEach(key) { r in
+                            let id = rawTokenFolded[Int(r)]
+                            if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
+                            rawTokenBytes[Int(r)].withUnsafeBufferPointer { a in
+                                guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { return }
+                                // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
+                                // than `STIFEN` to `STEFEN`).
+                                let sim = NameIndex.typoSimilarity(a, w)
+                                if let k = hits[fuzzyStart...].firstIndex(where: { $0.token == id }) {
+                                    hits[k].sim = max(hits[k].sim, sim)
+                                } else {
+                                    hits.append(TokenHit(pos: pos, token: id, sim: sim))
+                                }
+                            }
                         }
                     }
                 }

@@ -42,20 +42,52 @@ public struct PhraseIndex: Sendable {
         automaton = try? AhoCorasick(patterns: patterns, configuration: .init(kind: .dfa))
     }
 
+    /// A field's lines prepared once for any number of phrase indexes built with the same line-join setting
+    /// (the policy searches keywords and exclusions in the same free text): each distinct normalized text, its
+    /// tokens as shown, and the folded tokens padded with spaces (`" T1 T2 … "`) with each token's offset.
+    public struct PreparedLines: Sendable {
+        struct Variant: Sendable {
+            var display: [ArraySlice<UInt8>]
+            var padded: [UInt8]
+            var starts: [Int]
+        }
+        var variants: [Variant] = []
+        let joinWithoutSpace: Bool
+
+        public init(lines: [String], joinWithoutSpace: Bool = true) {
+            self.joinWithoutSpace = joinWithoutSpace
+            for normalized in NameIndex.textVariants(lines, joinWithoutSpace: joinWithoutSpace) {
+                let display = NameIndex.tokenSlices(normalized)
+                if display.isEmpty { continue }
+                var padded: [UInt8] = [0x20]
+                padded.reserveCapacity(2 * normalized.count + 2)
+                var starts = [Int]()
+                starts.reserveCapacity(display.count)
+                for t in display {
+                    starts.append(padded.count - 1)
+                    padded.append(contentsOf: Normalizer.fold(t))
+                    padded.append(0x20)
+                }
+                variants.append(Variant(display: display, padded: padded, starts: starts))
+            }
+        }
+    }
+
     /// Every phrase found in the field's lines, in phrase order, each once (its first occurrence).
     public func search(lines: [String]) -> [PhraseMatch] {
+        search(PreparedLines(lines: lines, joinWithoutSpace: joinLinesWithoutSpace), lines: lines)
+    }
+
+    /// `search(lines:)` on lines prepared once (`lines` are used only if `prepared` was made with another
+    /// line-join setting than this index').
+    public func search(_ prepared: PreparedLines, lines: [String]) -> [PhraseMatch] {
         guard let automaton else { return [] }
+        if prepared.joinWithoutSpace != joinLinesWithoutSpace {
+            return search(PreparedLines(lines: lines, joinWithoutSpace: joinLinesWithoutSpace), lines: lines)
+        }
         var found = [Int: String]()
-        for normalized in NameIndex.textVariants(lines, joinWithoutSpace: joinLinesWithoutSpace) {
-            let display = NameIndex.tokenSlices(normalized)
-            if display.isEmpty { continue }
-            var padded: [UInt8] = [0x20]
-            var starts = [Int]()
-            for t in display {
-                starts.append(padded.count - 1)
-                padded.append(contentsOf: Normalizer.fold(t))
-                padded.append(0x20)
-            }
+        for v in prepared.variants {
+            let starts = v.starts, display = v.display
             func tokenAt(_ offset: Int) -> Int {
                 var lo = 0, hi = starts.count - 1
                 while lo < hi {
@@ -64,7 +96,7 @@ public struct PhraseIndex: Sendable {
                 }
                 return lo
             }
-            padded.withUnsafeBytes { raw in
+            v.padded.withUnsafeBytes { raw in
                 automaton.forEachOverlappingMatch(in: raw) { m in
                     let p = Int(m.pattern.rawValue)
                     if found[p] != nil { return }
@@ -73,6 +105,7 @@ public struct PhraseIndex: Sendable {
                 }
             }
         }
+        if found.isEmpty { return [] }
         return found.keys.sorted().map { PhraseMatch(phrase: $0, matchedText: found[$0]!) }
     }
 

@@ -37,6 +37,12 @@ public enum Similarity {
     /// Whether `a` and `b` are within one edit (substitution, insertion, deletion or adjacent
     /// transposition): `damerauLevenshtein(a, b) <= 1` in linear time and without allocation.
     public static func withinOneEdit(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in withinOneEdit(a, b) } }
+    }
+
+    /// `withinOneEdit` on buffers (no bounds checks, no reference counting).
+    @inline(__always)
+    static func withinOneEdit(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = a.count, m = b.count
         if abs(n - m) > 1 { return false }
         var i = 0
@@ -134,22 +140,37 @@ public enum Similarity {
 /// H + P^(n-1-k) * (prefix(k) - prefix(k+1)); P is odd, hence invertible mod 2^64, so the powers
 /// are walked downwards by multiplying with its inverse. Keys are mixed with the length.
 func deletionKeys<C: Collection>(_ t: C, into keys: inout [UInt64]) where C.Element == UInt8 {
+    keys.removeAll(keepingCapacity: true)
+    forEachDeletionKey(t) { keys.append($0) }
+}
+
+/// The keys of `deletionKeys`, in the same order, handed to `body` (no array).
+@inline(__always)
+func forEachDeletionKey<C: Collection>(_ t: C, _ body: (UInt64) -> Void) where C.Element == UInt8 {
     let P: UInt64 = 0x100_0000_01B3
     let n = t.count
-    keys.removeAll(keepingCapacity: true)
     var h: UInt64 = 0
     for b in t { h = h &* P &+ (UInt64(b) &+ 1) }
-    keys.append(mixKey(h, n))
+    body(mixKey(h, n))
     guard n > 0 else { return }
     var pow: UInt64 = 1
     for _ in 1..<n { pow = pow &* P }   // P^(n-1)
     var prefix: UInt64 = 0
     for b in t {
         let next = prefix &* P &+ (UInt64(b) &+ 1)
-        keys.append(mixKey(h &+ pow &* (prefix &- next), n - 1))
+        body(mixKey(h &+ pow &* (prefix &- next), n - 1))
         prefix = next
         pow = pow &* inverseP
     }
+}
+
+/// The self key of `deletionKeys` alone (the first key): the hash of the whole token.
+@inline(__always)
+func selfKey<C: Collection>(_ t: C) -> UInt64 where C.Element == UInt8 {
+    let P: UInt64 = 0x100_0000_01B3
+    var h: UInt64 = 0
+    for b in t { h = h &* P &+ (UInt64(b) &+ 1) }
+    return mixKey(h, t.count)
 }
 
 /// The inverse of 0x100000001B3 modulo 2^64 (Newton's iteration; P is odd).

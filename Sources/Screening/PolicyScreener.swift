@@ -171,8 +171,11 @@ public struct PolicyScreener: PaymentScreener {
     func goodsSignals(_ payment: Payment) -> [GoodsSignal] {
         var out: [GoodsSignal] = []
         for text in payment.texts {
-            let excluded = exclusions.search(lines: text.lines).map { Normalizer.tokens($0.matchedText) }
-            for m in keywords.search(lines: text.lines) {
+            // Prepared once for both phrase indexes (normalized, folded, padded).
+            let prepared = PhraseIndex.PreparedLines(lines: text.lines)
+            let keywordMatches = keywords.search(prepared, lines: text.lines)
+            let excluded = keywordMatches.isEmpty ? [] : exclusions.search(prepared, lines: text.lines).map { Normalizer.tokens($0.matchedText) }
+            for m in keywordMatches {
                 let tokens = Normalizer.tokens(m.matchedText)
                 if excluded.contains(where: { Self.contains($0, tokens) }) { continue }
                 out.append(GoodsSignal(field: text.field, matched: m.matchedText, label: "end-use keyword", entryId: keywordTexts[m.phrase]))

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import Logging
+import Messages
+import Postgres
+import Screening
+
+/// Micro benchmark of the policy screener alone: lists from the database (the daemon's loader), messages from
+/// a JSON Lines deck (`ref`/`format`/`message`), screened over and over on one thread; no database on the path.
+///
+/// Prints one JSON line: payments/s and µs per payment for parse + screen (`screen(format:message:)`, what a
+/// worker calls) and for the policy alone on pre-parsed payments (`screen(_:)`). `--dump FILE` also writes
+/// every decision in full (reasons, hits with fields, entries, explanations and exact scores) so that two
+/// builds can be compared byte for byte.
+struct ScreenPolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "screen-policy",
+        abstract: "Measure the policy screener per payment on a JSON Lines deck (one thread).")
+
+    @Option(name: .customLong("database-url"), help: "Database with the lists (default CHOKEPOINT_DATABASE_URL); read only.")
+    var databaseURL: String?
+
+    @Option(help: "JSON Lines file of messages: {\"ref\", \"format\", \"message\"} per line.")
+    var input = "../shared/testdeck/deck.jsonl"
+
+    @Option(help: "Timed passes over the deck (after one warm-up pass); the best is reported.")
+    var passes = 5
+
+    @Option(help: "Write every decision in full to this file (for byte-for-byte comparison of builds).")
+    var dump: String?
+
+    func validate() throws {
+        guard passes > 0 else { throw ValidationError("--passes must be at least 1") }
+    }
+
+    func run() throws {
+        let conninfo = databaseURL ?? ProcessInfo.processInfo.environment["CHOKEPOINT_DATABASE_URL"] ?? ""
+        let c = try Connection(conninfo: conninfo)
+        var logger = Logger(label: "chokepoint-bench.screen-policy")
+        logger.logLevel = .error
+        let loadStart = ContinuousClock.now
+        let (screener, _, _) = try ScreenerLoading.loader(logger: logger)(c)
+        let loadSeconds = Self.seconds(ContinuousClock.now - loadStart)
+        c.close()
+        guard let policy = screener as? PolicyScreener else { throw ValidationError("the loader did not build a PolicyScreener") }
+
+        var messages: [(ref: String, format: String, message: String)] = []
+        let text = try String(contentsOfFile: input, encoding: .utf8)
+        for line in text.split(separator: "\n") where !line.allSatisfy({ $0.isWhitespace }) {
+            guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let format = obj["format"] as? String, let message = obj["message"] as? String
+            else { throw ValidationError("\(input): a line is not {ref, format, message}") }
+            messages.append(((obj["ref"] as? String) ?? "", format, message))
+        }
+        guard !messages.isEmpty else { throw ValidationError("\(input) holds no message") }
+        let payments: [Payment?] = messages.map { try? MessageParser.parse(format: $0.format, message: $0.message) }
+        let parsed = payments.compactMap { $0 }
+
+        // Reference pass: decisions, and the optional full dump.
+        var reference: [Decision] = []
+        var holds = 0, hits = 0
+        for m in messages {
+            let d = policy.screen(format: m.format, message: m.message)
+            reference.append(d)
+            if d.outcome == .hold { holds += 1 }
+            hits += d.hits.count
+        }
+        if let dump {
+            var out = ""
+            for (m, d) in zip(messages, reference) { out += Self.describe(ref: m.ref, d) + "\n" }
+            try out.write(toFile: dump, atomically: true, encoding: .utf8)
+        }
+
+        // Timed: parse + screen (what a worker does per payment).
+        var bestFull = Double.infinity
+        var check = 0
+        for pass in 0...passes {
+            let start = ContinuousClock.now
+            for m in messages { check &+= policy.screen(format: m.format, message: m.message).hits.count }
+            let t = Self.seconds(ContinuousClock.now - start)
+            if pass > 0 { bestFull = min(bestFull, t) }
+        }
+        // Timed: the policy alone on parsed payments.
+        var bestPolicy = Double.infinity
+        for pass in 0...passes {
+            let start = ContinuousClock.now
+            for p in parsed { check &+= policy.screen(p).hits.count }
+            let t = Self.seconds(ContinuousClock.now - start)
+            if pass > 0 { bestPolicy = min(bestPolicy, t) }
+        }
+        guard check == (hits + Self.hitsOf(parsed, policy)) * (passes + 1) else {
+            throw ValidationError("decisions changed between passes")
+        }
+        #if DEBUG
+        let build = "debug"
+        #else
+        let build = "release"
+        #endif
+        func f(_ x: Double) -> String { String(format: "%.2f", x) }
+        let n = Double(messages.count), np = Double(max(parsed.count, 1))
+        print("{\"bench\":\"screen-policy\",\"messages\":\(messages.count),\"parsed\":\(parsed.count),\"holds\":\(holds),"
+            + "\"hits\":\(hits),\"passes\":\(passes),\"threads\":1,\"build\":\"\(build)\",\"load_seconds\":\(f(loadSeconds)),"
+            + "\"screen_payments_per_s\":\(Int(n / bestFull)),\"screen_us_per_payment\":\(f(bestFull / n * 1e6)),"
+            + "\"policy_payments_per_s\":\(Int(np / bestPolicy)),\"policy_us_per_payment\":\(f(bestPolicy / np * 1e6))}")
+    }
+
+    static func hitsOf(_ payments: [Payment], _ policy: PolicyScreener) -> Int {
+        payments.reduce(0) { $0 + policy.screen($1).hits.count }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// One decision in full, exact scores included (`Double.description` round-trips).
+    static func describe(ref: String, _ d: Decision) -> String {
+        var s = "\(ref)\t\(d.outcome.rawValue)\t\(d.reasons.joined(separator: ","))\t\(d.error ?? "-")"
+        for h in d.hits {
+            s += "\n  \(h.kind.rawValue)|\(h.field)|\(h.matched)|\(h.list ?? "-")|\(h.entryId ?? "-")|\(h.entryName ?? "-")|\(h.score)|\(h.explanation)"
+        }
+        return s
+    }
+}

@@ -142,6 +142,10 @@ public enum LegalForms {
         }
         /// One lookup per token answers both "does a legal form start here" and "is it a stop word".
         let entries: [[UInt8]: Entry]
+        /// The same, as parallel arrays looked up by `selfKey` through `entryTable` (buffers, no hashing of arrays).
+        let entryKeys: [[UInt8]]
+        let entryList: [Entry]
+        let entryTable: DeletionTable
         /// Prefilter: bit (first letter - 'A') of `mayBeEntry[length]` is set if some entry has that
         /// length and first letter. Most name tokens fail it and skip the dictionary's hashing.
         let mayBeEntry: [UInt32]
@@ -153,6 +157,18 @@ public enum LegalForms {
         let rawStopWords: Set<[UInt8]>
         /// Every folded token that occurs in some legal form or is a stop word.
         let formTokens: Set<[UInt8]>
+        /// The same, looked up by `selfKey` through `formTokenTable` (`isFormToken`, on buffers).
+        let formTokenKeys: [[UInt8]]
+        let formTokenTable: DeletionTable
+
+        /// `formTokens.contains(t)` without hashing an array.
+        func isFormToken(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+            var found = false
+            formTokenTable.forEach(selfKey(t)) { k in
+                if !found && formTokenKeys[Int(k)].elementsEqual(t) { found = true }
+            }
+            return found
+        }
         /// Legal-form words of at least 6 characters as written (normalized, not folded): a one-character
         /// typo in them is still recognized in text.
         let longFormTokens: [[UInt8]]
@@ -175,6 +191,16 @@ public enum LegalForms {
             guard rawFound != nil || foldedFound != nil, !formTokens.contains(folded), !known(folded) else { return nil }
             if let rawFound { return Normalizer.fold(longFormTokens[rawFound]) }
             // Folded too: `OBCSHESTVO` is two edits from `OBSHCHESTVO` but one from its folded `OBSCHESTVO`.
+            return longFormFolded[foldedFound!]
+        }
+
+        /// `correctedFormToken` on buffers (no array unless a form word is within one edit).
+        func correctedFormToken(_ raw: UnsafeBufferPointer<UInt8>, foldedBuffer folded: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+            guard raw.count >= 5, !raw.contains(where: { $0 < 0x41 }) else { return nil }
+            let rawFound = Matcher.firstWithinOneEdit(raw, longFormTokens, longFormDeletions)
+            let foldedFound = rawFound != nil ? nil : Matcher.firstWithinOneEdit(folded, longFormFolded, longFormFoldedDeletions)
+            guard rawFound != nil || foldedFound != nil, !formTokens.contains(Array(folded)) else { return nil }
+            if let rawFound { return Normalizer.fold(longFormTokens[rawFound]) }
             return longFormFolded[foldedFound!]
         }
 
@@ -233,6 +259,9 @@ public enum LegalForms {
             for w in LegalForms.stopWords { formTokens.insert(Normalizer.fold(Array(w.utf8))) }
             self.rawStopWords = Set(LegalForms.stopWords.map { Array($0.utf8) })
             self.formTokens = formTokens
+            let formTokenKeys = Array(formTokens)
+            self.formTokenKeys = formTokenKeys
+            self.formTokenTable = DeletionTable(keys: formTokenKeys.map { selfKey($0) }, values: formTokenKeys.indices.map { Int32($0) })
             var rawForms = Set<[UInt8]>()
             for (_, variants) in LegalForms.table {
                 for v in variants { for t in Normalizer.normalizedBytes(v).split(separator: 0x20) where t.count >= 6 { rawForms.insert(Array(t)) } }
@@ -244,6 +273,10 @@ public enum LegalForms {
             for k in entries.keys { entries[k]!.phrases.sort { $0.0.count > $1.0.count } }
             for w in LegalForms.stopWords { entries[Normalizer.fold(Array(w.utf8)), default: Entry()].isStop = true }
             self.entries = entries
+            let entryKeys = Array(entries.keys)
+            self.entryKeys = entryKeys
+            self.entryList = entryKeys.map { entries[$0]! }
+            self.entryTable = DeletionTable(keys: entryKeys.map { selfKey($0) }, values: entryKeys.indices.map { Int32($0) })
             var may = [UInt32](repeating: 0, count: 33)
             for k in entries.keys where k.count <= 32 && k[0] >= 0x41 && k[0] <= 0x5A { may[k.count] |= 1 << UInt32(k[0] - 0x41) }
             for k in entries.keys where k.count > 32 || k[0] < 0x41 || k[0] > 0x5A { may[min(k.count, 32)] = UInt32.max }
@@ -313,6 +346,49 @@ public enum LegalForms {
                 i += 1
             }
             return out
+        }
+
+        /// `scan` over tokens given as buffers (token i is `token(i)`, i < `count`): the flat text preparation
+        /// of name search, with no array per token. The same rules as `scan`, reported through closures:
+        /// `keep(i, formsBefore)` for each kept token in order, `formAfter(family bit)` for each legal form
+        /// directly after the last kept token (no stop word in between).
+        @inline(__always)
+        func scan(count: Int, token: (Int) -> UnsafeBufferPointer<UInt8>, isStopAsWritten: (Int) -> Bool,
+                  keep: (Int, UInt64) -> Void, formAfter: (UInt64) -> Void) {
+            var run: UInt64 = 0
+            var after = false
+            var i = 0
+            tokens: while i < count {
+                if let e = lookup(token(i)) {
+                    for (p, _, family) in e.phrases where i + p.count <= count {
+                        var ok = true
+                        for j in 1..<p.count where !token(i + j).elementsEqual(p[j]) { ok = false; break }
+                        if !ok { continue }
+                        let bit: UInt64 = 1 << UInt64(family)
+                        run |= bit
+                        if after { formAfter(bit) }
+                        i += p.count
+                        continue tokens
+                    }
+                    if e.isStop && isStopAsWritten(i) { run = 0; after = false; i += 1; continue }
+                }
+                keep(i, run)
+                after = true
+                run = 0
+                i += 1
+            }
+        }
+
+        /// `lookup` on a buffer: through `entryTable` (selfKey), without hashing an array.
+        @inline(__always) func lookup(_ t: UnsafeBufferPointer<UInt8>) -> Entry? {
+            guard let f = t.first else { return nil }
+            let m = mayBeEntry[min(t.count, 32)]
+            if m != UInt32.max && (f < 0x41 || f > 0x5A || m & (1 << UInt32(f &- 0x41)) == 0) { return nil }
+            var found = -1
+            entryTable.forEach(selfKey(t)) { k in
+                if found < 0 && entryKeys[Int(k)].elementsEqual(t) { found = Int(k) }
+            }
+            return found < 0 ? nil : entryList[found]
         }
 
         /// Indices of the tokens that are neither part of a legal form nor stop words.

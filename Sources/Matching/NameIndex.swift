@@ -375,8 +375,9 @@ public struct NameIndex: Sendable {
     /// removed.
     public func search(lines: [String]) -> [NameMatch] {
         var best = [Int: NameMatch]()
+        var scratch = SearchScratch()
         for text in nameTextVariants(lines) {
-            searchNormalized(text.bytes, lineOf: text.lineOf) { m in
+            searchNormalized(text.bytes, lineOf: text.lineOf, scratch: &scratch) { m in
                 if let old = best[m.entry], old.score > m.score || (old.score == m.score && old.aliasIndex <= m.aliasIndex) { return }
                 best[m.entry] = m
             }
@@ -401,39 +402,42 @@ public struct NameIndex: Sendable {
     /// break was rejoined, as that rejoined text. Lines joined without a space count as one line.
     func nameTextVariants(_ lines: [String]) -> [TextVariant] {
         var joinAfter = [Bool](repeating: false, count: max(0, lines.count - 1))
+        // Each line normalized once: for the join decisions and for the all-space text.
+        let lineParts = lines.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
         var ambiguous = [Int]()
         if configuration.joinLinesWithoutSpace && lines.count > 1 {
             // Left to right, so that a line that is one word joined to the previous line carries the
             // joined word into the next decision (`SARUR, MU` / `HAMMAD` / `UL. DLUGA 43`: MUHAMMAD, then
             // MUHAMMADUL is no word, so the address stays apart).
-            var normalized = lines.map { Normalizer.normalizedBytes($0) }
+            var normalized = lineParts.map(\.0)
+            var scratch = [UInt8](), keys = [UInt64](), word = [UInt8]()
             for i in 0..<(lines.count - 1) {
                 let left = normalized[i], right = normalized[i + 1]
                 guard NameIndex.endsInWord(lines[i]), NameIndex.startsInWord(lines[i + 1]), !left.isEmpty, !right.isEmpty else { continue }
                 let l = left.lastIndex(of: 0x20).map { left[($0 + 1)...] } ?? left[...]
                 let r = right.firstIndex(of: 0x20).map { right[..<$0] } ?? right[...]
-                let word = Array(l) + Array(r)
+                word.removeAll(keepingCapacity: true)
+                word.append(contentsOf: l)
+                word.append(contentsOf: r)
                 // A word within one typo of an alias token also counts, but only when neither piece is a
                 // known token itself: with ~17,000 alias tokens, `HOLDING` + `UL` is one edit from some token.
-                let leftKnown = isKnownToken(Array(l), fuzzy: false), rightKnown = isKnownToken(Array(r), fuzzy: false)
-                if isKnownToken(word, fuzzy: false) {
+                let leftKnown = l.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &scratch, keys: &keys) }
+                let rightKnown = r.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &scratch, keys: &keys) }
+                if word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: false, scratch: &scratch, keys: &keys) }) {
                     joinAfter[i] = true
                     if leftKnown || rightKnown { ambiguous.append(i) }   // `GON` + `UL. ...` is `GONUL`: try both
-                } else if !leftKnown && !rightKnown && isKnownToken(word, fuzzy: true) {
+                } else if !leftKnown && !rightKnown
+                    && word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: true, scratch: &scratch, keys: &keys) }) {
                     joinAfter[i] = true
                 }
                 if joinAfter[i] && r.count == right.count { normalized[i + 1] = word }   // the next line was that word's end
             }
         }
         var out = [TextVariant]()
-        func add(_ segments: [String]) {
+        func add(_ segments: [String], normalized known: [([UInt8], Bool)]? = nil) {
             var modes: [Normalizer.Punctuation] = [.separate]
-            var parts = [([UInt8], Int32)]()
-            for (k, seg) in segments.enumerated() {
-                let (bytes, inWord) = Normalizer.normalizedBytesReportingJoins(seg, punctuation: .separate)
-                if inWord && modes.count == 1 { modes.append(.join) }
-                parts.append((bytes, Int32(k)))
-            }
+            let parts = known ?? segments.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
+            if parts.contains(where: \.1) { modes.append(.join) }
             for mode in modes {
                 var v = TextVariant(bytes: [], lineOf: [])
                 for (k, seg) in segments.enumerated() {
@@ -455,7 +459,7 @@ public struct NameIndex: Sendable {
             }
             return segments
         }
-        add(lines)
+        add(lines, normalized: lineParts)
         if joinAfter.contains(true) {
             add(segments(joinAfter))
             // Where both pieces are words too, also the text with just that break kept (at most a few).
@@ -468,12 +472,19 @@ public struct NameIndex: Sendable {
         return out
     }
 
+    /// Whether an ASCII byte is a letter or digit (what `isAlphabetic || numericType != nil` says of ASCII).
+    @inline(__always) static func asciiWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A)
+    }
+
     static func endsInWord(_ line: String) -> Bool {
+        if let b = line.utf8.last, b < 0x80 { return asciiWordByte(b) }
         guard let u = line.unicodeScalars.last else { return false }
         return u.properties.isAlphabetic || u.properties.numericType != nil
     }
 
     static func startsInWord(_ line: String) -> Bool {
+        if let b = line.utf8.first, b < 0x80 { return asciiWordByte(b) }
         guard let u = line.unicodeScalars.first else { return false }
         return u.properties.isAlphabetic || u.properties.numericType != nil
     }
@@ -481,35 +492,46 @@ public struct NameIndex: Sendable {
     /// Whether a normalized token is a token of some alias or of a legal form, exactly or (if `fuzzy`)
     /// within one typo.
     func isKnownToken(_ raw: [UInt8], fuzzy: Bool) -> Bool {
-        let folded = Normalizer.fold(raw)
-        if isVocabularyToken(folded) || LegalForms.matcher.formTokens.contains(folded) { return true }
+        var scratch = [UInt8](), keys = [UInt64]()
+        return raw.withUnsafeBufferPointer { isKnownToken($0, fuzzy: fuzzy, scratch: &scratch, keys: &keys) }
+    }
+
+    /// `isKnownToken` on a buffer, folding into `scratch` and hashing into `keys` (reused between calls).
+    func isKnownToken(_ raw: UnsafeBufferPointer<UInt8>, fuzzy: Bool, scratch: inout [UInt8], keys: inout [UInt64]) -> Bool {
+        scratch.removeAll(keepingCapacity: true)
+        Normalizer.foldAppend(raw, to: &scratch)
         let minTypo = configuration.minTypoTokenLength
-        guard fuzzy, raw.count >= minTypo - 1, !raw.contains(where: { $0 < 0x41 }) else { return false }
-        var keys = [UInt64]()
-        var found = false
-        deletionKeys(folded, into: &keys)
-        for key in keys where !found {
-            deletions.forEach(key) { id in
-                let a = tokenBytes[Int(id)]
-                if a.count >= minTypo && Similarity.withinOneEdit(a, folded) { found = true }
+        return scratch.withUnsafeBufferPointer { folded in
+            if isVocabularyToken(folded) || LegalForms.matcher.isFormToken(folded) { return true }
+            guard fuzzy, raw.count >= minTypo - 1, !raw.contains(where: { $0 < 0x41 }) else { return false }
+            var found = false
+            deletionKeys(folded, into: &keys)
+            for key in keys where !found {
+                deletions.forEach(key) { id in
+                    if !found && tokenBytes[Int(id)].withUnsafeBufferPointer({ $0.count >= minTypo && Similarity.withinOneEdit($0, folded) }) {
+                        found = true
+                    }
+                }
             }
-        }
-        deletionKeys(raw, into: &keys)
-        for key in keys where !found {
-            rawDeletions.forEach(key) { r in
-                if Similarity.withinOneEdit(rawTokenBytes[Int(r)], raw) { found = true }
+            deletionKeys(raw, into: &keys)
+            for key in keys where !found {
+                rawDeletions.forEach(key) { r in
+                    if !found && rawTokenBytes[Int(r)].withUnsafeBufferPointer({ Similarity.withinOneEdit($0, raw) }) { found = true }
+                }
             }
+            return found
         }
-        return found
     }
 
     /// `vocabulary[folded] != nil`, through `exactTokens` (one multiply-add per byte instead of SipHash).
     func isVocabularyToken(_ folded: [UInt8]) -> Bool {
+        folded.withUnsafeBufferPointer { isVocabularyToken($0) }
+    }
+
+    func isVocabularyToken(_ f: UnsafeBufferPointer<UInt8>) -> Bool {
         var found = false
-        folded.withUnsafeBufferPointer { f in
-            exactTokens.forEach(selfKey(f)) { id in
-                if !found && tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, f) }) { found = true }
-            }
+        exactTokens.forEach(selfKey(f)) { id in
+            if !found && tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, f) }) { found = true }
         }
         return found
     }
@@ -551,45 +573,114 @@ public struct NameIndex: Sendable {
     }
 
     /// One text, prepared for matching: kept (distinctive) tokens, folded, and their display form.
+    ///
+    /// Flat: the normalized bytes with one range per token, and the folded kept tokens in one buffer laid
+    /// out as the automaton searches them (" T1 T2 ... Tn "), with one record per kept token. No array per token.
     struct PreparedText {
-        var display: [ArraySlice<UInt8>] = []   // all normalized tokens
-        var folded: [[UInt8]] = []              // kept tokens, folded
-        var original: [Int] = []                // kept token -> index into display
-        var formsBefore: [UInt64] = []          // kept token -> families of the legal forms directly before it
-        var formsAfter: [UInt64] = []           // ...and directly after it
-        /// Kept token -> whether it is the only kept token of the first line that has one.
-        var alone: [Bool] = []
+        struct Kept {
+            var foldedStart: Int32 = 0          // padded[foldedStart..<foldedEnd]: the token folded
+            var foldedEnd: Int32 = 0
+            var original: Int32                 // index of the display token
+            var formsBefore: UInt64             // families of the legal forms directly before it
+            var formsAfter: UInt64 = 0          // ...and directly after it
+        }
+        let normalized: [UInt8]
+        /// All normalized tokens: token i is normalized[display[2i]..<display[2i + 1]].
+        var display: [Int32] = []
+        /// Kept tokens, folded, each preceded and followed by a space: " T1 T2 ... Tn ".
+        var padded: [UInt8] = []
+        var kept: [Kept] = []
+        /// Whether the first kept token is the only kept token of the first line that has one (no other can be).
+        var firstAlone = false
+        var count: Int { kept.count }
+
+        @inline(__always) func displayRange(_ i: Int) -> Range<Int> { Int(display[2 * i])..<Int(display[2 * i + 1]) }
+        @inline(__always) func foldedRange(_ k: Int) -> Range<Int> { Int(kept[k].foldedStart)..<Int(kept[k].foldedEnd) }
+        @inline(__always) func original(_ k: Int) -> Int { Int(kept[k].original) }
+        @inline(__always) func alone(_ k: Int) -> Bool { k == 0 && firstAlone }
+
         init(_ normalized: [UInt8], lineOf: [Int32]?, matcher: LegalForms.Matcher) {
-            display = NameIndex.tokenSlices(normalized)
-            let allFolded = display.map { Normalizer.fold($0) }
-            // Legal forms are recognized through one typo in a long form word (`LIMITED LIABILITY CMPANY`),
-            // as in aliases.
-            var scanned = allFolded
-            for i in scanned.indices where display[i].count >= 5 {
-                if let f = matcher.correctedFormToken(display[i], folded: scanned[i]) { scanned[i] = f }
-            }
-            let shown = display
-            let scan = matcher.scan(scanned) { matcher.rawStopWords.contains(Array(shown[$0])) }
-            original = scan.kept
-            formsBefore = scan.formsBefore
-            formsAfter = scan.formsAfter
-            folded = original.map { allFolded[$0] }
-            let n = original.count
-            // Only the first line with a distinctive token holds a name that can stand alone.
-            alone = [Bool](repeating: false, count: n)
-            if n > 0 {
-                if let lineOf, lineOf.count == display.count {
-                    alone[0] = n == 1 || lineOf[original[1]] != lineOf[original[0]]
-                } else {
-                    alone[0] = n == 1
+            self.normalized = normalized
+            let len = normalized.count
+            // Token ranges (a hand loop over the bytes), every token folded into one buffer, and the ranges
+            // scanned for legal forms (of the folded token, or of a legal-form word corrected from one typo,
+            // `LIMITED LIABILITY CMPANY`, as in aliases, appended after the folded tokens).
+            var display = [Int32]()
+            display.reserveCapacity(len / 2 + 2)
+            var folded = [UInt8]()
+            folded.reserveCapacity(2 * len + 16)
+            var scanned = [Int32]()
+            scanned.reserveCapacity(len / 2 + 2)
+            normalized.withUnsafeBufferPointer { buf in
+                var start = 0
+                for i in 0...len where i == len || buf[i] == 0x20 {
+                    if i > start {
+                        display.append(Int32(start))
+                        display.append(Int32(i))
+                        scanned.append(Int32(folded.count))
+                        Normalizer.foldAppend(UnsafeBufferPointer(rebasing: buf[start..<i]), to: &folded)
+                        scanned.append(Int32(folded.count))
+                    }
+                    start = i + 1
                 }
             }
+            let tokenCount = display.count / 2
+            var scannedOwn: [Int32]? = nil
+            for i in 0..<tokenCount where display[2 * i + 1] - display[2 * i] >= 5 {
+                let corrected = normalized.withUnsafeBufferPointer { nb in
+                    folded.withUnsafeBufferPointer { fb in
+                        matcher.correctedFormToken(UnsafeBufferPointer(rebasing: nb[Int(display[2 * i])..<Int(display[2 * i + 1])]),
+                                                   foldedBuffer: UnsafeBufferPointer(rebasing: fb[Int(scanned[2 * i])..<Int(scanned[2 * i + 1])]))
+                    }
+                }
+                if let c = corrected {
+                    // The token's own folded form stays where it is (at its fold offset, recomputed below).
+                    if scannedOwn == nil { scannedOwn = scanned }
+                    scanned[2 * i] = Int32(folded.count)
+                    folded.append(contentsOf: c)
+                    scanned[2 * i + 1] = Int32(folded.count)
+                }
+            }
+            var kept = [Kept]()
+            kept.reserveCapacity(tokenCount)
+            folded.withUnsafeBufferPointer { fb in
+                normalized.withUnsafeBufferPointer { nb in
+                    matcher.scan(count: tokenCount, token: { UnsafeBufferPointer(rebasing: fb[Int(scanned[2 * $0])..<Int(scanned[2 * $0 + 1])]) },
+                                 isStopAsWritten: { matcher.rawStopWords.contains(Array(nb[Int(display[2 * $0])..<Int(display[2 * $0 + 1])])) },
+                                 keep: { kept.append(Kept(original: Int32($0), formsBefore: $1)) },
+                                 formAfter: { kept[kept.count - 1].formsAfter |= $0 })
+                }
+            }
+            // The kept tokens' folded forms (not the corrected ones), laid out for the automaton.
+            let own = scannedOwn ?? scanned
+            var padded = [UInt8]()
+            padded.reserveCapacity(folded.count + kept.count + 1)
+            padded.append(0x20)
+            for k in kept.indices {
+                let i = Int(kept[k].original)
+                kept[k].foldedStart = Int32(padded.count)
+                padded.append(contentsOf: folded[Int(own[2 * i])..<Int(own[2 * i + 1])])
+                kept[k].foldedEnd = Int32(padded.count)
+                padded.append(0x20)
+            }
+            // Only the first line with a distinctive token holds a name that can stand alone.
+            let n = kept.count
+            if n > 0 {
+                if let lineOf, lineOf.count == tokenCount {
+                    firstAlone = n == 1 || lineOf[Int(kept[1].original)] != lineOf[Int(kept[0].original)]
+                } else {
+                    firstAlone = n == 1
+                }
+            }
+            self.display = display
+            self.padded = padded
+            self.kept = kept
         }
         func text(_ from: Int, _ to: Int) -> String {
             var out = [UInt8]()
-            for i in original[from]...original[to] {
+            for i in original(from)...original(to) {
                 if !out.isEmpty { out.append(0x20) }
-                out.append(contentsOf: display[i])
+                out.append(contentsOf: normalized[displayRange(i)])
             }
             return String(decoding: out, as: UTF8.self)
         }
@@ -614,7 +705,7 @@ public struct NameIndex: Sendable {
     }
 
     /// Whether `text` is `name` with one more character at its start or end.
-    static func isExtension(_ text: [UInt8], of name: [UInt8]) -> Bool {
+    static func isExtension<C: Collection<UInt8>>(_ text: C, of name: [UInt8]) -> Bool {
         text.count == name.count + 1 && (text.dropFirst().elementsEqual(name) || text.dropLast().elementsEqual(name))
     }
 
@@ -622,35 +713,51 @@ public struct NameIndex: Sendable {
     struct TokenHit { var pos: Int32; var token: Int32; var sim: Double }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]? = nil, _ report: (NameMatch) -> Void) {
-        let prepared = PreparedText(normalized, lineOf: lineOf, matcher: LegalForms.matcher)
-        let n = prepared.folded.count
-        if n == 0 { return }
+        var scratch = SearchScratch()
+        searchNormalized(normalized, lineOf: lineOf, scratch: &scratch, report)
+    }
+
+    /// Working arrays of `searchNormalized`, reused across the texts of one field.
+    struct SearchScratch {
         var hits = [TokenHit]()
+        var keys = [UInt64]()
+        var byPos = [Int32]()
+        var candidates = [Int32]()
+    }
+
+    func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
+        let prepared = PreparedText(normalized, lineOf: lineOf, matcher: LegalForms.matcher)
+        let n = prepared.count
+        if n == 0 { return }
+        var hits = scratch.hits
+        var keys = scratch.keys
+        var byPos = scratch.byPos
+        var candidates = scratch.candidates
+        scratch = SearchScratch()   // unique references: the arrays below grow in place
+        hits.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+        byPos.removeAll(keepingCapacity: true)
+        candidates.removeAll(keepingCapacity: true)
+        defer { scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates) }
 
         // Exact whole-token hits from the automaton over the padded folded text.
         if let automaton = tokenAutomaton {
-            var padded: [UInt8] = [0x20]
-            padded.reserveCapacity(normalized.count + 2)
-            var starts = [Int]()
-            starts.reserveCapacity(n)
-            for t in prepared.folded {
-                starts.append(padded.count - 1)   // offset of the token's leading space
-                padded.append(contentsOf: t)
-                padded.append(0x20)
-            }
-            padded.withUnsafeBytes { raw in
+            prepared.padded.withUnsafeBytes { raw in
                 automaton.forEachOverlappingMatch(in: raw) { m in
                     var lo = 0, hi = n - 1
                     while lo < hi {
                         let mid = (lo + hi + 1) / 2
-                        if starts[mid] <= m.start { lo = mid } else { hi = mid - 1 }
+                        // A token's leading space is at foldedStart - 1.
+                        if Int(prepared.kept[mid].foldedStart) - 1 <= m.start { lo = mid } else { hi = mid - 1 }
                     }
                     hits.append(TokenHit(pos: Int32(lo), token: Int32(m.pattern.rawValue), sim: 1))
                 }
             }
         } else {
-            for (i, t) in prepared.folded.enumerated() {
-                if let id = vocabulary[t] { hits.append(TokenHit(pos: Int32(i), token: id, sim: 1)) }
+            for i in 0..<n {
+                if let id = vocabulary[Array(prepared.padded[prepared.foldedRange(i)])] {
+                    hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
+                }
             }
         }
 
@@ -658,13 +765,16 @@ public struct NameIndex: Sendable {
         let minTypo = configuration.minTypoTokenLength
         if !deletions.isEmpty {
             let exactCount = hits.count
-            var keys = [UInt64]()
             // Tokens with digits (account numbers, postcodes, amounts) are never typo'd names.
-            for (i, t) in prepared.folded.enumerated() where t.count <= 64 && !t.contains(where: { $0 < 0x41 }) {
+            for i in 0..<n {
+                let tRange = prepared.foldedRange(i)
+                let t = prepared.padded[tRange]
+                guard t.count <= 64 && !t.contains(where: { $0 < 0x41 }) else { continue }
                 let pos = Int32(i)
                 let fuzzyStart = hits.count
                 if t.count >= minTypo - 1 { deletionKeys(t, into: &keys) } else { keys.removeAll(keepingCapacity: true) }
-                t.withUnsafeBufferPointer { tb in
+                prepared.padded.withUnsafeBufferPointer { pb in
+                    let tb = UnsafeBufferPointer(rebasing: pb[tRange])
                     for key in keys {
                         deletions.forEach(key) { id in
                             if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
@@ -679,10 +789,11 @@ public struct NameIndex: Sendable {
                     }
                 }
                 // The same on the unfolded form (folding can make one typo two).
-                let raw = prepared.display[prepared.original[i]]
-                if raw.count < minTypo - 1 || raw.count > 64 || rawDeletions.isEmpty { continue }
-                deletionKeys(raw, into: &keys)
-                raw.withUnsafeBufferPointer { w in
+                let rawRange = prepared.displayRange(prepared.original(i))
+                if rawRange.count < minTypo - 1 || rawRange.count > 64 || rawDeletions.isEmpty { continue }
+                deletionKeys(prepared.normalized[rawRange], into: &keys)
+                prepared.normalized.withUnsafeBufferPointer { nb in
+                    let w = UnsafeBufferPointer(rebasing: nb[rawRange])
                     for key in keys {
                         rawDeletions.forEach(key) { r in
                             let id = rawTokenFolded[Int(r)]
@@ -706,12 +817,11 @@ public struct NameIndex: Sendable {
         if hits.isEmpty { return }
         // Group hits by text position so verification looks at one position's hits only.
         hits.sort { $0.pos < $1.pos }
-        var byPos = [Int32](repeating: 0, count: n + 1)
+        byPos.append(contentsOf: repeatElement(0, count: n + 1))
         for h in hits { byPos[Int(h.pos) + 1] += 1 }
         for i in 0..<n { byPos[i + 1] += byPos[i] }
 
         // Candidates: variants anchored on a token seen in the text.
-        var candidates = [Int32]()
         for th in hits {
             let lo = Int(anchorOffsets[Int(th.token)]), hi = Int(anchorOffsets[Int(th.token) + 1])
             if lo < hi { candidates.append(contentsOf: anchorVariants[lo..<hi]) }
@@ -731,7 +841,7 @@ public struct NameIndex: Sendable {
     /// Scores variant `v` against the text's token hits: (score, first kept token, last kept token).
     /// `hits` are sorted by position; those at position p are hits[byPos[p]..<byPos[p+1]].
     func verify(_ v: Int, _ hits: [TokenHit], _ byPos: [Int32], _ prepared: PreparedText) -> (Double, Int, Int)? {
-        let n = prepared.folded.count
+        let n = prepared.count
         let lo = Int(variantOffsets[v]), hi = Int(variantOffsets[v + 1])
         let count = hi - lo
         let flags = variantFlags[v]
@@ -761,12 +871,13 @@ public struct NameIndex: Sendable {
                 let p = Int(h.pos)
                 // A typo is never the name plus a letter at either end: that is the name inside a longer
                 // word (`TPROISTOK OOO` is not `PROISTOK OOO`).
-                if h.sim < 1 && NameIndex.isExtension(prepared.folded[p], of: tokenBytes[Int(t)]) { continue }
-                let around = prepared.formsBefore[p] | prepared.formsAfter[p]
+                if h.sim < 1 && NameIndex.isExtension(prepared.padded[prepared.foldedRange(p)], of: tokenBytes[Int(t)]) { continue }
+                let around = prepared.kept[p].formsBefore | prepared.kept[p].formsAfter
                 // As the whole name: alone on the first line, with no legal form of another family than the
                 // alias' own (`NOWAK AB` is not `NOVAK OOO`); a short acronym also at its written length.
-                let whole = prepared.alone[p] && (around == 0 || forms == 0 || around & forms != 0)
-                    && (shortLength == 0 || prepared.display[prepared.original[p]].count == shortLength)
+                let whole = prepared.alone(p) && (around == 0 || forms == 0 || around & forms != 0)
+                    && (shortLength == 0
+                        || prepared.displayRange(prepared.original(p)).count == shortLength)
                 let bare = flags & NameIndex.flagBare != 0 && (h.sim == 1 || fuzzy)
                     && (flags & NameIndex.flagWholeOnly == 0 || whole)
                 let anchored = flags & NameIndex.flagAnchored != 0 && (h.sim == 1 || flags & NameIndex.flagAnchorFuzzy != 0)

@@ -316,13 +316,43 @@ public enum Normalizer {
         return s
     }
 
+    /// `fold(token)` appended to `out` (no intermediate array): the flat text preparation of name search.
+    static func foldAppend(_ token: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        let base = out.count
+        for b in token {
+            switch b {
+            case 0x58: out.append(0x4B); out.append(0x53)   // X -> KS
+            case 0x57: out.append(0x56)                     // W -> V
+            case 0x51: out.append(0x4B)                     // Q -> K
+            case 0x4A, 0x59: out.append(0x49)               // J, Y -> I
+            default: out.append(b)
+            }
+        }
+        var end = out.count
+        while true {
+            let w = out.withUnsafeMutableBufferPointer { foldPass(UnsafeMutableBufferPointer(rebasing: $0[base..<end])) }
+            if w == end - base { return }
+            out.removeLast(end - base - w)
+            end = base + w
+        }
+    }
+
     /// One in-place pass of the length-reducing rules; true if any rule applied (the array shrank).
     /// Every rule writes no more bytes than it reads, so the write index never passes the read index.
     private static func foldPass(_ s: inout [UInt8]) -> Bool {
+        let n = s.count
+        let w = s.withUnsafeMutableBufferPointer { foldPass($0) }
+        if w == n { return false }
+        s.removeLast(n - w)
+        return true
+    }
+
+    /// `foldPass` on a buffer: returns the new length (the buffer's length if no rule applied).
+    private static func foldPass(_ buf: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let A: UInt8 = 0x41
         let C = A + 2, E = A + 4, F = A + 5, H = A + 7, I = A + 8, K = A + 10, P = A + 15, S = A + 18, T = A + 19, Z = A + 25
-        let n = s.count
-        let w: Int = s.withUnsafeMutableBufferPointer { buf in
+        let n = buf.count
+        do {
             var i = 0, w = 0
             @inline(__always) func at(_ j: Int) -> UInt8 { j < n ? buf[j] : 0 }
             while i < n {
@@ -343,8 +373,5 @@ public enum Normalizer {
             }
             return w
         }
-        if w == n { return false }
-        s.removeLast(n - w)
-        return true
     }
 }

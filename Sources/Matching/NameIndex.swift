@@ -121,7 +121,7 @@ public struct NameIndex: Sendable {
             + tokenBytes.reduce(0) { $0 + $1.count + 32 } + vocabulary.count * 48
             + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count) * 4
             + variantFlags.count + variantEssential.count + aliasEntry.count * 8
-            + variantForms.count * 9 + rawDeletions.slots.count * 8 + rawTokenBytes.reduce(0) { $0 + $1.count + 36 }
+            + variantForms.count * 9 + rawDeletions.slots.count * 8 + (deletions.filter.count + rawDeletions.filter.count) * 8 + rawTokenBytes.reduce(0) { $0 + $1.count + 36 }
     }
     public var vocabularySize: Int { tokenBytes.count }
 
@@ -772,7 +772,12 @@ public struct NameIndex: Sendable {
                 guard t.count <= 64 && !t.contains(where: { $0 < 0x41 }) else { continue }
                 let pos = Int32(i)
                 let fuzzyStart = hits.count
-                if t.count >= minTypo - 1 { deletionKeys(t, into: &keys) } else { keys.removeAll(keepingCapacity: true) }
+                // Vocabulary keys have at least minTypo - 1 bytes: a token of minTypo - 1 letters can meet one only
+                // with its own key (its deletions are shorter), a shorter token not at all.
+                if t.count >= minTypo { deletionKeys(t, into: &keys) } else if t.count == minTypo - 1 {
+                    keys.removeAll(keepingCapacity: true)
+                    keys.append(selfKey(t))
+                } else { keys.removeAll(keepingCapacity: true) }
                 prepared.padded.withUnsafeBufferPointer { pb in
                     let tb = UnsafeBufferPointer(rebasing: pb[tRange])
                     for key in keys {
@@ -791,7 +796,10 @@ public struct NameIndex: Sendable {
                 // The same on the unfolded form (folding can make one typo two).
                 let rawRange = prepared.displayRange(prepared.original(i))
                 if rawRange.count < minTypo - 1 || rawRange.count > 64 || rawDeletions.isEmpty { continue }
-                deletionKeys(prepared.normalized[rawRange], into: &keys)
+                if rawRange.count >= minTypo { deletionKeys(prepared.normalized[rawRange], into: &keys) } else {
+                    keys.removeAll(keepingCapacity: true)
+                    keys.append(selfKey(prepared.normalized[rawRange]))
+                }
                 prepared.normalized.withUnsafeBufferPointer { nb in
                     let w = UnsafeBufferPointer(rebasing: nb[rawRange])
                     for key in keys {
@@ -972,18 +980,31 @@ public struct NameIndex: Sendable {
 /// side by side, so a lookup usually touches one cache line. Equal keys (one token's repeated
 /// deletions, or different tokens) occupy several slots; a lookup walks the probe run up to the
 /// first empty slot. Keys are never 0 (see `mixKey`); 0 marks an empty slot.
+///
+/// In front of the slots, a Bloom-style prefilter: one 64-bit word per key (chosen by the key's low
+/// bits) with two bits set (chosen by its top bits; the slot uses the bits in between), 8 to 16 bits
+/// per key. The name index's deletion table is megabytes, so a probe of a key that is absent (most
+/// keys of most text tokens) was a cache miss; the filter (a few hundred KB) answers most of those
+/// from cache. It has no false negatives, so lookups find the same ids in the same order.
 struct DeletionTable: Sendable {
     /// slots[2i] = key, slots[2i + 1] = token id.
     let slots: [UInt64]
     let mask: Int
     let count: Int
+    let filter: [UInt64]
+    let filterMask: Int
 
     init(keys: [UInt64], values: [Int32]) {
         var capacity = 16
         while capacity < keys.count * 2 { capacity <<= 1 }
         var slots = [UInt64](repeating: 0, count: 2 * capacity)
         let mask = capacity - 1
+        var words = 1
+        while words * 8 < keys.count { words <<= 1 }   // 64 bits per word: 8 to 16 bits per key
+        var filter = [UInt64](repeating: 0, count: words)
+        let filterMask = words - 1
         for (k, v) in zip(keys, values) {
+            filter[Int(truncatingIfNeeded: k) & filterMask] |= DeletionTable.filterBits(k)
             var i = DeletionTable.slot(k, mask)
             while slots[2 * i] != 0 {
                 if slots[2 * i] == k && slots[2 * i + 1] == UInt64(UInt32(bitPattern: v)) { break }   // keep one
@@ -995,6 +1016,8 @@ struct DeletionTable: Sendable {
         self.slots = slots
         self.mask = mask
         self.count = keys.count
+        self.filter = filter
+        self.filterMask = filterMask
     }
 
     var isEmpty: Bool { count == 0 }
@@ -1003,7 +1026,18 @@ struct DeletionTable: Sendable {
         Int(truncatingIfNeeded: k >> 20) & mask
     }
 
+    @inline(__always) static func filterBits(_ k: UInt64) -> UInt64 {
+        (1 as UInt64) << ((k >> 52) & 63) | (1 as UInt64) << ((k >> 58) & 63)
+    }
+
+    /// False if `k` is certainly not in the table (no false negatives).
+    @inline(__always) func mayContain(_ k: UInt64) -> Bool {
+        let bits = DeletionTable.filterBits(k)
+        return filter.withUnsafeBufferPointer { f in f[Int(truncatingIfNeeded: k) & filterMask] & bits == bits }
+    }
+
     @inline(__always) func forEach(_ k: UInt64, _ body: (Int32) -> Void) {
+        guard mayContain(k) else { return }
         slots.withUnsafeBufferPointer { s in
             var i = DeletionTable.slot(k, mask)
             while true {

@@ -90,6 +90,42 @@ public enum PaymentStore {
                   PostgresArray.double(score), PostgresArray.text(explanation)])
     }
 
+    /// Records, in its own committed statement on a second connection, that these payments are being
+    /// screened; returns each payment's attempt count including this one.
+    public static func recordAttempts(_ c: Connection, ids: [Int64]) throws -> [Int64: Int] {
+        guard !ids.isEmpty else { return [:] }
+        let r = try c.query("""
+            INSERT INTO chokepoint.screening_attempts (payment_id, attempts)
+            SELECT unnest($1::bigint[]), 1
+            ON CONFLICT (payment_id) DO UPDATE
+               SET attempts = chokepoint.screening_attempts.attempts + 1, last_attempt_at = clock_timestamp()
+            RETURNING payment_id, attempts
+            """, [PostgresArray.int64(ids)])
+        var out: [Int64: Int] = [:]
+        for row in r.rows { if let id = row.int64(0), let n = row.int(1) { out[id] = n } }
+        return out
+    }
+
+    /// Takes back the attempt just recorded for payments that will not be screened in this batch after all.
+    public static func undoAttempts(_ c: Connection, ids: [Int64]) throws {
+        guard !ids.isEmpty else { return }
+        try c.query("UPDATE chokepoint.screening_attempts SET attempts = attempts - 1 WHERE payment_id = ANY($1::bigint[]) AND attempts > 1",
+                    [PostgresArray.int64(ids)])
+    }
+
+    /// Forgets the attempts of decided payments (in the deciding transaction).
+    public static func clearAttempts(_ c: Connection, ids: Set<Int64>) throws {
+        guard !ids.isEmpty else { return }
+        try c.query("DELETE FROM chokepoint.screening_attempts WHERE payment_id = ANY($1::bigint[])", [PostgresArray.int64(Array(ids))])
+    }
+
+    /// Locks one pending payment by id (for screening it alone), or returns nil if it is gone or taken.
+    public static func claimOne(_ c: Connection, id: Int64) throws -> ClaimedPayment? {
+        try c.query("""
+            SELECT id, format, message FROM chokepoint.payments WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED
+            """, [String(id)]).rows.first.map { ClaimedPayment(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "") }
+    }
+
     /// Starts a screening run record and returns its id.
     public static func startRun(_ c: Connection, kind: String, host: String, pid: Int32, listVersions: String) throws -> Int64 {
         let r = try c.query("""

@@ -59,6 +59,10 @@ public final class Worker: Sendable {
     /// Thrown inside a batch whose claim saw newer policy than the screener in hand: the batch rolls back.
     struct StalePolicy: Error {}
 
+    /// A payment whose screening has been started this many times without a decision (the daemon died
+    /// each time) is held as `screening_error` without being screened again.
+    public static let poisonAttempts = 4
+
     public init(id: Int, config: WorkerConfiguration, screeners: ScreenerHolder, wake: WakeSignal, stats: WorkerStats, logger: Logger,
                 requestReload: @escaping @Sendable () -> Void = {}) {
         self.requestReload = requestReload
@@ -96,6 +100,8 @@ public final class Worker: Sendable {
 
     private func loop() {
         var connection: Connection?
+        // Second connection: attempt records must commit at once, outside the batch transaction.
+        var attemptsConnection: Connection?
         var backoff = Backoff(initial: 0.05, maximum: 5)
         var runGeneration = -1
         var runId: Int64 = 0
@@ -103,9 +109,11 @@ public final class Worker: Sendable {
         while !stopping {
             stats.beat()
             do {
-                if connection == nil || !(connection!.isConnected) {
+                if connection == nil || !(connection!.isConnected) || attemptsConnection == nil || !(attemptsConnection!.isConnected) {
                     connection?.close()
                     connection = nil
+                    attemptsConnection?.close()
+                    attemptsConnection = try Connection(conninfo: config.conninfo)
                     let c = try Connection(conninfo: config.conninfo)
                     try c.query("SELECT set_config('statement_timeout', $1, false)", [String(config.statementTimeoutMs)])
                     try c.query("SELECT set_config('idle_in_transaction_session_timeout', $1, false)", [String(config.statementTimeoutMs * 2)])
@@ -125,9 +133,15 @@ public final class Worker: Sendable {
                     runGeneration = current.generation
                 }
                 let claimed: Int
+                var suspects: [Int64] = []
                 do {
-                    claimed = try processBatch(c, screener: current.screener, policyGeneration: current.policyGeneration,
-                                               runId: runId, counters: &counters)
+                    claimed = try processBatch(c, attempts: attemptsConnection!, screener: current.screener,
+                                               policyGeneration: current.policyGeneration, runId: runId,
+                                               counters: &counters, suspects: &suspects)
+                    // Payments seen before without a decision: each alone, so a poison message can only take itself down.
+                    for id in suspects where !stopping {
+                        try processSingle(c, attempts: attemptsConnection!, id: id, screener: current.screener, runId: runId)
+                    }
                 } catch is StalePolicy {
                     // Lists or policy changed after our screener was built: never screen with the old one.
                     requestReload()
@@ -146,9 +160,11 @@ public final class Worker: Sendable {
                 stats.errors.add(1, ordering: .relaxed)
                 DaemonMetrics.batchErrors.increment()
                 let transient = (error as? PostgresError)?.isTransient ?? false
-                if transient || !(connection?.isConnected ?? false) {
+                if transient || !(connection?.isConnected ?? false) || !(attemptsConnection?.isConnected ?? false) {
                     connection?.close()
                     connection = nil
+                    attemptsConnection?.close()
+                    attemptsConnection = nil
                 }
                 let delay = backoff.nextDelay(unit: Double.random(in: 0..<1))
                 logger.warning("batch failed; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(String(format: "%.2f", delay))"])
@@ -159,25 +175,39 @@ public final class Worker: Sendable {
             try? PaymentStore.finishRun(c, runId: runId)
         }
         connection?.close()
+        attemptsConnection?.close()
         logger.debug("worker stopped")
     }
 
-    /// One transaction: claim, screen, record. Returns how many payments were claimed.
-    private func processBatch(_ c: Connection, screener: any PaymentScreener, policyGeneration: Int64?, runId: Int64,
-                              counters: inout [String: Metrics.Counter]) throws -> Int {
+    /// One transaction: claim, screen, record. Returns how many payments were claimed; payments whose
+    /// screening was started before without a decision are left pending in `suspects`, to be screened alone.
+    private func processBatch(_ c: Connection, attempts attemptsConnection: Connection, screener: any PaymentScreener,
+                              policyGeneration: Int64?, runId: Int64, counters: inout [String: Metrics.Counter],
+                              suspects: inout [Int64]) throws -> Int {
         let batchStart = DispatchTime.now().uptimeNanoseconds
-        return try c.transaction { c in
+        var found: [Int64] = []
+        let count = try c.transaction { c in
             let (claimed, seen) = try PaymentStore.claimWithGeneration(c, limit: config.batchSize)
             if claimed.isEmpty { return 0 }
             if let mine = policyGeneration, let seen, seen > mine { throw StalePolicy() }
+            let attempts = try PaymentStore.recordAttempts(attemptsConnection, ids: claimed.map(\.id))
             var decisions: [(id: Int64, decision: Decision)] = []
             decisions.reserveCapacity(claimed.count)
             for p in claimed {
+                let n = attempts[p.id] ?? 1
+                if n >= 2 && claimed.count > 1 {
+                    found.append(p.id)
+                    continue
+                }
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                decisions.append((p.id, screener.screen(format: p.format, message: p.message)))
+                decisions.append((p.id, screen(p, attempts: n, screener: screener)))
                 DaemonMetrics.screening.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - t0))
             }
+            // Suspects are not screened in this batch: their attempt count must say how often screening
+            // them really started, or an innocent payment that shared a batch with a poison would reach the limit.
+            try PaymentStore.undoAttempts(attemptsConnection, ids: found)
             let decided = try PaymentStore.record(c, runId: runId, decisions: decisions)
+            try PaymentStore.clearAttempts(c, ids: decided)
             var held = 0, released = 0
             for (id, d) in decisions where decided.contains(id) {
                 if d.outcome == .hold { held += 1 } else { released += 1 }
@@ -194,6 +224,35 @@ public final class Worker: Sendable {
             DaemonMetrics.batch.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - batchStart))
             return claimed.count
         }
+        suspects = found
+        if !found.isEmpty {
+            logger.warning("payments whose screening was interrupted before; screening them one at a time",
+                           metadata: ["payment_ids": "\(found.prefix(20).map(String.init).joined(separator: ","))", "count": "\(found.count)"])
+        }
+        return count
+    }
+
+    /// Screens one payment in its own transaction (after it was seen in a batch that never finished).
+    private func processSingle(_ c: Connection, attempts attemptsConnection: Connection, id: Int64,
+                               screener: any PaymentScreener, runId: Int64) throws {
+        try c.transaction { c in
+            guard let p = try PaymentStore.claimOne(c, id: id) else { return }
+            let n = try PaymentStore.recordAttempts(attemptsConnection, ids: [id])[id] ?? 1
+            let d = screen(p, attempts: n, screener: screener)
+            let decided = try PaymentStore.record(c, runId: runId, decisions: [(id, d)])
+            try PaymentStore.clearAttempts(c, ids: decided)
+            if d.outcome == .hold { stats.held.add(1, ordering: .relaxed) } else { stats.released.add(1, ordering: .relaxed) }
+        }
+    }
+
+    /// The screener's decision, unless this payment has already taken the daemon down too often.
+    private func screen(_ p: ClaimedPayment, attempts: Int, screener: any PaymentScreener) -> Decision {
+        if attempts >= Self.poisonAttempts {
+            logger.error("payment held without screening: its screening was interrupted too often",
+                         metadata: ["payment_id": "\(p.id)", "attempts": "\(attempts)"])
+            return .failClosed(.screeningError, error: "screening this payment was interrupted \(attempts - 1) times (the daemon stopped each time); held without screening it again")
+        }
+        return screener.screen(format: p.format, message: p.message)
     }
 
     private func sleepUnlessStopping(_ seconds: Double) {

@@ -193,3 +193,44 @@ struct FaultDrillTests {
         return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
+
+@Suite("poison messages", .enabled(if: TestDatabase.enabled), .serialized)
+struct PoisonMessageTests {
+    static var bench: String {
+        URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().appendingPathComponent("chokepoint-bench").path
+    }
+
+    @Test("a message that crashes the daemon every time ends held as screening_error; the rest is decided once")
+    func poisonIsHeld() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try Fixtures.insert(c, count: 120, prefix: "OK")
+        try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('POISON', 'mt103', $1)",
+                    [Fixtures.mt103(ref: "POISON").replacingOccurrences(of: "MUELLER GMBH", with: "POISONPILL GMBH")])
+        try Fixtures.insert(c, count: 120, prefix: "LATE")
+        var starts = 0
+        var crashes = 0
+        while starts < 12 {
+            starts += 1
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.bench)
+            p.arguments = ["poison-daemon", "--database-url", db.conninfo, "--marker", "POISONPILL", "--batch-size", "50"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            if p.terminationReason == .exit && p.terminationStatus == 0 { break }
+            crashes += 1
+        }
+        #expect(crashes >= 1)
+        #expect(starts < 12)
+        let poison = try c.query("SELECT status, reasons::text FROM chokepoint.payments WHERE external_ref = 'POISON'").rows.first?.values
+        #expect(poison == ["held", "{screening_error}"])
+        try Fixtures.checkInvariants(c, expected: 241)
+        // Only the poison was held for it: the payments that shared its batches were screened normally.
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE 'screening_error' = ANY(reasons)") == 1)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'released'") == 240)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.screening_attempts") == 0)
+    }
+}

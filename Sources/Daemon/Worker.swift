@@ -113,7 +113,12 @@ public final class Worker: Sendable {
                     connection?.close()
                     connection = nil
                     attemptsConnection?.close()
-                    attemptsConnection = try Connection(conninfo: config.conninfo)
+                    let ac = try Connection(conninfo: config.conninfo)
+                    // An attempt record lost in a PostgreSQL crash only delays poison detection by one more
+                    // daemon crash, so it need not wait for the WAL flush; a daemon crash never loses it.
+                    try ac.query("SELECT set_config('synchronous_commit', 'off', false)")
+                    try ac.query("SELECT set_config('application_name', $1, false)", ["chokepoint-worker-\(id)-attempts"])
+                    attemptsConnection = ac
                     let c = try Connection(conninfo: config.conninfo)
                     try c.query("SELECT set_config('statement_timeout', $1, false)", [String(config.statementTimeoutMs)])
                     try c.query("SELECT set_config('idle_in_transaction_session_timeout', $1, false)", [String(config.statementTimeoutMs * 2)])

@@ -87,16 +87,17 @@ public struct Migrator: Sendable {
     /// Finds the `sql/` directory: an explicit path, `CHOKEPOINT_SQL_DIR`, next to the binary
     /// (`../share/chokepoint/sql`), or `./sql` and the package root during development.
     public static func locateDirectory(explicit: String?) throws -> String {
-        var candidates: [String] = []
-        if let explicit { candidates.append(explicit) }
-        if let env = ProcessInfo.processInfo.environment["CHOKEPOINT_SQL_DIR"], !env.isEmpty { candidates.append(env) }
+        // An explicit directory is the only candidate: a typo must fail, not fall back silently.
+        var candidates: [String] = explicit.map { [$0] } ?? []
+        if explicit == nil, let env = ProcessInfo.processInfo.environment["CHOKEPOINT_SQL_DIR"], !env.isEmpty { candidates.append(env) }
         let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        candidates.append(exe.appendingPathComponent("../share/chokepoint/sql").standardized.path)
-        candidates.append("/usr/share/chokepoint/sql")
-        candidates.append(FileManager.default.currentDirectoryPath + "/sql")
-        // Development: .build/<config>/chokepoint -> package root.
-        candidates.append(exe.appendingPathComponent("../../../sql").standardized.path)
-        if explicit != nil { candidates = [explicit!] }
+        if explicit == nil {
+            candidates.append(exe.appendingPathComponent("../share/chokepoint/sql").standardized.path)
+            candidates.append("/usr/share/chokepoint/sql")
+            candidates.append(FileManager.default.currentDirectoryPath + "/sql")
+            // Development: .build/<config>/chokepoint -> package root.
+            candidates.append(exe.appendingPathComponent("../../../sql").standardized.path)
+        }
         for c in candidates {
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: c, isDirectory: &isDir), isDir.boolValue,

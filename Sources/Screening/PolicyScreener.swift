@@ -180,10 +180,8 @@ public struct PolicyScreener: PaymentScreener {
                 if excluded.contains(where: { Self.contains($0, tokens) }) { continue }
                 out.append(GoodsSignal(field: text.field, matched: m.matchedText, label: "end-use keyword", entryId: keywordTexts[m.phrase]))
             }
-            for line in [text.lines.joined(separator: " ")] {
-                for code in HSCodeScanner.codes(in: line) where hsCodes.contains(code.hs6) {
-                    out.append(GoodsSignal(field: text.field, matched: code.written, label: "CHPL HS code", entryId: code.hs6))
-                }
+            for code in HSCodeScanner.codes(in: text.lines.joined(separator: " ")) where hsCodes.contains(code.hs6) {
+                out.append(GoodsSignal(field: text.field, matched: code.written, label: "CHPL HS code", entryId: code.hs6))
             }
         }
         return out

@@ -16,7 +16,7 @@ struct BenchDatabase {
         try admin.query("SELECT 1")
         _ = try? admin.executeScript("DROP DATABASE IF EXISTS \(name)")
         try admin.executeScript("CREATE DATABASE \(name)")
-        let conninfo = adminConninfo.isEmpty ? "dbname=\(name)" : "\(adminConninfo.contains("://") ? urlWithDatabase(adminConninfo, name) : adminConninfo + " dbname=\(name)")"
+        let conninfo = ConnInfo.replacingDatabase(adminConninfo, with: name)
         let c = try Connection(conninfo: conninfo)
         defer { c.close() }
         try Migrator(directory: Migrator.locateDirectory(explicit: sqlDir)).migrateUp(c)
@@ -27,14 +27,5 @@ struct BenchDatabase {
         guard let admin = try? Connection(conninfo: adminConninfo) else { return }
         _ = try? admin.executeScript("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         admin.close()
-    }
-
-    /// Replaces the path of a postgresql:// URL with `database`, keeping the query string.
-    static func urlWithDatabase(_ url: String, _ database: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        let queryStart = rest.firstIndex(of: "?") ?? rest.endIndex
-        let authority = rest[..<queryStart].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return String(url[..<schemeEnd.upperBound]) + authority + "/" + database + String(rest[queryStart...])
     }
 }

@@ -37,7 +37,7 @@ struct MetricsTests {
     @Test("the endpoint serves the registry in Prometheus text format and 404 elsewhere")
     func endpoint() throws {
         let registry = PrometheusCollectorRegistry()
-        let counter = registry.makeCounter(name: "chokepoint_test_total", labels: [("reason", "sanctioned_party")])
+        let counter = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "chokepoint", metricName: "test", unitName: "total", helpText: "test counter"), labels: [("reason", "sanctioned_party")])
         counter.increment(by: Int64(3))
         let server = try MetricsServer(registry: registry, port: 0)
         server.start()

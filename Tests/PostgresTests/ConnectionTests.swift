@@ -171,3 +171,17 @@ struct BackoffTests {
         }
     }
 }
+
+@Suite("connection strings")
+struct ConnInfoTests {
+    @Test("pointing a connection at another database keeps host, user and options", arguments: [
+        ("postgresql:///postgres?host=/tmp/s&user=postgres", "postgresql:///t1?host=/tmp/s&user=postgres"),
+        ("postgresql://u@db.example:5433/payments?sslmode=verify-full", "postgresql://u@db.example:5433/t1?sslmode=verify-full"),
+        ("postgres://u@db.example", "postgres://u@db.example/t1"),
+        ("host=/tmp/s user=postgres", "host=/tmp/s user=postgres dbname=t1"),
+        ("", "dbname=t1"),
+    ])
+    func replacingDatabase(input: String, expected: String) {
+        #expect(ConnInfo.replacingDatabase(input, with: "t1") == expected)
+    }
+}

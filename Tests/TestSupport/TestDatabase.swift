@@ -73,13 +73,9 @@ public struct TestDatabase: Sendable {
         c.close()
     }
 
-    /// Replaces the database (path) of a postgresql:// URL.
+    /// The same connection pointed at another database.
     public static func url(_ url: String, database: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url + " dbname=\(database)" }
-        let rest = url[schemeEnd.upperBound...]
-        let queryStart = rest.firstIndex(of: "?") ?? rest.endIndex
-        let authority = rest[..<queryStart].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return String(url[..<schemeEnd.upperBound]) + authority + "/" + database + String(rest[queryStart...])
+        ConnInfo.replacingDatabase(url, with: database)
     }
 }
 

@@ -113,6 +113,17 @@ public enum PaymentStore {
                     [PostgresArray.int64(ids)])
     }
 
+    /// Takes back attempts this process recorded for a batch that failed while the process lived on (the
+    /// database refused or lost it): a record at 1 is removed, so the payment is not treated as a suspect.
+    /// Deleting needs no new space, so this also works while the database's disk is full.
+    public static func forgetAttempts(_ c: Connection, ids: [Int64]) throws {
+        guard !ids.isEmpty else { return }
+        try c.query("""
+            WITH gone AS (DELETE FROM chokepoint.screening_attempts WHERE payment_id = ANY($1::bigint[]) AND attempts <= 1)
+            UPDATE chokepoint.screening_attempts SET attempts = attempts - 1 WHERE payment_id = ANY($1::bigint[]) AND attempts > 1
+            """, [PostgresArray.int64(ids)])
+    }
+
     /// Forgets the attempts of decided payments (in the deciding transaction).
     public static func clearAttempts(_ c: Connection, ids: Set<Int64>) throws {
         guard !ids.isEmpty else { return }

@@ -106,8 +106,13 @@ public final class Worker: Sendable {
         var runGeneration = -1
         var runId: Int64 = 0
         var counters: [String: Metrics.Counter] = [:]
+        // Payments whose screening this process started in a batch that then failed without the process
+        // dying (disk full, read-only, lost connection, …): their attempt records are taken back before the
+        // next claim, so only a real crash counts towards `poisonAttempts`.
+        var unfinished: [Int64] = []
         while !stopping {
             stats.beat()
+            var started: [Int64] = []
             do {
                 if connection == nil || !(connection!.isConnected) || attemptsConnection == nil || !(attemptsConnection!.isConnected) {
                     connection?.close()
@@ -131,6 +136,10 @@ public final class Worker: Sendable {
                         logger.info("database connection restored")
                     }
                 }
+                if !unfinished.isEmpty {
+                    try PaymentStore.forgetAttempts(attemptsConnection!, ids: unfinished)
+                    unfinished = []
+                }
                 let c = connection!
                 let current = screeners.current
                 if current.generation != runGeneration {
@@ -142,10 +151,11 @@ public final class Worker: Sendable {
                 do {
                     claimed = try processBatch(c, attempts: attemptsConnection!, screener: current.screener,
                                                policyGeneration: current.policyGeneration, runId: runId,
-                                               counters: &counters, suspects: &suspects)
+                                               counters: &counters, suspects: &suspects, started: &started)
                     // Payments seen before without a decision: each alone, so a poison message can only take itself down.
                     for id in suspects where !stopping {
-                        try processSingle(c, attempts: attemptsConnection!, id: id, screener: current.screener, runId: runId)
+                        try processSingle(c, attempts: attemptsConnection!, id: id, screener: current.screener, runId: runId,
+                                          started: &started)
                     }
                 } catch is StalePolicy {
                     // Lists or policy changed after our screener was built: never screen with the old one.
@@ -164,6 +174,7 @@ public final class Worker: Sendable {
             } catch {
                 stats.errors.add(1, ordering: .relaxed)
                 DaemonMetrics.batchErrors.increment()
+                unfinished += started
                 let transient = (error as? PostgresError)?.isTransient ?? false
                 if transient || !(connection?.isConnected ?? false) || !(attemptsConnection?.isConnected ?? false) {
                     connection?.close()
@@ -172,7 +183,9 @@ public final class Worker: Sendable {
                     attemptsConnection = nil
                 }
                 let delay = backoff.nextDelay(unit: Double.random(in: 0..<1))
-                logger.warning("batch failed; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(String(format: "%.2f", delay))"])
+                var metadata: Logger.Metadata = ["error": "\(error)", "retry_in_s": "\(String(format: "%.2f", delay))"]
+                if let cause = (error as? PostgresError)?.condition { metadata["cause"] = "\(cause)" }
+                logger.warning("batch failed; nothing was decided; retrying", metadata: metadata)
                 sleepUnlessStopping(delay)
             }
         }
@@ -188,7 +201,7 @@ public final class Worker: Sendable {
     /// screening was started before without a decision are left pending in `suspects`, to be screened alone.
     private func processBatch(_ c: Connection, attempts attemptsConnection: Connection, screener: any PaymentScreener,
                               policyGeneration: Int64?, runId: Int64, counters: inout [String: Metrics.Counter],
-                              suspects: inout [Int64]) throws -> Int {
+                              suspects: inout [Int64], started: inout [Int64]) throws -> Int {
         let batchStart = DispatchTime.now().uptimeNanoseconds
         var found: [Int64] = []
         let count = try c.transaction { c in
@@ -196,6 +209,7 @@ public final class Worker: Sendable {
             if claimed.isEmpty { return 0 }
             if let mine = policyGeneration, let seen, seen > mine { throw StalePolicy() }
             let attempts = try PaymentStore.recordAttempts(attemptsConnection, ids: claimed.map(\.id))
+            started = claimed.map(\.id)
             var decisions: [(id: Int64, decision: Decision)] = []
             decisions.reserveCapacity(claimed.count)
             for p in claimed {
@@ -211,6 +225,7 @@ public final class Worker: Sendable {
             // Suspects are not screened in this batch: their attempt count must say how often screening
             // them really started, or an innocent payment that shared a batch with a poison would reach the limit.
             try PaymentStore.undoAttempts(attemptsConnection, ids: found)
+            if !found.isEmpty { started = decisions.map(\.id) }
             let decided = try PaymentStore.record(c, runId: runId, decisions: decisions)
             try PaymentStore.clearAttempts(c, ids: decided)
             var held = 0, released = 0
@@ -229,6 +244,7 @@ public final class Worker: Sendable {
             DaemonMetrics.batch.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - batchStart))
             return claimed.count
         }
+        started = []
         suspects = found
         if !found.isEmpty {
             logger.warning("payments whose screening was interrupted before; screening them one at a time",
@@ -239,15 +255,17 @@ public final class Worker: Sendable {
 
     /// Screens one payment in its own transaction (after it was seen in a batch that never finished).
     private func processSingle(_ c: Connection, attempts attemptsConnection: Connection, id: Int64,
-                               screener: any PaymentScreener, runId: Int64) throws {
+                               screener: any PaymentScreener, runId: Int64, started: inout [Int64]) throws {
         try c.transaction { c in
             guard let p = try PaymentStore.claimOne(c, id: id) else { return }
             let n = try PaymentStore.recordAttempts(attemptsConnection, ids: [id])[id] ?? 1
+            started = [id]
             let d = screen(p, attempts: n, screener: screener)
             let decided = try PaymentStore.record(c, runId: runId, decisions: [(id, d)])
             try PaymentStore.clearAttempts(c, ids: decided)
             if d.outcome == .hold { stats.held.add(1, ordering: .relaxed) } else { stats.released.add(1, ordering: .relaxed) }
         }
+        started = []
     }
 
     /// The screener's decision, unless this payment has already taken the daemon down too often.

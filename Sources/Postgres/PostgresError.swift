@@ -52,6 +52,26 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return state == "40001" || state == "40P01" || state == "25006" || state == "55P03" || state == "58030"
     }
 
+    /// The condition in a few words, for operators' logs, when the SQLSTATE class says more than the
+    /// message alone: out of disk space or memory, read-only, connection lost, server shutting down.
+    public var condition: String? {
+        if kind == .connection { return "connection to PostgreSQL lost or refused" }
+        guard let state = sqlState else { return nil }
+        switch state {
+        case "53100": return "PostgreSQL is out of disk space"
+        case "53200": return "PostgreSQL is out of memory"
+        case "53300": return "PostgreSQL has too many connections"
+        case "25006": return "the database is read-only"
+        case "57P01", "57P02", "57P03": return "PostgreSQL is shutting down or starting up"
+        case "57014": return "statement timed out or was cancelled"
+        case "40001", "40P01": return "transaction conflict (serialization failure or deadlock)"
+        default:
+            if state.hasPrefix("08") { return "connection to PostgreSQL lost or refused" }
+            if state.hasPrefix("53") { return "PostgreSQL is out of resources" }
+            return nil
+        }
+    }
+
     // Common SQLSTATEs the product reacts to.
     public static let uniqueViolation = "23505"
     public static let insufficientPrivilege = "42501"

@@ -143,6 +143,43 @@ struct DaemonEndToEndTests {
         #expect(d.daemon.stats.reconnects.load(ordering: .relaxed) >= 1)
     }
 
+    @Test("batches the database refuses after screening began (disk full) are retried, not counted as crashes")
+    func refusedBatchesAreNotPoison() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        // Every decision's audit row fails as a full disk would, while the fault row exists. The sequence
+        // (not rolled back with the failing transaction) counts the refusals.
+        try c.executeScript("""
+            CREATE TABLE public.fault (on_ boolean);
+            CREATE SEQUENCE public.refusals;
+            CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM public.fault) THEN
+                    PERFORM nextval('public.refusals');
+                    RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON chokepoint.audit_log FOR EACH ROW EXECUTE FUNCTION public.refuse();
+            INSERT INTO public.fault VALUES (true);
+            """)
+        try Fixtures.insert(c, count: 12, prefix: "F")
+        let d = RunningDaemon(db, workers: 1, batchSize: 12, pollInterval: 0.05)
+        // More refusals than the poison limit: each payment's screening started that often.
+        #expect(await eventually(timeout: 30) {
+            ((try? c.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.refusals").rows.first?.int(0)) ?? 0) >= Worker.poisonAttempts + 2
+        })
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'") == 12)
+        try c.executeScript("DELETE FROM public.fault")
+        #expect(await eventually(timeout: 30) { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        try await d.stop()
+        try Fixtures.checkInvariants(c, expected: 12)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'released'") == 12)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE 'screening_error' = ANY(reasons)") == 0)
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.screening_attempts") == 0)
+    }
+
     @Test("with no notifications at all, the polling fallback decides every payment")
     func pollingOnly() async throws {
         let db = try TestDatabase.create()

@@ -102,6 +102,32 @@ struct ConnectionTests {
         }
     }
 
+    @Test("disk full and read-only errors are transient and named for the operator's log")
+    func resourceConditions() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        do {
+            try c.query("DO $$ BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END $$")
+            Issue.record("no error raised")
+        } catch {
+            #expect(error.sqlState == "53100")
+            #expect(error.isTransient)
+            #expect(error.condition == "PostgreSQL is out of disk space")
+        }
+        try c.query("SET default_transaction_read_only = on")
+        do {
+            try c.query("CREATE TABLE t (x int)")
+            Issue.record("a write succeeded in a read-only session")
+        } catch {
+            #expect(error.sqlState == PostgresError.readOnlyTransaction)
+            #expect(error.isTransient)
+            #expect(error.condition == "the database is read-only")
+        }
+        #expect(PostgresError(kind: .server, sqlState: "42601", message: "syntax").condition == nil)
+        #expect(PostgresError(kind: .connection, message: "gone").condition == "connection to PostgreSQL lost or refused")
+    }
+
     @Test("arrays travel as one parameter and survive quotes, commas, braces and NULL")
     func arrayParameters() throws {
         let db = try TestDatabase.create(migrated: false)

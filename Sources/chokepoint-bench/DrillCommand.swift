@@ -16,11 +16,11 @@ import Glibc
 struct DrillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drill",
-        abstract: "Run a fault drill (sigkill, pg-restart, terminate, multi, import, readonly, garbage, or all) and check the invariants.")
+        abstract: "Run a fault drill (sigkill, pg-restart, terminate, multi, import, readonly, diskfull, garbage, or all) and check the invariants.")
 
-    static let kinds = ["sigkill", "terminate", "multi", "import", "readonly", "garbage", "pg-restart"]
+    static let kinds = ["sigkill", "terminate", "multi", "import", "readonly", "diskfull", "garbage", "pg-restart"]
 
-    @Option(help: "sigkill, pg-restart, terminate, multi, import, readonly, garbage, or all.") var kind: String
+    @Option(help: "sigkill, pg-restart, terminate, multi, import, readonly, diskfull (root: mounts a tmpfs), garbage, or all.") var kind: String
     @Option(help: "Seconds of load per drill.") var duration = 30.0
     @Option(help: "Payments per second during the drill.") var rate = 300.0
     @Option(help: "Faults to inject (default: from the duration).") var faults: Int?
@@ -135,13 +135,16 @@ final class FaultDrill {
         logs = FileManager.default.temporaryDirectory.appendingPathComponent("chokepoint-drill-\(getpid())-\(s.kind)").path
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         control = try Connection(conninfo: db.conninfo)
+        var volume: FullDiskVolume?
         defer {
             for d in daemons { d.kill() }
+            volume?.tearDown(control)
             control?.close()
         }
 
         // Payments: the import drill adds marker names, the garbage drill hostile input.
         let total = max(1, Int(s.rate * s.duration))
+        var out0: [String: Any] = [:]
         var markers: [PaymentGenerator.ListedName] = []
         if s.kind == "import" {
             let wanted = min(10, s.faults ?? max(2, Int(s.duration / 5)))
@@ -153,6 +156,14 @@ final class FaultDrill {
             guard !markers.isEmpty else { throw BenchFailure("no sanctioned name usable as an import marker") }
         }
         let versionZero = try lists.importLists(control, excluding: Set(markers.map(\.entryId)))
+        if s.kind == "diskfull" {
+            // Room for the drill's hits and audit rows, and some slack: the ballast takes the rest.
+            let megabytes = 32 + total * 8 / 1024
+            let v = try FullDiskVolume(control: control, megabytes: megabytes)
+            volume = v
+            try v.moveDecisionTables(control)
+            out0["volume_mb"] = megabytes
+        }
         var rows: [PaymentRow] = []
         rows.reserveCapacity(total)
         var garbageCount = 0
@@ -175,7 +186,8 @@ final class FaultDrill {
         let inserter = Inserter(conninfo: db.conninfo, rows: rows, rate: s.rate, maxBatch: 200)
         inserter.start()
 
-        var out: [String: Any] = ["kind": s.kind]
+        var out: [String: Any] = out0
+        out["kind"] = s.kind
         var faults = 0
         var mustHold = "p.external_ref LIKE 'H-%' OR p.external_ref LIKE 'G-%'"
         var extraOK = true
@@ -271,6 +283,34 @@ final class FaultDrill {
             }
             out["decided_while_read_only"] = decidedWhileReadOnly
             extraOK = extraOK && decidedWhileReadOnly == 0
+        case "diskfull":
+            guard let volume else { throw BenchFailure("no volume") }
+            var windows: [(String, String)] = []
+            var ballast = 0
+            let cycles = s.faults ?? max(1, Int(s.duration / 10))
+            for t in schedule(cycles) {
+                sleepUntil(t)
+                let from = try control.query("SELECT clock_timestamp()::text").scalar ?? ""
+                ballast = max(ballast, try volume.fill())
+                faults += 1
+                let end = Date().addingTimeInterval(min(3, max(1, s.duration / Double(2 * cycles + 1))))
+                // PostgreSQL frees space of its own (truncation, a rolled-back extension): keep it full.
+                while Date() < end {
+                    Thread.sleep(forTimeInterval: 0.05)
+                    try volume.fill()
+                }
+                volume.free()
+                windows.append((from, try control.query("SELECT clock_timestamp()::text").scalar ?? ""))
+            }
+            var decidedWhileFull = 0
+            for (from, until) in windows {
+                decidedWhileFull += Int(try control.query(
+                    "SELECT count(*) FROM chokepoint.payments WHERE decided_at > $1::timestamptz AND decided_at < $2::timestamptz",
+                    [from, until]).scalar ?? "") ?? -1
+            }
+            // Not necessarily 0: a decision whose rows fit in pages already allocated needs no new space.
+            out["decided_while_full"] = decidedWhileFull
+            out["ballast_mb"] = ballast >> 20
         case "garbage":
             faults = garbageCount
         default:
@@ -332,9 +372,18 @@ final class FaultDrill {
             let logged = log.contains("read-only") || log.contains("25006")
             out["logged_read_only"] = logged
             extraOK = extraOK && logged
+        case "diskfull":
+            let log = daemons.map { $0.log() }.joined()
+            let refusals = log.components(separatedBy: "out of disk space").count - 1
+            out["logged_disk_full"] = refusals
+            extraOK = extraOK && refusals > 0
+            volume?.tearDown(control)
         default:
             break
         }
+        // Only a daemon killed while screening may leave a payment held as screening_error; a database that
+        // refuses or drops a batch must not (the worker takes its attempt records back).
+        if !["sigkill", "multi"].contains(s.kind) { extraOK = extraOK && inv.heldAsScreeningError == 0 }
         let ok = inv.ok && extraOK && drained
         out["ok"] = ok
         if ok { try? FileManager.default.removeItem(atPath: logs) } else { out["logs"] = logs }

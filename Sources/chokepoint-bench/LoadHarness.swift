@@ -318,6 +318,8 @@ struct Invariants {
     var heldWithoutHits = 0
     var hitsFromTwoRuns = 0
     var wronglyReleased = 0
+    /// Held because screening was interrupted too often: only real daemon crashes may cause these.
+    var heldAsScreeningError = 0
 
     /// Payments inserted but not decided (missing ones included).
     var lost: Int { max(0, expected - decided) }
@@ -345,13 +347,14 @@ struct Invariants {
             """)
         i.hitsFromTwoRuns = try n("SELECT count(*) FROM (SELECT payment_id FROM chokepoint.hits GROUP BY payment_id HAVING count(DISTINCT run_id) > 1) d")
         i.wronglyReleased = try n("SELECT count(*) FROM chokepoint.payments p WHERE p.status = 'released' AND (\(mustHold))")
+        i.heldAsScreeningError = try n("SELECT count(*) FROM chokepoint.payments WHERE 'screening_error' = ANY(reasons)")
         return i
     }
 
     var json: [String: Any] {
         ["payments": payments, "lost": lost, "duplicated": duplicated, "wrongly_released": wronglyReleased, "pending_left": pendingLeft,
          "released_without_screening": releasedUnscreened, "held_without_hits": heldWithoutHits,
-         "audit_decisions": auditDecisions, "hits_from_two_runs": hitsFromTwoRuns]
+         "audit_decisions": auditDecisions, "hits_from_two_runs": hitsFromTwoRuns, "held_as_screening_error": heldAsScreeningError]
     }
 }
 

@@ -1,0 +1,128 @@
+import Foundation
+import Postgres
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The disk-full drill's fault: the tables every decision writes to (audit log, hits, screening runs and
+/// attempts, with their indexes) moved to a tablespace on a small tmpfs of their own, which the drill fills
+/// to the last block (a ballast file) and frees again. PostgreSQL then refuses every write that needs a new
+/// page there with SQLSTATE 53100 ("could not extend file … No space left on device"), as on a full data
+/// volume, while the machine's own disk is never touched. The payments table stays where it is, so the
+/// bank's inserts keep arriving and the daemon has a backlog to fail on. The WAL stays in the data folder:
+/// a full WAL volume makes PostgreSQL stop (PANIC) and restart, which the pg-restart drill covers.
+///
+/// Mounting needs root (CAP_SYS_ADMIN); `available()` says whether this machine allows it.
+final class FullDiskVolume {
+    let mountPoint: String
+    let tablespace: String
+    private var mounted = false
+    private var moved = false
+    private var ballast: Int32 = -1
+
+    /// Why the drill cannot run here, or nil when a tmpfs can be mounted.
+    static func unavailableReason() -> String? {
+        guard geteuid() == 0 else { return "the diskfull drill mounts a small tmpfs and must run as root" }
+        let probe = "/tmp/chokepoint-mount-probe-\(getpid())"
+        defer { rmdir(probe) }
+        guard mkdir(probe, 0o700) == 0 else { return "cannot create \(probe)" }
+        guard let r = try? Executables.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "chokepoint-probe", probe]), r.status == 0 else {
+            return "mounting a tmpfs is not permitted here"
+        }
+        _ = try? Executables.run("/usr/bin/umount", [probe])
+        return nil
+    }
+
+    /// Mounts a tmpfs of `megabytes` and creates an empty tablespace on it, owned by the server's OS user
+    /// (the owner of its data folder, which `control`, a superuser connection, can read).
+    init(control: Connection, megabytes: Int) throws {
+        if let why = Self.unavailableReason() { throw BenchFailure(why) }
+        var template = Array("/tmp/chokepoint-diskfull-XXXXXX".utf8CString)
+        guard let dir = mkdtemp(&template) else { throw BenchFailure("mkdtemp failed: \(String(cString: strerror(errno)))") }
+        mountPoint = String(cString: dir)
+        tablespace = "chokepoint_drill_full_\(getpid())"
+        let r = try Executables.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "chokepoint-diskfull", mountPoint])
+        guard r.status == 0 else { throw BenchFailure("mount tmpfs on \(mountPoint) failed: \(r.output)") }
+        mounted = true
+        let dataDir = try control.query("SELECT current_setting('data_directory')").scalar ?? ""
+        var st = stat()
+        guard stat(dataDir, &st) == 0 else { throw BenchFailure("cannot stat the server's data folder \(dataDir) (the drill must run on the server's machine)") }
+        let location = mountPoint + "/tablespace"
+        guard mkdir(location, 0o700) == 0, chown(location, st.st_uid, st.st_gid) == 0 else {
+            throw BenchFailure("cannot prepare \(location): \(String(cString: strerror(errno)))")
+        }
+        // Names are generated here ([a-z0-9_/-]); neither can be a bind parameter.
+        try control.executeScript("CREATE TABLESPACE \(tablespace) LOCATION '\(location)'")
+    }
+
+    /// The tables a decision writes besides the payment row itself.
+    static let decisionTables = ["chokepoint.audit_log", "chokepoint.hits", "chokepoint.screening_runs", "chokepoint.screening_attempts"]
+
+    /// Moves the decision tables and their indexes onto the volume.
+    func moveDecisionTables(_ c: Connection) throws {
+        moved = true
+        try move(c, to: tablespace)
+    }
+
+    private func move(_ c: Connection, to target: String) throws {
+        var script = ""
+        for table in Self.decisionTables {
+            script += "ALTER TABLE \(table) SET TABLESPACE \(target);\n"
+            let indexes = try c.query("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = $1::regclass", [table]).rows
+            for row in indexes { if let name = row.string(0) { script += "ALTER INDEX \(name) SET TABLESPACE \(target);\n" } }
+        }
+        try c.executeScript(script)
+    }
+
+    /// Free bytes on the volume.
+    var freeBytes: Int {
+        var s = statvfs()
+        guard statvfs(mountPoint, &s) == 0 else { return -1 }
+        return Int(s.f_bavail) * Int(s.f_frsize)
+    }
+
+    /// Fills the volume to the last block; returns the ballast's size in bytes.
+    @discardableResult
+    func fill() throws -> Int {
+        if ballast < 0 {
+            ballast = open(mountPoint + "/ballast", O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            guard ballast >= 0 else { throw BenchFailure("cannot create the ballast: \(String(cString: strerror(errno)))") }
+        }
+        var written = 0
+        for chunk in [1 << 20, 1 << 16, 4096] {
+            let zeros = [UInt8](repeating: 0, count: chunk)
+            while true {
+                let n = zeros.withUnsafeBytes { write(ballast, $0.baseAddress, chunk) }
+                if n <= 0 { break }
+                written += n
+            }
+            guard errno == ENOSPC else { throw BenchFailure("filling the volume: \(String(cString: strerror(errno)))") }
+        }
+        return written
+    }
+
+    /// Deletes the ballast: the volume has room again.
+    func free() {
+        if ballast >= 0 { close(ballast); ballast = -1 }
+        unlink(mountPoint + "/ballast")
+    }
+
+    /// Frees the volume, moves the tables back to the default tablespace, drops the tablespace and unmounts.
+    /// Safe to call twice; `c` must be a connection to the drill's database, with no daemon running.
+    func tearDown(_ c: Connection?) {
+        free()
+        if moved, let c {
+            try? move(c, to: "pg_default")
+            moved = false
+        }
+        if mounted {
+            try? c?.executeScript("DROP TABLESPACE IF EXISTS \(tablespace)")
+            // A server process may still hold a moved file open for a moment: detach lazily then.
+            if (try? Executables.run("/usr/bin/umount", [mountPoint]))?.status != 0 {
+                _ = try? Executables.run("/usr/bin/umount", ["-l", mountPoint])
+            }
+            mounted = false
+            rmdir(mountPoint)
+        }
+    }
+}

@@ -185,7 +185,7 @@ public final class Worker: Sendable {
                 let delay = backoff.nextDelay(unit: Double.random(in: 0..<1))
                 var metadata: Logger.Metadata = ["error": "\(error)", "retry_in_s": "\(String(format: "%.2f", delay))"]
                 if let cause = (error as? PostgresError)?.condition { metadata["cause"] = "\(cause)" }
-                logger.warning("batch failed; nothing was decided; retrying", metadata: metadata)
+                logger.warning("batch failed; retrying", metadata: metadata)
                 sleepUnlessStopping(delay)
             }
         }

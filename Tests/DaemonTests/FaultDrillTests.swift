@@ -50,6 +50,28 @@ enum Drill {
         return Outcome(status: p.terminationStatus, figures: figures, stderr: errText)
     }
 
+    /// Why the disk-full drill cannot run here (it mounts a small tmpfs, which needs root), or nil.
+    static let mountUnavailable: String? = {
+        guard geteuid() == 0 else { return "skipped: the disk-full drill mounts a tmpfs and needs root" }
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("mount-probe-\(getpid())").path
+        guard mkdir(probe, 0o700) == 0 else { return "skipped: cannot create \(probe)" }
+        defer { rmdir(probe) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/mount")
+        p.arguments = ["-t", "tmpfs", "-o", "size=1m", "chokepoint-probe", probe]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return "skipped: no /usr/bin/mount" }
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return "skipped: mounting a tmpfs is not permitted here" }
+        let u = Process()
+        u.executableURL = URL(fileURLWithPath: "/usr/bin/umount")
+        u.arguments = [probe]
+        try? u.run()
+        u.waitUntilExit()
+        return nil
+    }()
+
     /// What every drill must show, from its own report and from the database itself.
     static func expectInvariants(_ r: Outcome, _ c: Connection, payments: Int, minFaults: Int,
                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -125,6 +147,21 @@ struct FaultDrillTests {
         try Drill.expectInvariants(r, try db.connect(), payments: 400, minFaults: 1)
         #expect(r.figures["logged_read_only"] as? Bool == true, "\(r.figures)")
         #expect(r.int("decided_while_read_only") == 0, "\(r.figures)")
+    }
+
+    @Test("the disk under the decision tables full for a while: the daemon backs off, says why, resumes, holds nothing for it",
+          .enabled(if: Drill.mountUnavailable == nil, "\(Drill.mountUnavailable ?? "")"))
+    func diskFull() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let r = try Drill.run(kind: "diskfull", database: db.conninfo, duration: 4, faults: 1)
+        let c = try db.connect()
+        try Drill.expectInvariants(r, c, payments: 400, minFaults: 1)
+        #expect((r.int("logged_disk_full") ?? 0) > 0, "the daemon never said the disk was full: \(r.figures)")
+        #expect(r.int("held_as_screening_error") == 0, "\(r.figures)")
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.screening_attempts") == 0)
+        // The drill puts everything back: no tablespace is left behind.
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM pg_tablespace WHERE spcname LIKE 'chokepoint_drill_full_%'") == 0)
     }
 
     @Test("garbage and XML bombs during load: held as unparseable, the rest flows")

@@ -30,29 +30,44 @@ struct ScreenPolicyCommand: ParsableCommand {
     @Option(help: "Write every decision in full to this file (for byte-for-byte comparison of builds).")
     var dump: String?
 
+    @Option(help: "Instead of the deck and the database: this many payments from the load benchmark's generator, screened against the lists it uses (--shared).")
+    var generate: Int?
+
+    @Option(help: "With --generate: the shared data folder with ofac/ and russia/.")
+    var shared = "../shared/data"
+
     func validate() throws {
         guard passes > 0 else { throw ValidationError("--passes must be at least 1") }
     }
 
     func run() throws {
-        let conninfo = databaseURL ?? ProcessInfo.processInfo.environment["CHOKEPOINT_DATABASE_URL"] ?? ""
-        let c = try Connection(conninfo: conninfo)
-        var logger = Logger(label: "chokepoint-bench.screen-policy")
-        logger.logLevel = .error
         let loadStart = ContinuousClock.now
-        let (screener, _, _) = try ScreenerLoading.loader(logger: logger)(c)
-        let loadSeconds = Self.seconds(ContinuousClock.now - loadStart)
-        c.close()
-        guard let policy = screener as? PolicyScreener else { throw ValidationError("the loader did not build a PolicyScreener") }
-
+        let policy: PolicyScreener
         var messages: [(ref: String, format: String, message: String)] = []
-        let text = try String(contentsOfFile: input, encoding: .utf8)
-        for line in text.split(separator: "\n") where !line.allSatisfy({ $0.isWhitespace }) {
-            guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let format = obj["format"] as? String, let message = obj["message"] as? String
-            else { throw ValidationError("\(input): a line is not {ref, format, message}") }
-            messages.append(((obj["ref"] as? String) ?? "", format, message))
+        if let generate {
+            // The load benchmark's payments and lists, without a database.
+            let lists = try BenchLists.load(mode: "real", shared: shared)
+            policy = PolicyScreener(data: lists.screeningData())
+            var generator = PaymentGenerator(lists: lists, data: lists.screeningData(), seed: 1)
+            messages = generator.batch(count: generate, hitShare: 0.1).map { ($0.ref, $0.format, $0.message) }
+        } else {
+            let conninfo = databaseURL ?? ProcessInfo.processInfo.environment["CHOKEPOINT_DATABASE_URL"] ?? ""
+            let c = try Connection(conninfo: conninfo)
+            var logger = Logger(label: "chokepoint-bench.screen-policy")
+            logger.logLevel = .error
+            let (screener, _, _) = try ScreenerLoading.loader(logger: logger)(c)
+            c.close()
+            guard let p = screener as? PolicyScreener else { throw ValidationError("the loader did not build a PolicyScreener") }
+            policy = p
+            let text = try String(contentsOfFile: input, encoding: .utf8)
+            for line in text.split(separator: "\n") where !line.allSatisfy({ $0.isWhitespace }) {
+                guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let format = obj["format"] as? String, let message = obj["message"] as? String
+                else { throw ValidationError("\(input): a line is not {ref, format, message}") }
+                messages.append(((obj["ref"] as? String) ?? "", format, message))
+            }
         }
+        let loadSeconds = Self.seconds(ContinuousClock.now - loadStart)
         guard !messages.isEmpty else { throw ValidationError("\(input) holds no message") }
         let payments: [Payment?] = messages.map { try? MessageParser.parse(format: $0.format, message: $0.message) }
         let parsed = payments.compactMap { $0 }

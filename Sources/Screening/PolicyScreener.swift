@@ -21,6 +21,9 @@ public struct PolicyScreener: PaymentScreener {
     /// BIC (8 or 11 characters) → entries that carry it.
     let sanctionsBICs: [String: [EntryRef]]
     let banksBICs: [String: [EntryRef]]
+    /// The first eight bytes (the BIC8) of every BIC in either map: most payments name no listed bank, and
+    /// one probe of this set settles that before any string is hashed or built.
+    let listedBIC8s: Set<UInt64>
     let keywords: PhraseIndex
     let keywordTexts: [String]
     let exclusions: PhraseIndex
@@ -60,6 +63,7 @@ public struct PolicyScreener: PaymentScreener {
         banksEntries = bEntries
         sanctionsBICs = sBICs
         banksBICs = bBICs
+        listedBIC8s = Set((Array(sBICs.keys) + Array(bBICs.keys)).compactMap(Self.bic8Key))
         keywordTexts = data.indicators.keywords.map(\.text)
         keywords = PhraseIndex(phrases: keywordTexts)
         exclusions = PhraseIndex(phrases: data.indicators.exclusions.map(\.text))
@@ -106,7 +110,8 @@ public struct PolicyScreener: PaymentScreener {
             }
             // … and by BIC.
             if let bic = party.bic?.uppercased(), bic.utf8.count >= 8 {
-                for ref in Self.lookup(bic, in: sanctionsBICs) {
+                let listed = Self.bic8Key(bic).map(listedBIC8s.contains) ?? false
+                for ref in listed ? Self.lookup(bic, in: sanctionsBICs) : [] {
                     hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
                                     entryName: ref.entryName, score: 1,
                                     explanation: "\(party.role) BIC \(bic) is listed for \(ref.list) entry \(ref.entryId) '\(ref.entryName)'"))
@@ -114,7 +119,7 @@ public struct PolicyScreener: PaymentScreener {
                 // 2. russian_lender: BIC country RU, or a bank of the banks list.
                 let country = Geography.bicCountry(bic)
                 var lender = false
-                for ref in Self.lookup(bic, in: banksBICs) {
+                for ref in listed ? Self.lookup(bic, in: banksBICs) : [] {
                     lender = true
                     hits.append(Hit(kind: .russianLender, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
                                     entryName: ref.entryName, score: 1,
@@ -201,6 +206,18 @@ public struct PolicyScreener: PaymentScreener {
         guard !needle.isEmpty, needle.count <= haystack.count else { return false }
         for i in 0...(haystack.count - needle.count) where Array(haystack[i..<(i + needle.count)]) == needle { return true }
         return false
+    }
+
+    /// A BIC's first eight bytes as one number (nil when it is shorter).
+    static func bic8Key(_ bic: String) -> UInt64? {
+        var key: UInt64 = 0
+        var n = 0
+        for b in bic.utf8 {
+            guard n < 8 else { break }
+            key = key << 8 | UInt64(b)
+            n += 1
+        }
+        return n == 8 ? key : nil
     }
 
     /// Entries for a BIC: exact 11, the BIC8 of an 11-character BIC, and an 11-character listing of the same BIC8 with branch XXX.

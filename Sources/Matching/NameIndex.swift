@@ -374,6 +374,8 @@ public struct NameIndex: Sendable {
     /// `nameTextVariants`); each of those with punctuation as separators and with in-word punctuation
     /// removed.
     public func search(lines: [String]) -> [NameMatch] {
+        // No text, no name (an agent given by BIC alone has no lines): nothing to normalize or prepare.
+        if lines.allSatisfy(\.isEmpty) { return [] }
         var best = [Int: NameMatch]()
         var scratch = SearchScratch()
         for text in nameTextVariants(lines) {

@@ -374,12 +374,24 @@ public struct NameIndex: Sendable {
     /// `nameTextVariants`); each of those with punctuation as separators and with in-word punctuation
     /// removed.
     public func search(lines: [String]) -> [NameMatch] {
+        var workspace = SearchWorkspace()
+        return search(lines: lines, workspace: &workspace)
+    }
+
+    /// Working memory of `search`: one per thread, passed to every search it makes (of any index), so
+    /// that the buffers of one search are reused by the next instead of allocated again.
+    public struct SearchWorkspace {
+        var scratch = SearchScratch()
+        public init() {}
+    }
+
+    /// `search(lines:)` with the caller's working memory.
+    public func search(lines: [String], workspace: inout SearchWorkspace) -> [NameMatch] {
         // No text, no name (an agent given by BIC alone has no lines): nothing to normalize or prepare.
         if lines.allSatisfy(\.isEmpty) { return [] }
         var best = [Int: NameMatch]()
-        var scratch = SearchScratch()
         for text in nameTextVariants(lines) {
-            searchNormalized(text.bytes, lineOf: text.lineOf, scratch: &scratch) { m in
+            searchNormalized(text.bytes, lineOf: text.lineOf, scratch: &workspace.scratch) { m in
                 if let old = best[m.entry], old.score > m.score || (old.score == m.score && old.aliasIndex <= m.aliasIndex) { return }
                 best[m.entry] = m
             }
@@ -601,17 +613,38 @@ public struct NameIndex: Sendable {
         @inline(__always) func original(_ k: Int) -> Int { Int(kept[k].original) }
         @inline(__always) func alone(_ k: Int) -> Bool { k == 0 && firstAlone }
 
+        /// The arrays a `PreparedText` is built in, kept between texts so that their storage is reused.
+        struct Buffers {
+            var display = [Int32]()
+            var folded = [UInt8]()
+            var scanned = [Int32]()
+            var kept = [Kept]()
+            var padded = [UInt8]()
+        }
+
         init(_ normalized: [UInt8], lineOf: [Int32]?, matcher: LegalForms.Matcher) {
+            var buffers = Buffers()
+            self.init(normalized, lineOf: lineOf, matcher: matcher, reusing: &buffers)
+        }
+
+        /// Builds in `buffers`' storage (taken over; `recycle` gives it back).
+        init(_ normalized: [UInt8], lineOf: [Int32]?, matcher: LegalForms.Matcher, reusing buffers: inout Buffers) {
             self.normalized = normalized
             let len = normalized.count
+            // Taken out of `buffers` so that each is uniquely referenced and grows in place.
+            var display = buffers.display, folded = buffers.folded, scanned = buffers.scanned
+            var kept = buffers.kept, padded = buffers.padded
+            buffers = Buffers()
+            display.removeAll(keepingCapacity: true)
+            folded.removeAll(keepingCapacity: true)
+            scanned.removeAll(keepingCapacity: true)
+            kept.removeAll(keepingCapacity: true)
+            padded.removeAll(keepingCapacity: true)
             // Token ranges (a hand loop over the bytes), every token folded into one buffer, and the ranges
             // scanned for legal forms (of the folded token, or of a legal-form word corrected from one typo,
             // `LIMITED LIABILITY CMPANY`, as in aliases, appended after the folded tokens).
-            var display = [Int32]()
             display.reserveCapacity(len / 2 + 2)
-            var folded = [UInt8]()
             folded.reserveCapacity(2 * len + 16)
-            var scanned = [Int32]()
             scanned.reserveCapacity(len / 2 + 2)
             normalized.withUnsafeBufferPointer { buf in
                 var start = 0
@@ -643,7 +676,6 @@ public struct NameIndex: Sendable {
                     scanned[2 * i + 1] = Int32(folded.count)
                 }
             }
-            var kept = [Kept]()
             kept.reserveCapacity(tokenCount)
             folded.withUnsafeBufferPointer { fb in
                 normalized.withUnsafeBufferPointer { nb in
@@ -655,7 +687,6 @@ public struct NameIndex: Sendable {
             }
             // The kept tokens' folded forms (not the corrected ones), laid out for the automaton.
             let own = scannedOwn ?? scanned
-            var padded = [UInt8]()
             padded.reserveCapacity(folded.count + kept.count + 1)
             padded.append(0x20)
             for k in kept.indices {
@@ -677,6 +708,18 @@ public struct NameIndex: Sendable {
             self.display = display
             self.padded = padded
             self.kept = kept
+            buffers.folded = folded
+            buffers.scanned = scanned
+        }
+
+        /// Gives the storage back to `buffers` (this text is empty afterwards).
+        mutating func recycle(into buffers: inout Buffers) {
+            buffers.display = display
+            buffers.kept = kept
+            buffers.padded = padded
+            display = []
+            kept = []
+            padded = []
         }
         func text(_ from: Int, _ to: Int) -> String {
             var out = [UInt8]()
@@ -725,12 +768,19 @@ public struct NameIndex: Sendable {
         var keys = [UInt64]()
         var byPos = [Int32]()
         var candidates = [Int32]()
+        var prepared = PreparedText.Buffers()
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
-        let prepared = PreparedText(normalized, lineOf: lineOf, matcher: LegalForms.matcher)
+        var buffers = scratch.prepared
+        scratch.prepared = PreparedText.Buffers()
+        var prepared = PreparedText(normalized, lineOf: lineOf, matcher: LegalForms.matcher, reusing: &buffers)
         let n = prepared.count
-        if n == 0 { return }
+        if n == 0 {
+            prepared.recycle(into: &buffers)
+            scratch.prepared = buffers
+            return
+        }
         var hits = scratch.hits
         var keys = scratch.keys
         var byPos = scratch.byPos
@@ -740,7 +790,10 @@ public struct NameIndex: Sendable {
         keys.removeAll(keepingCapacity: true)
         byPos.removeAll(keepingCapacity: true)
         candidates.removeAll(keepingCapacity: true)
-        defer { scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates) }
+        defer {
+            prepared.recycle(into: &buffers)
+            scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, prepared: buffers)
+        }
 
         // Exact whole-token hits from the automaton over the padded folded text.
         if let automaton = tokenAutomaton {

@@ -98,11 +98,12 @@ public struct PolicyScreener: PaymentScreener {
             return .failClosed(.listsUnavailable, error: "no sanctions list is loaded")
         }
         var hits: [Hit] = []
+        var workspace = NameIndex.SearchWorkspace()
         for party in payment.parties {
             let lines = party.nameLines + party.addressLines
             let fieldLines = lines.isEmpty ? party.rawLines : lines
             // 1. sanctioned_party by name (parties and agents alike) …
-            for m in sanctionsNames.search(lines: fieldLines) {
+            for m in sanctionsNames.search(lines: fieldLines, workspace: &workspace) {
                 let ref = sanctionsEntries[m.entry]
                 hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: m.matchedText, list: ref.list,
                                 entryId: ref.entryId, entryName: ref.entryName, score: m.score,
@@ -131,7 +132,7 @@ public struct PolicyScreener: PaymentScreener {
                 }
             }
             if party.kind == .agent {
-                for m in banksNames.search(lines: fieldLines) {
+                for m in banksNames.search(lines: fieldLines, workspace: &workspace) {
                     let ref = banksEntries[m.entry]
                     hits.append(Hit(kind: .russianLender, field: party.role, matched: m.matchedText, list: ref.list,
                                     entryId: ref.entryId, entryName: ref.entryName, score: m.score,
@@ -141,7 +142,7 @@ public struct PolicyScreener: PaymentScreener {
         }
         // Names in free text (remittance "ON BEHALF OF …").
         for text in payment.texts {
-            for m in sanctionsNames.search(lines: text.lines) {
+            for m in sanctionsNames.search(lines: text.lines, workspace: &workspace) {
                 let ref = sanctionsEntries[m.entry]
                 hits.append(Hit(kind: .sanctionedParty, field: text.field, matched: m.matchedText, list: ref.list,
                                 entryId: ref.entryId, entryName: ref.entryName, score: m.score,

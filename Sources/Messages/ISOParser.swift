@@ -15,7 +15,7 @@
 /// `third_reimbursement_agent`, and charges information `charges_agent`.
 enum ISOParser {
     static func parse(_ b: UnsafeBufferPointer<UInt8>, expected: MessageFormat) throws(MessageParseError) -> Payment {
-        let tree = try XMLTreeParser.parse(b, names: ISOName.table)
+        let tree = try XMLTreeParser.parse(b, names: ISOName.lookup)
         var extractor = ISOExtractor(tree: tree, format: expected)
         return try extractor.run()
     }
@@ -33,6 +33,9 @@ enum ISOName: UInt16 {
     case agent
     /// An account element (`DbtrAcct`, `CdtrAgtAcct`, ...).
     case account
+
+    /// `table` as the XML parser looks names up.
+    static let lookup = XMLNameTable(table)
 
     static let table: [String: UInt16] = {
         var t: [String: ISOName] = [

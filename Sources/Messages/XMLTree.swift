@@ -67,6 +67,63 @@ struct XMLChildren: Sequence, IteratorProtocol {
     }
 }
 
+/// The local names a caller switches on, each with its number, looked up by their bytes: no `String` is
+/// built or hashed for an element whose name is in the table (its `String` is shared).
+///
+/// Open addressing over FNV-1a hashes of the name's bytes, kept at most half full; the names' bytes sit
+/// in one pool.
+struct XMLNameTable: Sendable {
+    private var slots: [Int32]            // index into `names`, -1 when empty
+    private var names: [String] = []
+    private var codes: [UInt16] = []
+    private var starts: [Int32] = []      // pool[starts[k]..<starts[k + 1]] are names[k]'s bytes
+    private var pool: [UInt8] = []
+    private let mask: Int
+
+    static let empty = XMLNameTable([:])
+
+    init(_ table: [String: UInt16]) {
+        var size = 16
+        while size < table.count * 2 { size <<= 1 }
+        slots = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        starts = [0]
+        for (name, code) in table.sorted(by: { $0.key < $1.key }) {
+            let bytes = Array(name.utf8)
+            var i = Int(truncatingIfNeeded: Self.hash(bytes.withUnsafeBufferPointer { $0 })) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(names.count)
+            names.append(name)
+            codes.append(code)
+            pool.append(contentsOf: bytes)
+            starts.append(Int32(pool.count))
+        }
+    }
+
+    @inline(__always) static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for c in b { h = (h ^ UInt64(c)) &* 0x100_0000_01b3 }
+        return h ^ (h >> 29)
+    }
+
+    /// The name's shared string and number, or nil when the table does not hold it.
+    func lookup(_ b: UnsafeBufferPointer<UInt8>) -> (name: String, code: UInt16)? {
+        var i = Int(truncatingIfNeeded: Self.hash(b)) & mask
+        while true {
+            let k = Int(slots[i])
+            if k < 0 { return nil }
+            let lo = Int(starts[k]), hi = Int(starts[k + 1])
+            if hi - lo == b.count && pool.withUnsafeBufferPointer({ p in
+                for j in 0..<b.count where p[lo + j] != b[j] { return false }
+                return true
+            }) {
+                return (names[k], codes[k])
+            }
+            i = (i + 1) & mask
+        }
+    }
+}
+
 /// A strict, non-validating XML 1.0 parser that builds an `XMLTree`; it knows no DTD and so expands no entity.
 ///
 /// Accepted: elements, attributes (quoted, unique), character data, the five predefined entity references and
@@ -85,21 +142,21 @@ struct XMLTreeParser {
     static let maxAttributes = 32
 
     private let b: UnsafeBufferPointer<UInt8>
-    private let names: [String: UInt16]
+    private let names: XMLNameTable
     private var i = 0
     private var nodes = ContiguousArray<XMLNode>()
     /// Character data of the open elements, innermost last; each frame remembers where its own starts.
     private var scratch: [UInt8] = []
     private var stack: [(node: Int32, name: Range<Int>, textStart: Int)] = []
 
-    private init(_ b: UnsafeBufferPointer<UInt8>, names: [String: UInt16]) {
+    private init(_ b: UnsafeBufferPointer<UInt8>, names: XMLNameTable) {
         self.b = b
         self.names = names
     }
 
     /// Parses a whole document. `names` numbers the local names the caller will switch on, so that each
     /// element's name is looked up once, here, and not again by every reader.
-    static func parse(_ b: UnsafeBufferPointer<UInt8>, names: [String: UInt16] = [:]) throws(MessageParseError) -> XMLTree {
+    static func parse(_ b: UnsafeBufferPointer<UInt8>, names: XMLNameTable = .empty) throws(MessageParseError) -> XMLTree {
         try refuseDeclarationsAndControls(b)
         var p = XMLTreeParser(b, names: names)
         p.nodes.reserveCapacity(min(b.count / 24 + 8, 4096))
@@ -113,20 +170,24 @@ struct XMLTreeParser {
 
     /// The pre-scan: no DTD or entity declaration anywhere, not even in a comment, and no control characters.
     ///
-    /// Eight bytes at a time: a word with no byte below 0x20 and no `<` is skipped whole (SWAR bit tricks).
+    /// Eight bytes at a time (SWAR): a word with no `!` and no control character other than tab, line feed
+    /// and carriage return is skipped whole. Every `<!` has its `!` in some word, and that word is looked at
+    /// byte by byte. (Keyed on `<`, which is in nearly every word of a message, the fast path was rarely taken.)
     private static func refuseDeclarationsAndControls(_ b: UnsafeBufferPointer<UInt8>) throws(MessageParseError) {
         let n = b.count
         guard let base = b.baseAddress else { return }
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
+        let lows: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        /// 0x80 in exactly the bytes of `v` that are zero (no borrow between bytes, so no false positives).
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { ~(((v & lows) &+ lows) | v | lows) }
         var k = 0
         while k < n {
             if k + 8 <= n {
                 let w = UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self)
-                let below20 = (w &- ones &* 0x20) & ~w & highs
-                let x = w ^ (ones &* 0x3C)
-                let isLess = (x &- ones) & ~x & highs
-                if below20 == 0, isLess == 0 {
+                let control = zeroBytes(w & (ones &* 0xE0))
+                    & ~(zeroBytes(w ^ (ones &* 0x09)) | zeroBytes(w ^ (ones &* 0x0A)) | zeroBytes(w ^ (ones &* 0x0D)))
+                let bang = zeroBytes(w ^ (ones &* 0x21))
+                if control == 0, bang == 0 {
                     k += 8
                     continue
                 }
@@ -137,8 +198,8 @@ struct XMLTreeParser {
                 if c < 0x20, c != 0x09, c != 0x0A, c != 0x0D {
                     throw malformed("control character")
                 }
-                if c == UInt8(ascii: "<"), k + 1 < n, b[k + 1] == UInt8(ascii: "!") {
-                    if Bytes.hasPrefixIgnoringCase(b, at: k + 2, "DOCTYPE") || Bytes.hasPrefixIgnoringCase(b, at: k + 2, "ENTITY") {
+                if c == UInt8(ascii: "!"), k > 0, b[k - 1] == UInt8(ascii: "<") {
+                    if Bytes.hasPrefixIgnoringCase(b, at: k + 1, "DOCTYPE") || Bytes.hasPrefixIgnoringCase(b, at: k + 1, "ENTITY") {
                         throw MessageParseError(.forbiddenXML, "DTD or entity declaration")
                     }
                 }
@@ -303,8 +364,12 @@ struct XMLTreeParser {
         guard nodes.count < Self.maxElements else { throw MessageParseError(.tooLarge, "more than \(Self.maxElements) elements") }
         let index = Int32(nodes.count)
         let parent = stack.last?.node ?? -1
-        let local = Bytes.string(b, localStart..<qname.upperBound)
-        nodes.append(XMLNode(name: local, parent: parent, attributes: attributes, code: names[local] ?? 0))
+        let localBytes = UnsafeBufferPointer(rebasing: b[localStart..<qname.upperBound])
+        if let known = names.lookup(localBytes) {
+            nodes.append(XMLNode(name: known.name, parent: parent, attributes: attributes, code: known.code))
+        } else {
+            nodes.append(XMLNode(name: String(decoding: localBytes, as: UTF8.self), parent: parent, attributes: attributes))
+        }
         if parent >= 0 {
             let p = Int(parent)
             if nodes[p].lastChild >= 0 { nodes[Int(nodes[p].lastChild)].nextSibling = index } else { nodes[p].firstChild = index }

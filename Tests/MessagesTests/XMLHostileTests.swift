@@ -111,6 +111,23 @@ struct XMLHostileTests {
         #expect(error?.code == r.code, "\(error?.description ?? "parsed")")
     }
 
+    @Test("a declaration or a control character is found at every offset (the pre-scan reads eight bytes at a time)")
+    func prescanAtEveryOffset() {
+        for pad in 0..<17 {
+            let comment = "<!--" + String(repeating: "x", count: pad) + "-->"
+            #expect(parseError("pacs.008", comment + doc) == nil, "pad \(pad)")
+            #expect(parseError("pacs.008", comment + "<!DOCTYPE d>" + doc)?.code == .forbiddenXML, "pad \(pad)")
+            #expect(parseError("pacs.008", comment + "<!-- <!entity x> -->" + doc)?.code == .forbiddenXML, "pad \(pad)")
+            for control in ["\u{01}", "\u{0B}", "\u{1F}", "\u{00}"] {
+                let message = doc.replacingFirst("JOHN DOE", with: String(repeating: "J", count: pad) + control + "DOE")
+                #expect(parseError("pacs.008", message)?.code == .malformedXML, "pad \(pad) control \(control.unicodeScalars.first!.value)")
+            }
+            // Tab, line feed and carriage return are white space, and "!" alone is text.
+            let allowed = doc.replacingFirst("JOHN DOE", with: String(repeating: "J", count: pad) + "\t\n\r! DOE")
+            #expect(parseError("pacs.008", allowed) == nil, "pad \(pad)")
+        }
+    }
+
     @Test("nesting up to the limit is accepted")
     func depthAtLimit() {
         // Document > FIToFICstmrCdtTrf > CdtTrfTxInf > Dbtr > 60 levels = 64 elements deep.

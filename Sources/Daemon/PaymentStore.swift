@@ -106,22 +106,35 @@ public enum PaymentStore {
         return out
     }
 
-    /// Takes back the attempt just recorded for payments that will not be screened in this batch after all.
+    /// Takes back the attempt just recorded for payments that will not be screened in this batch after all
+    /// (they keep at least 1: they are suspects).
     public static func undoAttempts(_ c: Connection, ids: [Int64]) throws {
-        guard !ids.isEmpty else { return }
-        try c.query("UPDATE chokepoint.screening_attempts SET attempts = attempts - 1 WHERE payment_id = ANY($1::bigint[]) AND attempts > 1",
-                    [PostgresArray.int64(ids)])
+        try takeBack(c, ids: ids, removeAtOne: false)
     }
 
-    /// Takes back attempts this process recorded for a batch that failed while the process lived on (the
-    /// database refused or lost it): a record at 1 is removed, so the payment is not treated as a suspect.
-    /// Deleting needs no new space, so this also works while the database's disk is full.
+    /// Takes back attempts this process recorded for a batch the database refused or lost while the process
+    /// lived on: a record at 1 is removed, so the payment is not treated as a suspect. With the disk full
+    /// this works for records at 1 (a delete needs no new page); a decrement may have to wait for space.
     public static func forgetAttempts(_ c: Connection, ids: [Int64]) throws {
+        try takeBack(c, ids: ids, removeAtOne: true)
+    }
+
+    /// One attempt less for each payment. The rows are locked first, in id order as `recordAttempts` takes
+    /// them: under READ COMMITTED a statement whose snapshot predates a concurrent 1 → 2 change would
+    /// otherwise neither delete nor decrement that row, and the decrement would be lost.
+    static func takeBack(_ c: Connection, ids: [Int64], removeAtOne: Bool) throws {
         guard !ids.isEmpty else { return }
-        try c.query("""
-            WITH gone AS (DELETE FROM chokepoint.screening_attempts WHERE payment_id = ANY($1::bigint[]) AND attempts <= 1)
-            UPDATE chokepoint.screening_attempts SET attempts = attempts - 1 WHERE payment_id = ANY($1::bigint[]) AND attempts > 1
-            """, [PostgresArray.int64(ids)])
+        let array = PostgresArray.int64(ids.sorted())
+        try c.transaction { c in
+            try c.query("""
+                SELECT 1 FROM chokepoint.screening_attempts WHERE payment_id = ANY($1::bigint[]) ORDER BY payment_id FOR UPDATE
+                """, [array])
+            if removeAtOne {
+                try c.query("DELETE FROM chokepoint.screening_attempts WHERE payment_id = ANY($1::bigint[]) AND attempts <= 1", [array])
+            }
+            try c.query("UPDATE chokepoint.screening_attempts SET attempts = attempts - 1 WHERE payment_id = ANY($1::bigint[]) AND attempts > 1",
+                        [array])
+        }
     }
 
     /// Forgets the attempts of decided payments (in the deciding transaction).

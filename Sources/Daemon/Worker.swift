@@ -106,9 +106,12 @@ public final class Worker: Sendable {
         var runGeneration = -1
         var runId: Int64 = 0
         var counters: [String: Metrics.Counter] = [:]
-        // Payments whose screening this process started in a batch that then failed without the process
-        // dying (disk full, read-only, lost connection, …): their attempt records are taken back before the
-        // next claim, so only a real crash counts towards `poisonAttempts`.
+        // Payments whose screening this process started in a batch lost to an outage while the process lived
+        // on (disk full, read-only, lost connection, server restart: a transient error): their attempt records
+        // are taken back at once, or before the next claim if that fails, and at the latest when the worker
+        // stops, so that an outage is not counted as a crash towards `poisonAttempts`. An error the database
+        // gives for the batch itself (a constraint, a timeout) keeps counting: a payment it always refuses is
+        // then screened alone and cannot hold the others up.
         var unfinished: [Int64] = []
         while !stopping {
             stats.beat()
@@ -154,8 +157,16 @@ public final class Worker: Sendable {
                                                counters: &counters, suspects: &suspects, started: &started)
                     // Payments seen before without a decision: each alone, so a poison message can only take itself down.
                     for id in suspects where !stopping {
-                        try processSingle(c, attempts: attemptsConnection!, id: id, screener: current.screener, runId: runId,
-                                          started: &started)
+                        do {
+                            try processSingle(c, attempts: attemptsConnection!, id: id, screener: current.screener, runId: runId,
+                                              started: &started)
+                        } catch let e as PostgresError where !e.isTransient && c.isConnected {
+                            // The database refuses this payment alone (not an outage): it stays pending with its
+                            // attempt counted, and the suspects after it still get their turn.
+                            started = []
+                            logger.warning("payment refused by the database when screened alone; left pending",
+                                           metadata: ["payment_id": "\(id)", "error": "\(e)"])
+                        }
                     }
                 } catch is StalePolicy {
                     // Lists or policy changed after our screener was built: never screen with the old one.
@@ -174,8 +185,13 @@ public final class Worker: Sendable {
             } catch {
                 stats.errors.add(1, ordering: .relaxed)
                 DaemonMetrics.batchErrors.increment()
-                unfinished += started
                 let transient = (error as? PostgresError)?.isTransient ?? false
+                if transient && !started.isEmpty {
+                    unfinished += started
+                    if let ac = attemptsConnection, ac.isConnected, (try? PaymentStore.forgetAttempts(ac, ids: unfinished)) != nil {
+                        unfinished = []
+                    }
+                }
                 if transient || !(connection?.isConnected ?? false) || !(attemptsConnection?.isConnected ?? false) {
                     connection?.close()
                     connection = nil
@@ -187,6 +203,15 @@ public final class Worker: Sendable {
                 if let cause = (error as? PostgresError)?.condition { metadata["cause"] = "\(cause)" }
                 logger.warning("batch failed; retrying", metadata: metadata)
                 sleepUnlessStopping(delay)
+            }
+        }
+        if !unfinished.isEmpty {
+            // Stopping during an outage is not a crash either: one last try, on a fresh connection if need be.
+            if let ac = attemptsConnection, ac.isConnected {
+                try? PaymentStore.forgetAttempts(ac, ids: unfinished)
+            } else if let ac = try? Connection(conninfo: config.conninfo) {
+                try? PaymentStore.forgetAttempts(ac, ids: unfinished)
+                ac.close()
             }
         }
         if let c = connection, runId > 0 {
@@ -224,8 +249,10 @@ public final class Worker: Sendable {
             }
             // Suspects are not screened in this batch: their attempt count must say how often screening
             // them really started, or an innocent payment that shared a batch with a poison would reach the limit.
-            try PaymentStore.undoAttempts(attemptsConnection, ids: found)
+            // Set before the undo: should the connection drop after the server applied it, the suspects are not
+            // taken back a second time (counting one attempt too many errs towards holding).
             if !found.isEmpty { started = decisions.map(\.id) }
+            try PaymentStore.undoAttempts(attemptsConnection, ids: found)
             let decided = try PaymentStore.record(c, runId: runId, decisions: decisions)
             try PaymentStore.clearAttempts(c, ids: decided)
             var held = 0, released = 0

@@ -55,8 +55,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
     /// The condition in a few words, for operators' logs, when the SQLSTATE class says more than the
     /// message alone: out of disk space or memory, read-only, connection lost, server shutting down.
     public var condition: String? {
-        if kind == .connection { return "connection to PostgreSQL lost or refused" }
-        guard let state = sqlState else { return nil }
+        guard let state = sqlState else { return kind == .connection ? "connection to PostgreSQL lost or refused" : nil }
         switch state {
         case "53100": return "PostgreSQL is out of disk space"
         case "53200": return "PostgreSQL is out of memory"
@@ -66,7 +65,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         case "57014": return "statement timed out or was cancelled"
         case "40001", "40P01": return "transaction conflict (serialization failure or deadlock)"
         default:
-            if state.hasPrefix("08") { return "connection to PostgreSQL lost or refused" }
+            if state.hasPrefix("08") || kind == .connection { return "connection to PostgreSQL lost or refused" }
             if state.hasPrefix("53") { return "PostgreSQL is out of resources" }
             return nil
         }

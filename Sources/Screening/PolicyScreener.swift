@@ -111,7 +111,9 @@ public struct PolicyScreener: PaymentScreener {
             }
             // … and by BIC.
             if let bic = party.bic?.uppercased(), bic.utf8.count >= 8 {
-                let listed = Self.bic8Key(bic).map(listedBIC8s.contains) ?? false
+                // A BIC with non-ASCII in it skips the prefilter: string equality (the maps' keys) is canonical
+                // equivalence, under which `S\u{212A}BKRUMM` (Kelvin sign) is `SKBKRUMM`; bytes are not.
+                let listed = bic.utf8.contains(where: { $0 >= 0x80 }) || Self.bic8Key(bic).map(listedBIC8s.contains) ?? false
                 for ref in listed ? Self.lookup(bic, in: sanctionsBICs) : [] {
                     hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
                                     entryName: ref.entryName, score: 1,

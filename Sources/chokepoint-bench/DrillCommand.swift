@@ -383,7 +383,9 @@ final class FaultDrill {
             let refusals = log.components(separatedBy: "out of disk space").count - 1
             out["logged_disk_full"] = refusals
             extraOK = extraOK && refusals > 0
-            volume?.tearDown(control)
+            let problems = volume?.tearDown(control) ?? []
+            out["teardown_problems"] = problems
+            extraOK = extraOK && problems.isEmpty
         default:
             break
         }

@@ -42,8 +42,19 @@ final class FullDiskVolume {
         mountPoint = String(cString: dir)
         tablespace = "chokepoint_drill_full_\(getpid())"
         let r = try Executables.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "chokepoint-diskfull", mountPoint])
-        guard r.status == 0 else { throw BenchFailure("mount tmpfs on \(mountPoint) failed: \(r.output)") }
+        guard r.status == 0 else {
+            rmdir(mountPoint)
+            throw BenchFailure("mount tmpfs on \(mountPoint) failed: \(r.output)")
+        }
         mounted = true
+        // Should anything below fail, nobody else will unmount: do it here.
+        var ready = false
+        defer {
+            if !ready {
+                _ = try? Executables.run("/usr/bin/umount", [mountPoint])
+                rmdir(mountPoint)
+            }
+        }
         let dataDir = try control.query("SELECT current_setting('data_directory')").scalar ?? ""
         var st = stat()
         guard stat(dataDir, &st) == 0 else { throw BenchFailure("cannot stat the server's data folder \(dataDir) (the drill must run on the server's machine)") }
@@ -51,8 +62,9 @@ final class FullDiskVolume {
         guard mkdir(location, 0o700) == 0, chown(location, st.st_uid, st.st_gid) == 0 else {
             throw BenchFailure("cannot prepare \(location): \(String(cString: strerror(errno)))")
         }
-        // Names are generated here ([a-z0-9_/-]); neither can be a bind parameter.
+        // Both are generated here (a constant, the pid, mkdtemp's [A-Za-z0-9]); neither can be a bind parameter.
         try control.executeScript("CREATE TABLESPACE \(tablespace) LOCATION '\(location)'")
+        ready = true
     }
 
     /// The tables a decision writes besides the payment row itself.
@@ -93,10 +105,12 @@ final class FullDiskVolume {
             let zeros = [UInt8](repeating: 0, count: chunk)
             while true {
                 let n = zeros.withUnsafeBytes { write(ballast, $0.baseAddress, chunk) }
-                if n <= 0 { break }
-                written += n
+                if n > 0 { written += n; continue }
+                if n < 0 && errno == EINTR { continue }
+                // 0 bytes written, or ENOSPC: this chunk size no longer fits.
+                guard n == 0 || errno == ENOSPC else { throw BenchFailure("filling the volume: \(String(cString: strerror(errno)))") }
+                break
             }
-            guard errno == ENOSPC else { throw BenchFailure("filling the volume: \(String(cString: strerror(errno)))") }
         }
         return written
     }
@@ -108,21 +122,36 @@ final class FullDiskVolume {
     }
 
     /// Frees the volume, moves the tables back to the default tablespace, drops the tablespace and unmounts.
-    /// Safe to call twice; `c` must be a connection to the drill's database, with no daemon running.
-    func tearDown(_ c: Connection?) {
+    /// Safe to call twice; `c` must be a connection to the drill's database, with no daemon running. Returns
+    /// what went wrong (empty when all is back as it was).
+    @discardableResult
+    func tearDown(_ c: Connection?) -> [String] {
+        var problems: [String] = []
         free()
-        if moved, let c {
-            try? move(c, to: "pg_default")
+        if moved {
+            if let c {
+                do { try move(c, to: "pg_default") } catch { problems.append("moving the tables back: \(error)") }
+            } else {
+                problems.append("no connection to move the tables back")
+            }
             moved = false
         }
         if mounted {
-            try? c?.executeScript("DROP TABLESPACE IF EXISTS \(tablespace)")
-            // A server process may still hold a moved file open for a moment: detach lazily then.
-            if (try? Executables.run("/usr/bin/umount", [mountPoint]))?.status != 0 {
-                _ = try? Executables.run("/usr/bin/umount", ["-l", mountPoint])
+            if problems.isEmpty {
+                do { try c?.executeScript("DROP TABLESPACE IF EXISTS \(tablespace)") } catch { problems.append("dropping tablespace \(tablespace): \(error)") }
+            }
+            if problems.isEmpty {
+                // A server process may still hold a moved file open for a moment: detach lazily then.
+                if (try? Executables.run("/usr/bin/umount", [mountPoint]))?.status != 0 {
+                    _ = try? Executables.run("/usr/bin/umount", ["-l", mountPoint])
+                }
+                rmdir(mountPoint)
+            } else {
+                // Tables may still live there: leave the volume mounted rather than pull it away under them.
+                problems.append("left \(mountPoint) mounted and tablespace \(tablespace) in place")
             }
             mounted = false
-            rmdir(mountPoint)
         }
+        return problems
     }
 }

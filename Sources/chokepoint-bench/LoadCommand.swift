@@ -24,7 +24,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Payments per claim transaction (the daemon's default).") var batchSize = 500
     @Option(help: "Share of payments naming a sanctioned party.") var hitShare = 0.1
     @Flag(help: "Also drain the same backlog with screening off, in process, with the same number of workers.") var baseline = false
-    @Option(name: .customLong("repeat"), help: "With --baseline: measure this many (screened, bare) pairs, alternating which goes first; the figures are the medians and every pair's ratio is listed.")
+    @Option(name: .customLong("repeat"), help: "With --baseline: measure this many (screened, bare) pairs, alternating which goes first; throughputs are medians, screening_keeps is their ratio, and every pair's ratio is listed.")
     var repeatCount = 1
     @Option(name: .customLong("database-url"), help: "Admin connection (default CHOKEPOINT_DATABASE_URL); a database chokepoint_bench_<pid> is created and dropped.")
     var databaseURL: String?
@@ -87,7 +87,8 @@ struct LoadCommand: AsyncParsableCommand {
                 progress("pair \(pair + 1): decided \(runs.last!.decidedPerSecond)/s, bare \(Int(bases.last!))/s")
             }
         }
-        // The run with the median throughput stands for all (its latencies, counts and invariants).
+        // The run with the median throughput (the upper middle one for an even count) stands for all in
+        // throughput and latency; the invariants below are summed over every run.
         let figures = runs.sorted { $0.decidedPerSecond < $1.decidedPerSecond }[runs.count / 2]
         var out = figures.json
         if baseline {
@@ -102,6 +103,9 @@ struct LoadCommand: AsyncParsableCommand {
                 out["lost"] = runs.reduce(0) { $0 + $1.lost }
                 out["duplicated"] = runs.reduce(0) { $0 + $1.duplicated }
                 out["wrongly_released"] = runs.reduce(0) { $0 + $1.wronglyReleased }
+                out["pending_left"] = runs.reduce(0) { $0 + $1.pendingLeft }
+                out["unexpected_holds"] = runs.reduce(0) { $0 + $1.unexpectedHolds }
+                out["screening_keeps_median_of_pairs"] = (zip(runs, bases).map { Double($0.decidedPerSecond) / $1 }.sorted()[runs.count / 2] * 1000).rounded() / 1000
             }
         }
         out["bench"] = "load"

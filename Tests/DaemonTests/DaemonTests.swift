@@ -165,19 +165,50 @@ struct DaemonEndToEndTests {
             INSERT INTO public.fault VALUES (true);
             """)
         try Fixtures.insert(c, count: 12, prefix: "F")
-        let d = RunningDaemon(db, workers: 1, batchSize: 12, pollInterval: 0.05)
+        // Two daemons of two workers each: a worker's take-back must not race the others into poison counts.
+        let d = RunningDaemon(db, workers: 2, batchSize: 6, pollInterval: 0.05)
+        let e = RunningDaemon(db, workers: 2, batchSize: 6, pollInterval: 0.05)
         // More refusals than the poison limit: each payment's screening started that often.
         #expect(await eventually(timeout: 30) {
-            ((try? c.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.refusals").rows.first?.int(0)) ?? 0) >= Worker.poisonAttempts + 2
+            ((try? c.query("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM public.refusals").rows.first?.int(0)) ?? 0) >= 4 * (Worker.poisonAttempts + 2)
         })
         #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'") == 12)
         try c.executeScript("DELETE FROM public.fault")
         #expect(await eventually(timeout: 30) { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
         try await d.stop()
+        try await e.stop()
         try Fixtures.checkInvariants(c, expected: 12)
         #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'released'") == 12)
         #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE 'screening_error' = ANY(reasons)") == 0)
         #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.screening_attempts") == 0)
+    }
+
+    @Test("a payment whose decision the database always refuses is isolated; the rest of its batch is decided")
+    func refusedPaymentIsIsolated() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try Fixtures.insert(c, count: 12, prefix: "R")
+        let bad = try c.query("SELECT id FROM chokepoint.payments WHERE external_ref = 'R5'").scalar ?? ""
+        // Not an outage (check_violation): this payment's audit row is refused every time, until the trigger goes.
+        try c.executeScript("""
+            CREATE FUNCTION public.refuse_one() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.payment_id = \(bad) THEN RAISE EXCEPTION 'refused' USING ERRCODE = 'check_violation'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_one BEFORE INSERT ON chokepoint.audit_log FOR EACH ROW EXECUTE FUNCTION public.refuse_one();
+            """)
+        let d = RunningDaemon(db, workers: 1, batchSize: 12, pollInterval: 0.05)
+        // Its attempts keep counting, so it is screened alone and the eleven others go through.
+        #expect(await eventually(timeout: 30) { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'released'")) == 11 })
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'") == 1)
+        try c.executeScript("DROP TRIGGER refuse_one ON chokepoint.audit_log")
+        #expect(await eventually(timeout: 30) { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        try await d.stop()
+        try Fixtures.checkInvariants(c, expected: 12)
+        // By then its screening had started more often than the limit: held without screening, fail closed.
+        #expect(try c.query("SELECT status, reasons::text FROM chokepoint.payments WHERE id = $1", [bad]).rows.first?.values == ["held", "{screening_error}"])
     }
 
     @Test("with no notifications at all, the polling fallback decides every payment")

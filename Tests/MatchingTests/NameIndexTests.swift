@@ -106,6 +106,21 @@ struct NameIndexTests {
         for m in found { #expect(m.score >= 0.9 && m.score <= 1) }
     }
 
+    @Test("a workspace shared by many searches (of two indexes) changes no result")
+    func sharedWorkspace() {
+        let other = NameIndex(aliases: Array(fixtureAliases.prefix(8)))
+        // Long texts first, so that later, shorter ones run in buffers holding longer leftovers.
+        let texts = (mustFind.map(\.lines) + mustNotFind.map(\.lines)).sorted { $0.joined().count > $1.joined().count }
+        var workspace = NameIndex.SearchWorkspace()
+        for round in 0..<2 {
+            for lines in texts + [[], [""], ["SBERBANK OF RUSSIA"]] {
+                for index in [fixtureIndex, other] {
+                    #expect(index.search(lines: lines, workspace: &workspace) == index.search(lines: lines), "round \(round): \(lines)")
+                }
+            }
+        }
+    }
+
     @Test("must not find", arguments: mustNotFind.indices)
     func notFind(i: Int) {
         let c = mustNotFind[i]

@@ -86,6 +86,26 @@ struct PolicyTests {
         }
     }
 
+    @Test("a listed BIC is found however it is written: the BIC8 prefilter never hides a listing")
+    func bicPrefilterIsExact() {
+        let list = ScreeningData.LoadedList(source: .ofacSDN, versionId: 1, entries: [
+            ListEntry(sourceId: "2001", type: .entity, names: [EntryName(name: "KARAKUM LOGISTICS", kind: "primary", strength: .strong)],
+                      bics: ["KRKMTMA1", "KRKMAEADXXX"]),
+        ])
+        let s = PolicyScreener(data: ScreeningData(lists: [list], indicators: PolicyFixtures.indicators))
+        func listed(_ bic: String) -> Bool {
+            let p = Payment(format: .pacs008, parties: [
+                Party(role: "creditor_agent", kind: .agent, sourceField: "CdtrAgt", bic: bic),
+            ])
+            return s.screen(p).hits.contains { $0.kind == .sanctionedParty && $0.entryId == "2001" }
+        }
+        // 8, its 11-character form with XXX, any branch of it; an 11-character listing from its BIC8.
+        for bic in ["KRKMTMA1", "KRKMTMA1XXX", "KRKMTMA1ABC", "krkmtma1", "KRKMAEAD", "KRKMAEADXXX"] { #expect(listed(bic), "\(bic)") }
+        // The Kelvin sign is K to string equality (canonical equivalence), though not byte for byte.
+        #expect(listed("\u{212A}R\u{212A}MTMA1"))
+        for bic in ["KRKMTMA2", "KRKMAEADABC", "KRKMAEA", "XRKMTMA1"] { #expect(!listed(bic), "\(bic)") }
+    }
+
     @Test("sanctioned_party: a name in the remittance text")
     func nameInRemittance() {
         let d = decide(PolicyFixtures.mt103(remittance: ["PAYMENT ON BEHALF OF GOLDEN HORIZON", "TRADING FZE INV 7"]))

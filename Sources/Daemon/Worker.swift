@@ -139,10 +139,7 @@ public final class Worker: Sendable {
                         logger.info("database connection restored")
                     }
                 }
-                if !unfinished.isEmpty {
-                    try PaymentStore.forgetAttempts(attemptsConnection!, ids: unfinished)
-                    unfinished = []
-                }
+                try takeBack(&unfinished, on: attemptsConnection)
                 let c = connection!
                 let current = screeners.current
                 if current.generation != runGeneration {
@@ -188,9 +185,7 @@ public final class Worker: Sendable {
                 let transient = (error as? PostgresError)?.isTransient ?? false
                 if transient && !started.isEmpty {
                     unfinished += started
-                    if let ac = attemptsConnection, ac.isConnected, (try? PaymentStore.forgetAttempts(ac, ids: unfinished)) != nil {
-                        unfinished = []
-                    }
+                    try? takeBack(&unfinished, on: attemptsConnection)
                 }
                 if transient || !(connection?.isConnected ?? false) || !(attemptsConnection?.isConnected ?? false) {
                     connection?.close()
@@ -207,12 +202,9 @@ public final class Worker: Sendable {
         }
         if !unfinished.isEmpty {
             // Stopping during an outage is not a crash either: one last try, on a fresh connection if need be.
-            if let ac = attemptsConnection, ac.isConnected {
-                try? PaymentStore.forgetAttempts(ac, ids: unfinished)
-            } else if let ac = try? Connection(conninfo: config.conninfo) {
-                try? PaymentStore.forgetAttempts(ac, ids: unfinished)
-                ac.close()
-            }
+            let fresh = attemptsConnection?.isConnected == true ? nil : try? Connection(conninfo: config.conninfo)
+            try? takeBack(&unfinished, on: fresh ?? attemptsConnection)
+            fresh?.close()
         }
         if let c = connection, runId > 0 {
             try? PaymentStore.finishRun(c, runId: runId)
@@ -278,6 +270,14 @@ public final class Worker: Sendable {
                            metadata: ["payment_ids": "\(found.prefix(20).map(String.init).joined(separator: ","))", "count": "\(found.count)"])
         }
         return count
+    }
+
+    /// Takes back the attempt records of `unfinished` (see `loop`) on `connection`, and empties the list once
+    /// that succeeded; throws when it did not (nothing to do without a live connection).
+    private func takeBack(_ unfinished: inout [Int64], on connection: Connection?) throws {
+        guard !unfinished.isEmpty, let c = connection, c.isConnected else { return }
+        try PaymentStore.forgetAttempts(c, ids: unfinished)
+        unfinished = []
     }
 
     /// Screens one payment in its own transaction (after it was seen in a batch that never finished).

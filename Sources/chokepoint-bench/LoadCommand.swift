@@ -73,16 +73,15 @@ struct LoadCommand: AsyncParsableCommand {
         var runs: [Figures] = [], bases: [Double] = []
         for pair in 0..<repeatCount {
             let bareFirst = pair % 2 == 1
-            if bareFirst {
+            func bare() async throws {
                 bases.append(try await Self.measureBaseline(admin: admin, rows: rows, workers: daemons * workers, batchSize: batchSize, settle: settle))
             }
+            if baseline && bareFirst { try await bare() }
             runs.append(try await onDedicatedThread(name: "bench-load") {
                 try Self.measureDaemons(admin: admin, lists: benchLists, rows: rows, rate: rate, daemons: daemons, workers: workers,
                                         batchSize: batchSize, settle: settle)
             })
-            if baseline && !bareFirst {
-                bases.append(try await Self.measureBaseline(admin: admin, rows: rows, workers: daemons * workers, batchSize: batchSize, settle: settle))
-            }
+            if baseline && !bareFirst { try await bare() }
             if repeatCount > 1 {
                 progress("pair \(pair + 1): decided \(runs.last!.decidedPerSecond)/s, bare \(Int(bases.last!))/s")
             }

@@ -8,11 +8,14 @@ DO $roles$
 DECLARE r text;
 BEGIN
     FOREACH r IN ARRAY ARRAY['chokepoint_submitter', 'chokepoint_operator', 'chokepoint_daemon'] LOOP
-        BEGIN
-            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL;
-        END;
+        -- Checked first, so a migrator without CREATEROLE gets past roles a DBA already made.
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+            BEGIN
+                EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;
+            END;
+        END IF;
     END LOOP;
 END
 $roles$;

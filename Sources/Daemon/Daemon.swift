@@ -10,6 +10,8 @@ public struct DaemonConfiguration: Sendable {
     public var conninfo: String
     public var workers: Int = 2
     public var batchSize: Int = 500
+    /// Message bytes per batch (see `WorkerConfiguration.batchBytes`).
+    public var batchBytes: Int = 16 << 20
     public var pollInterval: Double = 1.0
     /// How long shutdown waits for workers to finish the batch in hand (systemd's TimeoutStopSec must be larger).
     public var drainTimeout: Double = 20
@@ -90,6 +92,7 @@ public final class Daemon: Service, Sendable {
 
         var wc = WorkerConfiguration(conninfo: conninfo)
         wc.batchSize = config.batchSize
+        wc.batchBytes = config.batchBytes
         wc.pollInterval = config.pollInterval
         let workers = (0..<config.workers).map {
             Worker(id: $0, config: wc, screeners: screeners, wake: wake, stats: stats, logger: logger) { [self] in

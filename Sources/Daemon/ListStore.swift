@@ -38,12 +38,13 @@ public enum ListStore {
 
     /// Imports a parsed list as a new current version in ONE transaction: either the whole version is
     /// in force afterwards, or nothing changed. A re-import of byte-identical files creates no version.
-    public static func importList(_ c: Connection, parsed: ParsedList, files: [ListFile]) throws -> ImportResult {
+    public static func importList(_ c: Connection, parsed: ParsedList, files: [ListFile], auditReason: String? = nil) throws -> ImportResult {
         let sum = checksum(files)
         let source = parsed.source.rawValue
         return try c.transaction { c in
             // One import per source at a time.
             try c.query("SELECT pg_advisory_xact_lock(7432002, hashtext($1))", [source])
+            if let auditReason { try c.query("SELECT set_config('chokepoint.reason', $1, true)", [auditReason]) }
             if let row = try c.query("""
                 SELECT id, checksum, entry_count, name_count, bic_count FROM chokepoint.list_versions
                  WHERE source = $1 AND is_current
@@ -123,6 +124,27 @@ public enum ListStore {
         }
     }
 
+    /// Records an `indicators` import as a policy change request (four eyes): a second policy admin applies
+    /// it with `chokepoint.apply_policy_change(id, reason)`, which replaces the indicators and creates the
+    /// new `indicators` list version in one transaction. Returns the request id, or nil when the files are
+    /// byte-identical to the indicators in force.
+    public static func requestIndicatorsChange(_ c: Connection, set: IndicatorSet, files: [ListFile], reason: String) throws -> Int64? {
+        let sum = checksum(files)
+        if try c.query("SELECT 1 FROM chokepoint.list_versions WHERE source = 'indicators' AND is_current AND checksum = $1", [sum]).rows.first != nil {
+            return nil
+        }
+        let change: [String: Any] = [
+            "kind": "indicators",
+            "keywords": set.keywords.map { [$0.text, $0.language, "keyword"] } + set.exclusions.map { [$0.text, $0.language, "exclusion"] },
+            "hs_codes": set.hsCodes.map { [$0.code, $0.tier, $0.description] },
+            "country_sets": set.countrySets,
+            "checksum": sum,
+            "files": files.map(\.baseName),
+        ]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: change, options: [.sortedKeys]), as: UTF8.self)
+        return try c.query("SELECT chokepoint.request_policy_change($1::jsonb, $2)", [json, reason]).rows.first?.int64(0)
+    }
+
     /// Loads the shipped default indicators when no indicators version exists; returns true if it did.
     @discardableResult
     public static func installDefaultIndicatorsIfMissing(_ c: Connection) throws -> Bool {
@@ -131,7 +153,7 @@ public enum ListStore {
         let text = IndicatorsFile.render(DefaultIndicators.set)
         let file = ListFile(name: "default-indicators.csv", bytes: Array(text.utf8))
         let parsed = ParsedList(source: .indicators, indicators: DefaultIndicators.set)
-        _ = try importList(c, parsed: parsed, files: [file])
+        _ = try importList(c, parsed: parsed, files: [file], auditReason: "default end-use indicators installed by chokepoint migrate")
         return true
     }
 
@@ -175,11 +197,19 @@ public enum ListStore {
             for r in try c.query("SELECT set_name, country FROM chokepoint.country_sets ORDER BY set_name, country").rows {
                 set.countrySets[r.string(0) ?? "", default: []].append(r.string(1) ?? "")
             }
-            let threshold = try c.query("SELECT value::text FROM chokepoint.settings WHERE key = 'name_match_threshold'").scalar.flatMap(Double.init) ?? 0.90
-            let goodGuys = try c.query("SELECT field, matched, list, entry_id FROM chokepoint.active_good_guys").rows.map {
-                ScreeningData.GoodGuy(field: $0.string(0) ?? "", matched: $0.string(1) ?? "", list: $0.string(2) ?? "", entryId: $0.string(3) ?? "")
+            var settings: [String: String] = [:]
+            for r in try c.query("SELECT key, value::text FROM chokepoint.settings").rows {
+                if let k = r.string(0) { settings[k] = r.string(1) ?? "" }
+            }
+            let threshold = settings["name_match_threshold"].flatMap(Double.init) ?? 0.90
+            let goodGuys = try c.query("""
+                SELECT field, matched, list, entry_id, id, extract(epoch FROM expires_at) FROM chokepoint.active_good_guys
+                """).rows.map {
+                ScreeningData.GoodGuy(field: $0.string(0) ?? "", matched: $0.string(1) ?? "", list: $0.string(2) ?? "",
+                                      entryId: $0.string(3) ?? "", id: $0.int64(4) ?? 0, expiresAt: $0.double(5))
             }
             var data = ScreeningData(lists: lists, indicators: set, nameThreshold: threshold, goodGuys: goodGuys)
+            data.policyProblems = ScreeningData.problems(settings: settings, indicators: set)
             data.policyGeneration = try c.query("SELECT value FROM chokepoint.policy_generation").rows.first?.int64(0) ?? 0
             return data
         }

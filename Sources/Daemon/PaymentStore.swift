@@ -19,17 +19,46 @@ public enum PaymentStore {
         try claimWithGeneration(c, limit: limit).payments
     }
 
-    /// The claim, plus `chokepoint.policy_generation` as seen by the same statement's snapshot.
-    public static func claimWithGeneration(_ c: Connection, limit: Int) throws -> (payments: [ClaimedPayment], policyGeneration: Int64?) {
+    /// What one claim statement returns.
+    public struct Claim: Sendable {
+        /// The payments to screen in this batch, oldest first, within the byte budget.
+        public var payments: [ClaimedPayment]
+        /// Payments locked by the claim but left for a later batch because the batch's messages already
+        /// reached the byte budget: they stay pending and are unlocked when the transaction ends.
+        public var deferred: Int
+        /// `chokepoint.policy_generation` as seen by the same statement's snapshot.
+        public var policyGeneration: Int64?
+    }
+
+    /// The claim, bounded by count and by message bytes, plus `chokepoint.policy_generation` as seen by the
+    /// same statement's snapshot.
+    ///
+    /// The byte bound keeps a batch of large messages from exhausting the daemon's memory: messages are sent
+    /// only while the bytes before them stay under `maxBytes` (the first one always), the rest come back as
+    /// NULL and wait for the next batch.
+    public static func claimWithGeneration(_ c: Connection, limit: Int, maxBytes: Int = Int(Int32.max)) throws -> Claim {
         let result = try c.query("""
-            SELECT id, format, message, (SELECT value FROM chokepoint.policy_generation) FROM chokepoint.payments
-            WHERE status = 'pending'
-            ORDER BY id
-            LIMIT $1
-            FOR UPDATE SKIP LOCKED
-            """, [String(limit)])
-        return (result.rows.map { ClaimedPayment(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "") },
-                result.rows.first?.int64(3))
+            WITH claimed AS (
+                SELECT id, format, message FROM chokepoint.payments
+                 WHERE status = 'pending'
+                 ORDER BY id
+                 LIMIT $1
+                   FOR UPDATE SKIP LOCKED)
+            SELECT id, format,
+                   CASE WHEN sum(octet_length(message)) OVER w - octet_length(message) < $2 THEN message END,
+                   (SELECT value FROM chokepoint.policy_generation)
+              FROM claimed
+            WINDOW w AS (ORDER BY id ROWS UNBOUNDED PRECEDING)
+             ORDER BY id
+            """, [String(limit), String(max(1, maxBytes))])
+        var payments: [ClaimedPayment] = []
+        payments.reserveCapacity(result.rows.count)
+        var deferred = 0
+        for row in result.rows {
+            guard let message = row.string(2) else { deferred += 1; continue }
+            payments.append(ClaimedPayment(id: row.int64(0) ?? 0, format: row.string(1) ?? "", message: message))
+        }
+        return Claim(payments: payments, deferred: deferred, policyGeneration: result.rows.first?.int64(3))
     }
 
     /// Records decisions and their hits in the caller's transaction; returns the ids actually decided.
@@ -44,50 +73,60 @@ public enum PaymentStore {
         let statuses = decisions.map { $0.decision.outcome == .hold ? "held" : "released" }
         let reasons = decisions.map { PostgresArray.text($0.decision.reasons) }
         let errors: [String?] = decisions.map { $0.decision.error.map(Self.clip) }
+        // Good-guy records applied to each payment: the audit row of its decision names them.
+        let suppressions = decisions.map { PostgresArray.int64(Array(Set($0.decision.suppressed.map(\.goodGuyId))).sorted()) }
         let updated = try c.query("""
             UPDATE chokepoint.payments AS p
-               SET status = d.status, reasons = d.reasons::text[], error = d.error,
+               SET status = d.status, reasons = d.reasons::text[], error = d.error, suppressions = d.suppressions::bigint[],
                    decided_at = clock_timestamp(), screened_at = clock_timestamp(), screening_run_id = $5
-              FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS d(id, status, reasons, error)
+              FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $6::text[]) AS d(id, status, reasons, error, suppressions)
              WHERE p.id = d.id AND p.status = 'pending'
             RETURNING p.id
             """, [PostgresArray.int64(ids), PostgresArray.text(statuses), PostgresArray.text(reasons),
-                  PostgresArray.text(errors), String(runId)])
+                  PostgresArray.text(errors), String(runId), PostgresArray.text(suppressions)])
         let decided = Set(updated.rows.compactMap { $0.int64(0) })
-        var hitPayment: [Int64] = []
-        var kind: [String] = [], field: [String] = [], matched: [String] = []
-        var list: [String?] = [], entryId: [String?] = [], entryName: [String?] = []
-        var score: [Double] = [], explanation: [String] = []
+        var rows = HitRows()
         for (id, decision) in decisions where decided.contains(id) {
-            for h in decision.hits {
-                hitPayment.append(id)
-                kind.append(h.kind.rawValue); field.append(h.field); matched.append(clip(h.matched))
-                list.append(h.list); entryId.append(h.entryId); entryName.append(h.entryName.map(clip))
-                score.append(min(1, max(0, h.score))); explanation.append(clip(h.explanation))
-            }
+            for h in decision.hits { rows.append(id, h, suppressedBy: nil) }
+            for s in decision.suppressed { rows.append(id, s.hit, suppressedBy: s.goodGuyId) }
         }
-        if !hitPayment.isEmpty {
-            try insertHits(c, runId: runId, paymentIds: hitPayment, kind: kind, field: field, matched: matched,
-                           list: list, entryId: entryId, entryName: entryName, score: score, explanation: explanation)
-        }
+        if !rows.paymentIds.isEmpty { try insertHits(c, runId: runId, rows) }
         return decided
     }
 
-    static func insertHits(_ c: Connection, runId: Int64, paymentIds: [Int64], kind: [String], field: [String], matched: [String],
-                           list: [String?], entryId: [String?], entryName: [String?], score: [Double], explanation: [String]) throws {
+    /// Hits as parallel arrays, for one `unnest` insert.
+    struct HitRows {
+        var paymentIds: [Int64] = []
+        var kind: [String] = [], field: [String] = [], matched: [String] = []
+        var list: [String?] = [], entryId: [String?] = [], entryName: [String?] = []
+        var score: [Double] = [], explanation: [String] = []
+        var suppressedBy: [String?] = []
+
+        mutating func append(_ paymentId: Int64, _ h: Hit, suppressedBy goodGuy: Int64?) {
+            paymentIds.append(paymentId)
+            kind.append(h.kind.rawValue); field.append(h.field); matched.append(clip(h.matched))
+            list.append(h.list); entryId.append(h.entryId); entryName.append(h.entryName.map(clip))
+            score.append(min(1, max(0, h.score))); explanation.append(clip(h.explanation))
+            suppressedBy.append(goodGuy.map(String.init))
+        }
+    }
+
+    static func insertHits(_ c: Connection, runId: Int64, _ r: HitRows) throws {
         try c.query("""
-            INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation)
-            SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation
-              FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[])
-                   AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation)
+            INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by)
+            SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation, h.suppressed_by
+              FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[],
+                          $11::bigint[])
+                   AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by)
              -- A rescreen may already have recorded the same hit on a payment that was still pending.
              WHERE NOT EXISTS (SELECT 1 FROM chokepoint.hits AS x
                                 WHERE x.payment_id = h.payment_id AND x.kind = h.kind AND x.field = h.field
                                   AND x.matched = h.matched AND x.list IS NOT DISTINCT FROM h.list
-                                  AND x.entry_id IS NOT DISTINCT FROM h.entry_id)
-            """, [String(runId), PostgresArray.int64(paymentIds), PostgresArray.text(kind), PostgresArray.text(field),
-                  PostgresArray.text(matched), PostgresArray.text(list), PostgresArray.text(entryId), PostgresArray.text(entryName),
-                  PostgresArray.double(score), PostgresArray.text(explanation)])
+                                  AND x.entry_id IS NOT DISTINCT FROM h.entry_id
+                                  AND x.suppressed_by IS NOT DISTINCT FROM h.suppressed_by)
+            """, [String(runId), PostgresArray.int64(r.paymentIds), PostgresArray.text(r.kind), PostgresArray.text(r.field),
+                  PostgresArray.text(r.matched), PostgresArray.text(r.list), PostgresArray.text(r.entryId), PostgresArray.text(r.entryName),
+                  PostgresArray.double(r.score), PostgresArray.text(r.explanation), PostgresArray.text(r.suppressedBy)])
     }
 
     /// Records, in its own committed statement on a second connection, that these payments are being

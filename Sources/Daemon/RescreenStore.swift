@@ -351,7 +351,9 @@ enum RescreenStore {
         let notRecorded = """
             NOT EXISTS (SELECT 1 FROM chokepoint.hits AS x
                          WHERE x.payment_id = h.payment_id AND x.kind = h.kind AND x.field = h.field AND x.matched = h.matched
-                           AND x.list IS NOT DISTINCT FROM h.list AND x.entry_id IS NOT DISTINCT FROM h.entry_id)
+                           AND x.list IS NOT DISTINCT FROM h.list AND x.entry_id IS NOT DISTINCT FROM h.entry_id
+                           -- A hit a good-guy record suppressed when the payment was decided is news once that record is gone.
+                           AND x.suppressed_by IS NULL)
             """
         return try c.transaction { c in
             try c.query("SELECT id FROM chokepoint.payments WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",

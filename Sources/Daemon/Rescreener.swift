@@ -60,6 +60,7 @@ public enum RescreenError: Error, CustomStringConvertible, Equatable {
     case alreadyRunning(String)
     case noSanctionsList
     case workerFailed(String)
+    case policyInvalid([String])
 
     public var description: String {
         switch self {
@@ -68,6 +69,9 @@ public enum RescreenError: Error, CustomStringConvertible, Equatable {
                 + "It will be safe to run again when that one ends; if it is killed, the next run continues it."
         case .noSanctionsList:
             return "no sanctions list is loaded: re-screening would raise an alert on every payment; run `chokepoint lists import` first"
+        case .policyInvalid(let problems):
+            return "the screening policy in the database is invalid (\(problems.prefix(3).joined(separator: "; "))): "
+                + "re-screening with it would prove nothing; fix the settings or indicators first"
         case .workerFailed(let e):
             return "re-screening stopped: \(e). The run stays open: the next `chokepoint rescreen` continues it from where it stopped"
         }
@@ -115,6 +119,7 @@ public final class Rescreener: Sendable {
 
         let data = try ListStore.loadScreeningData(c)
         guard data.hasSanctionsList else { throw RescreenError.noSanctionsList }
+        guard data.policyProblems.isEmpty else { throw RescreenError.policyInvalid(data.policyProblems) }
         var versions: [String: Int64] = [:]
         for l in data.lists { versions[l.source.rawValue] = l.versionId }
 

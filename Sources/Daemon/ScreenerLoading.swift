@@ -24,6 +24,11 @@ public enum ScreenerLoading {
                     logger.info("list in force", metadata: metadata)
                 }
             }
+            if !data.policyProblems.isEmpty {
+                logger.critical("the screening policy in the database is invalid: every payment will be held as policy_invalid",
+                                metadata: ["problems": "\(data.policyProblems.joined(separator: "; "))"])
+                return (PolicyInvalidScreener(problems: data.policyProblems), data.versionsJSON, data.policyGeneration)
+            }
             return (PolicyScreener(data: data), data.versionsJSON, data.policyGeneration)
         }
     }

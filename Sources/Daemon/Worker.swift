@@ -10,6 +10,9 @@ public struct WorkerConfiguration: Sendable {
     public var conninfo: String
     /// Payments claimed per transaction.
     public var batchSize: Int = 500
+    /// Message bytes claimed per transaction (the first message of a batch always counts in): with
+    /// messages of up to `max_message_bytes` each, a batch by count alone could hold gigabytes.
+    public var batchBytes: Int = 16 << 20
     /// The polling fallback: how long a worker sleeps without a wake-up before looking again.
     public var pollInterval: Double = 1.0
     /// Bound on one claim/decide statement, so a stuck server never holds a batch forever.
@@ -222,7 +225,8 @@ public final class Worker: Sendable {
         let batchStart = DispatchTime.now().uptimeNanoseconds
         var found: [Int64] = []
         let count = try c.transaction { c in
-            let (claimed, seen) = try PaymentStore.claimWithGeneration(c, limit: config.batchSize)
+            let claim = try PaymentStore.claimWithGeneration(c, limit: config.batchSize, maxBytes: config.batchBytes)
+            let (claimed, seen) = (claim.payments, claim.policyGeneration)
             if claimed.isEmpty { return 0 }
             if let mine = policyGeneration, let seen, seen > mine { throw StalePolicy() }
             let attempts = try PaymentStore.recordAttempts(attemptsConnection, ids: claimed.map(\.id))
@@ -261,7 +265,8 @@ public final class Worker: Sendable {
             stats.released.add(released, ordering: .relaxed)
             stats.batches.add(1, ordering: .relaxed)
             DaemonMetrics.batch.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - batchStart))
-            return claimed.count
+            // Deferred payments count as claimed: the queue is not empty, so the worker claims again at once.
+            return claimed.count + claim.deferred
         }
         started = []
         suspects = found

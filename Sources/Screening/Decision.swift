@@ -14,6 +14,8 @@ public enum HitKind: String, Sendable, Codable, CaseIterable {
     case listsUnavailable = "lists_unavailable"
     /// The screener itself failed on this payment.
     case screeningError = "screening_error"
+    /// The settings or indicators in the database are invalid: nothing is screened, everything is held.
+    case policyInvalid = "policy_invalid"
 }
 
 /// One explainable reason to hold: which rule, where in the payment, what matched what.
@@ -45,6 +47,16 @@ public struct Hit: Sendable, Codable, Equatable {
     }
 }
 
+/// A hit that a confirmed good-guy record suppressed.
+public struct SuppressedHit: Sendable, Equatable {
+    public var hit: Hit
+    public var goodGuyId: Int64
+    public init(hit: Hit, goodGuyId: Int64) {
+        self.hit = hit
+        self.goodGuyId = goodGuyId
+    }
+}
+
 /// The decision for one payment, with every hit that led to it.
 public struct Decision: Sendable, Equatable {
     public var outcome: Outcome
@@ -53,10 +65,14 @@ public struct Decision: Sendable, Equatable {
     public var hits: [Hit]
     /// Why the message could not be parsed or screened, for `unparseable` and `screening_error`.
     public var error: String?
+    /// Hits a good-guy record suppressed (they did not count towards the outcome), with the record's id:
+    /// stored on the payment so that a release because of a suppression says so.
+    public var suppressed: [SuppressedHit]
 
-    public init(hits: [Hit], error: String? = nil) {
+    public init(hits: [Hit], error: String? = nil, suppressed: [SuppressedHit] = []) {
         self.hits = hits
         self.error = error
+        self.suppressed = suppressed
         var seen: [String] = []
         for h in hits where !seen.contains(h.kind.rawValue) { seen.append(h.kind.rawValue) }
         self.reasons = seen
@@ -75,6 +91,15 @@ public struct Decision: Sendable, Equatable {
 /// handle becomes a hold (fail closed).
 public protocol PaymentScreener: Sendable {
     func screen(format: String, message: String) -> Decision
+}
+
+/// Holds everything as `policy_invalid`: used while the settings or indicators in the database are invalid.
+public struct PolicyInvalidScreener: PaymentScreener {
+    public let problems: [String]
+    public init(problems: [String]) { self.problems = problems }
+    public func screen(format: String, message: String) -> Decision {
+        .failClosed(.policyInvalid, error: "the screening policy in the database is invalid: " + problems.prefix(3).joined(separator: "; "))
+    }
 }
 
 /// Holds everything: used while no list is loaded.

@@ -1,3 +1,4 @@
+import Foundation
 import Matching
 import Messages
 import Watchlists
@@ -30,7 +31,8 @@ public struct PolicyScreener: PaymentScreener {
     let exclusionForms: [[String]]
     let hsCodes: Set<String>
     let geography: Geography
-    let goodGuys: Set<ScreeningData.GoodGuy>
+    /// Good-guy records by (field, normalized matched text, list, entry id).
+    let goodGuys: [ScreeningData.GoodGuy: ScreeningData.GoodGuy]
     public let hasSanctionsList: Bool
 
     public init(data: ScreeningData) {
@@ -74,8 +76,11 @@ public struct PolicyScreener: PaymentScreener {
             risky.formUnion(codes)
         }
         geography = Geography(riskCountries: risky)
-        goodGuys = Set(data.goodGuys.map { ScreeningData.GoodGuy(field: $0.field, matched: Normalizer.normalize($0.matched),
-                                                                  list: $0.list, entryId: $0.entryId) })
+        var byKey: [ScreeningData.GoodGuy: ScreeningData.GoodGuy] = [:]
+        for g in data.goodGuys {
+            byKey[Self.goodGuyKey(field: g.field, matched: g.matched, list: g.list, entryId: g.entryId)] = g
+        }
+        goodGuys = byKey
         hasSanctionsList = data.hasSanctionsList
     }
 
@@ -160,13 +165,23 @@ public struct PolicyScreener: PaymentScreener {
                                 explanation: "\(g.label) '\(g.matched)' in \(g.field), with \(place)"))
             }
         }
+        var suppressed: [SuppressedHit] = []
         if !goodGuys.isEmpty {
+            let now = Date().timeIntervalSince1970
             hits.removeAll { h in
-                h.kind == .sanctionedParty && h.list != nil && h.entryId != nil
-                    && goodGuys.contains(.init(field: h.field, matched: Normalizer.normalize(h.matched), list: h.list!, entryId: h.entryId!))
+                guard h.kind == .sanctionedParty, let list = h.list, let entryId = h.entryId,
+                      let g = goodGuys[Self.goodGuyKey(field: h.field, matched: h.matched, list: list, entryId: entryId)],
+                      g.expiresAt.map({ now < $0 }) ?? true else { return false }
+                suppressed.append(SuppressedHit(hit: h, goodGuyId: g.id))
+                return true
             }
         }
-        return Decision(hits: Self.deduplicated(hits))
+        return Decision(hits: Self.deduplicated(hits), suppressed: suppressed)
+    }
+
+    /// The lookup key of a good-guy record: identity fields only, matched text normalized.
+    static func goodGuyKey(field: String, matched: String, list: String, entryId: String) -> ScreeningData.GoodGuy {
+        ScreeningData.GoodGuy(field: field, matched: Normalizer.normalize(matched), list: list, entryId: entryId)
     }
 
     struct GoodsSignal {

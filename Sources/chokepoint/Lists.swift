@@ -19,17 +19,23 @@ struct ListsImport: ParsableCommand {
             opensanctions, indicators, banks (CSV with a header naming bic and name).
             A malformed file is refused with its name and line, and the version in force stays.
             Re-importing byte-identical files changes nothing and says so.
+            An indicators import is a policy change: it needs --reason and is recorded as a request that a second
+            policy admin (role chokepoint_policy_admin) applies with SELECT chokepoint.apply_policy_change(ID, 'reason').
             """)
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "ofac-sdn, csl, eu, uk, un, opensanctions, indicators or banks.") var source: String
     @Argument(help: "The list file(s).") var paths: [String]
+    @Option(help: "Why (required for --source indicators, which is a four-eyes policy change).") var reason: String?
 
     func validate() throws {
         guard ListSource(rawValue: source) != nil else {
             throw ValidationError("unknown --source '\(source)'; use one of: \(ListSource.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard !paths.isEmpty else { throw ValidationError("give at least one list file") }
+        if source == ListSource.indicators.rawValue, (reason ?? "").allSatisfy(\.isWhitespace) {
+            throw ValidationError("--source indicators changes the screening policy: give --reason")
+        }
     }
 
     func run() throws {
@@ -48,6 +54,22 @@ struct ListsImport: ParsableCommand {
             let c = try database.connect()
             defer { c.close() }
             do { try Migrator.checkCurrent(c) } catch { throw CLIError(code: .unmigrated, message: "\(error)") }
+            if kind == .indicators, let set = parsed.indicators {
+                let request: Int64?
+                do {
+                    request = try ListStore.requestIndicatorsChange(c, set: set, files: files, reason: reason ?? "")
+                } catch {
+                    throw CLIError(code: .failure, message: "indicators change refused, nothing changed: \(error)")
+                }
+                guard let request else {
+                    print("indicators: unchanged (same files as the indicators in force); nothing requested")
+                    return
+                }
+                print("indicators: change request \(request) recorded (\(set.keywords.count) keywords, \(set.exclusions.count) exclusions, "
+                      + "\(set.hsCodes.count) HS codes, \(set.countrySets.count) country sets); a second policy admin applies it with "
+                      + "SELECT chokepoint.apply_policy_change(\(request), 'reason')")
+                return
+            }
             let result: ListStore.ImportResult
             do {
                 result = try ListStore.importList(c, parsed: parsed, files: files)

@@ -39,6 +39,7 @@ struct Migrate: ParsableCommand {
                 } else {
                     print("applied migrations \(applied.map(String.init).joined(separator: ", ")) from \(directory)")
                 }
+                for w in try Migrator.harden(c) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
                 try MigrateHooks.afterMigrate(c)
             } catch {
                 throw CLIError(code: .failure, message: "migration failed: \(error)")

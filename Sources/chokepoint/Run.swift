@@ -16,6 +16,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Payments claimed per transaction.")
     var batchSize: Int = 500
 
+    @Option(help: "Message bytes claimed per transaction (a batch stops at this many bytes; its first message always counts in).")
+    var batchBytes: Int = 16 << 20
+
     @Option(help: "Seconds between polls when no notification arrives (the fallback for lost notifications).")
     var pollInterval: Double = 1.0
 
@@ -35,6 +38,7 @@ struct Run: AsyncParsableCommand {
         if let metricsPort, !(1...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 1-65535") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
         guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and 10000") }
+        guard (1024...(1 << 30)).contains(batchBytes) else { throw ValidationError("--batch-bytes must be between 1024 and 1073741824") }
         guard pollInterval > 0 && pollInterval <= 60 else { throw ValidationError("--poll-interval must be in (0, 60]") }
     }
 
@@ -44,6 +48,7 @@ struct Run: AsyncParsableCommand {
         var config = DaemonConfiguration(conninfo: database.conninfo)
         config.workers = workers
         config.batchSize = batchSize
+        config.batchBytes = batchBytes
         config.pollInterval = pollInterval
         config.drainTimeout = drainTimeout
         config.listen = listen

@@ -153,7 +153,7 @@ struct DaemonEndToEndTests {
         try c.executeScript("""
             CREATE TABLE public.fault (on_ boolean);
             CREATE SEQUENCE public.refusals;
-            CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE FUNCTION public.refuse() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
             BEGIN
                 IF EXISTS (SELECT 1 FROM public.fault) THEN
                     PERFORM nextval('public.refusals');

@@ -99,11 +99,19 @@ struct ListStoreTests {
         defer { db.drop() }
         let c = try db.connect()
         try ListStore.installDefaultIndicatorsIfMissing(c)
-        try c.query("BEGIN")
-        try c.query("SELECT set_config('chokepoint.reason', 'we are a Kazakh bank', true)")
-        try c.query("DELETE FROM chokepoint.country_sets WHERE set_name = 'transshipment' AND country = 'KZ'")
-        try c.query("COMMIT")
-        #expect(try c.query("SELECT reason FROM chokepoint.audit_log WHERE action = 'policy_data_changed' ORDER BY id DESC LIMIT 1").scalar == "we are a Kazakh bank")
+        // Four eyes: one policy admin requests, another applies; the audit row carries old and new values.
+        let a = try Connection(conninfo: db.conninfo(user: db.createLoginRole(prefix: "pa", memberOf: "chokepoint_policy_admin")))
+        let b = try Connection(conninfo: db.conninfo(user: db.createLoginRole(prefix: "pb", memberOf: "chokepoint_policy_admin")))
+        let set = try c.query("SELECT jsonb_agg(country ORDER BY country) FILTER (WHERE country <> 'KZ') FROM chokepoint.country_sets WHERE set_name = 'transshipment'").scalar!
+        let request = try a.query("SELECT chokepoint.request_policy_change(jsonb_build_object('kind', 'country_set', 'set', 'transshipment', 'countries', $1::jsonb), 'we are a Kazakh bank')", [set]).scalar!
+        #expect(try c.query("SELECT count(*) FROM chokepoint.country_sets WHERE set_name = 'transshipment' AND country = 'KZ'").scalar == "1")
+        #expect(try b.query("SELECT chokepoint.apply_policy_change($1, 'agreed')", [request]).scalar == "applied")
+        let audit = try c.query("""
+            SELECT reason, detail->>'operation', detail->'old'->0->>'country', jsonb_array_length(detail->'old')
+              FROM (SELECT * FROM chokepoint.audit_log WHERE action = 'policy_data_changed' ORDER BY id DESC LIMIT 1) AS a
+            """).rows[0].values
+        #expect(audit[0]?.contains("we are a Kazakh bank") == true)
+        #expect(Array(audit.dropFirst()) == ["DELETE", "KZ", "1"])
         let data = try ListStore.loadScreeningData(c)
         #expect(data.indicators.countrySets["transshipment"]?.contains("KZ") == false)
         #expect(data.indicators.countrySets["transshipment"]?.contains("AM") == true)
@@ -162,7 +170,12 @@ struct DaemonListReloadTests {
         // The operator marks A3's hit as a false positive: the same party is released next time.
         let hit = try c.query("SELECT h.id FROM chokepoint.hits h JOIN chokepoint.payments p ON p.id = h.payment_id WHERE p.external_ref = 'A3' AND h.kind = 'sanctioned_party'").scalar!
         let beforeGoodGuy = daemon.screeners.current.generation
-        try c.query("SELECT chokepoint.add_good_guy($1, 'different company, same name: registry 12345')", [hit])
+        // Four eyes: one operator's request changes nothing; a second operator's confirmation is in force.
+        let opA = try Connection(conninfo: db.conninfo(user: db.createLoginRole(prefix: "gga", memberOf: "chokepoint_operator")))
+        let opB = try Connection(conninfo: db.conninfo(user: db.createLoginRole(prefix: "ggb", memberOf: "chokepoint_operator")))
+        let requested = try opA.query("SELECT chokepoint.add_good_guy($1, 'different company, same name: registry 12345')", [hit]).scalar
+        #expect(try c.query("SELECT count(*) FROM chokepoint.active_good_guys").scalar == "0")
+        #expect(try opB.query("SELECT chokepoint.add_good_guy($1, 'agreed: registry 12345 is not the listed company')", [hit]).scalar == requested)
         #expect(await eventually { daemon.screeners.current.generation > beforeGoodGuy })
         try Self.insert(c, "A5", name: "VOLGA PRECISION INSTRUMENTS LLC")
         #expect(await eventually { (try? Self.status(c, "A5")) == "released" })

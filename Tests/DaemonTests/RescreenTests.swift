@@ -45,6 +45,15 @@ enum RescreenFixtures {
         }
     }
 
+    /// Test set-up only: changes decided payments as history would have them, past the guard trigger
+    /// (as a superuser with triggers off; the product itself never does this).
+    static func rewriteHistory(_ c: Connection, _ sql: String) throws {
+        try c.transaction { c in
+            try c.query("SET LOCAL session_replication_role = replica")
+            try c.query(sql)
+        }
+    }
+
     static func rescreen(_ conninfo: String, _ configure: (inout RescreenConfiguration) -> Void = { _ in }) async throws -> RescreenSummary {
         var config = RescreenConfiguration(conninfo: conninfo)
         config.workers = 2
@@ -182,7 +191,7 @@ struct RescreenTests {
         try F.insert(c, [("OLD", F.mt103(ref: "OLD", beneficiary: "KRASNOV TRADING HOUSE")),
                          ("NEW", F.mt103(ref: "NEW", beneficiary: "DUPONT SARL"))])
         try F.decideAll(c)
-        try c.query("UPDATE chokepoint.payments SET decided_at = now() - interval '100 days' WHERE external_ref = 'OLD'")
+        try F.rewriteHistory(c, "UPDATE chokepoint.payments SET decided_at = now() - interval '100 days' WHERE external_ref = 'OLD'")
         try F.importList(c, [F.zorbex, F.krasnov], tag: "v2")
 
         let def = try await F.rescreen(db.conninfo)
@@ -328,15 +337,17 @@ struct RescreenTests {
         }
         // A confirmed false positive for entry E7 (HELIX…) in the beneficiary field: those payments are released.
         try c.query("""
-            INSERT INTO chokepoint.good_guys (field, matched, list, entry_id, entry_fingerprint, reason)
-            SELECT 'beneficiary', 'HELIX ORBITAL DYNAMICS', 'ofac-sdn', 'E7', e.fingerprint, 'same name, other company'
+            INSERT INTO chokepoint.good_guys (field, matched, list, entry_id, entry_fingerprint, reason,
+                                              approved_by, approved_at, approve_reason, expires_at)
+            SELECT 'beneficiary', 'HELIX ORBITAL DYNAMICS', 'ofac-sdn', 'E7', e.fingerprint, 'same name, other company',
+                   'second-operator', now(), 'agreed', now() + interval '1 year'
               FROM chokepoint.list_entries e JOIN chokepoint.list_versions v ON v.id = e.version_id AND v.is_current
              WHERE e.source_id = 'E7'
             """)
         try F.insert(c, payments)
         try F.decideAll(c)
         // An operator releases one of the held payments (its hits stay recorded).
-        try c.query("""
+        try F.rewriteHistory(c, """
             UPDATE chokepoint.payments SET status = 'released', decided_at = now() WHERE external_ref = 'D0-0'
             """)
         // The good guy is revoked after the decisions: E7 may hit HELIX again.

@@ -55,7 +55,8 @@ struct SchemaTests {
         defer { db.drop() }
         let c = try db.connect()
         try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) SELECT 'R' || g, 'mt103', 'm' FROM generate_series(1, 20000) g")
-        try c.query("UPDATE chokepoint.payments SET status = 'released', decided_at = now() WHERE id <= 19990")
+        let run = try PaymentStore.startRun(c, kind: "daemon", host: "test", pid: 1, listVersions: "{}")
+        try c.query("UPDATE chokepoint.payments SET status = 'released', decided_at = now(), screening_run_id = $1 WHERE id <= 19990", [String(run)])
         try c.query("ANALYZE chokepoint.payments")
         let plan = try c.query("EXPLAIN SELECT id, format, message FROM chokepoint.payments WHERE status = 'pending' ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED")
             .rows.compactMap { $0[0] }.joined(separator: "\n")
@@ -68,8 +69,9 @@ struct SchemaTests {
         defer { db.drop() }
         let c = try db.connect()
         let id = try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('G1', 'mt103', 'm') RETURNING id").scalar!
-        #expect(throws: PostgresError.self) { try c.query("UPDATE chokepoint.payments SET status = 'rejected', decided_at = now() WHERE id = $1", [id]) }
-        try c.query("UPDATE chokepoint.payments SET status = 'released', decided_at = now() WHERE id = $1", [id])
+        let run = try PaymentStore.startRun(c, kind: "daemon", host: "test", pid: 1, listVersions: "{}")
+        #expect(throws: PostgresError.self) { try c.query("UPDATE chokepoint.payments SET status = 'rejected', decided_at = now(), screening_run_id = $2 WHERE id = $1", [id, String(run)]) }
+        try c.query("UPDATE chokepoint.payments SET status = 'released', decided_at = now(), screening_run_id = $2 WHERE id = $1", [id, String(run)])
         #expect(throws: PostgresError.self) { try c.query("UPDATE chokepoint.payments SET status = 'held' WHERE id = $1", [id]) }
         #expect(throws: PostgresError.self) { try c.query("UPDATE chokepoint.payments SET message = 'changed' WHERE id = $1", [id]) }
         // The decision was audited once, and announced.
@@ -82,10 +84,12 @@ struct SchemaTests {
         defer { db.drop() }
         let c = try db.connect()
         try c.query("INSERT INTO chokepoint.audit_log (action) VALUES ('test')")
+        let before = try c.query("SELECT count(*) FROM chokepoint.audit_log").scalar
         #expect(throws: PostgresError.self) { try c.query("UPDATE chokepoint.audit_log SET action = 'x'") }
         #expect(throws: PostgresError.self) { try c.query("DELETE FROM chokepoint.audit_log") }
         #expect(throws: PostgresError.self) { try c.query("TRUNCATE chokepoint.audit_log") }
-        #expect(try c.query("SELECT count(*) FROM chokepoint.audit_log").scalar == "1")
+        #expect(try c.query("SELECT count(*) FROM chokepoint.audit_log").scalar == before)
+        #expect(try c.query("SELECT count(*) FROM chokepoint.audit_log WHERE action = 'test'").scalar == "1")
     }
 
     @Test("a submitter inserts and reads status, but cannot decide, read hits or set its own status")

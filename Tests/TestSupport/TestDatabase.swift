@@ -47,6 +47,7 @@ public struct TestDatabase: Sendable {
             let m = try db.connect()
             defer { m.close() }
             try Migrator(directory: sqlDirectory).migrateUp(m)
+            _ = try Migrator.harden(m)
         }
         return db
     }

@@ -577,7 +577,7 @@ BEGIN
             RETURN 'countries must be an array of ISO 3166 alpha-2 codes';
         END IF;
         FOR x IN SELECT jsonb_array_elements(change -> 'countries') LOOP
-            IF CASE WHEN jsonb_typeof(x) <> 'string' THEN true ELSE (x #>> '{}') !~ '^[A-Z]{2}$' END THEN
+            IF (CASE WHEN jsonb_typeof(x) <> 'string' THEN true ELSE (x #>> '{}') !~ '^[A-Z]{2}$' END) THEN
                 RETURN pg_catalog.format('%s is not an ISO 3166 alpha-2 country code', x);
             END IF;
         END LOOP;
@@ -589,21 +589,21 @@ BEGIN
             RETURN 'an indicators change carries keywords, hs_codes, country_sets, checksum and files';
         END IF;
         FOR x IN SELECT jsonb_array_elements(change -> 'keywords') LOOP
-            IF CASE WHEN jsonb_typeof(x) <> 'array' THEN true
+            IF (CASE WHEN jsonb_typeof(x) <> 'array' THEN true
                     ELSE jsonb_array_length(x) <> 3 OR btrim(coalesce(x ->> 0, '')) = '' OR coalesce(x ->> 2, '') NOT IN ('keyword', 'exclusion')
-               END THEN
+               END) THEN
                 RETURN pg_catalog.format('keyword %s is not [text, language, keyword|exclusion]', x);
             END IF;
         END LOOP;
         FOR x IN SELECT jsonb_array_elements(change -> 'hs_codes') LOOP
-            IF CASE WHEN jsonb_typeof(x) <> 'array' THEN true
-                    ELSE jsonb_array_length(x) <> 3 OR coalesce(x ->> 0, '') !~ '^[0-9]{6}$' END THEN
+            IF (CASE WHEN jsonb_typeof(x) <> 'array' THEN true
+                    ELSE jsonb_array_length(x) <> 3 OR coalesce(x ->> 0, '') !~ '^[0-9]{6}$' END) THEN
                 RETURN pg_catalog.format('HS code %s is not [six digits, tier, description]', x);
             END IF;
         END LOOP;
         FOR x IN SELECT value FROM jsonb_each(change -> 'country_sets') LOOP
-            IF CASE WHEN jsonb_typeof(x) <> 'array' THEN true
-                    ELSE EXISTS (SELECT 1 FROM jsonb_array_elements_text(x) AS c WHERE c !~ '^[A-Z]{2}$') END THEN
+            IF (CASE WHEN jsonb_typeof(x) <> 'array' THEN true
+                    ELSE EXISTS (SELECT 1 FROM jsonb_array_elements_text(x) AS c WHERE c !~ '^[A-Z]{2}$') END) THEN
                 RETURN pg_catalog.format('country set %s holds something other than ISO 3166 alpha-2 codes', x);
             END IF;
         END LOOP;

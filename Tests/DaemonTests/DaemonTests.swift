@@ -71,6 +71,10 @@ enum Fixtures {
             """) == 0)
         // Hits are written once per decision: no payment has hits from two runs.
         #expect(try count(c, "SELECT count(*) FROM (SELECT payment_id FROM chokepoint.hits GROUP BY payment_id HAVING count(DISTINCT run_id) > 1) d") == 0)
+        // Concurrent writers (workers of several daemons) still formed one unbroken audit chain.
+        let chain = try AuditStore.verify(c)
+        #expect(chain.intact, "\(chain.problems.first.map(String.init(describing:)) ?? "")")
+        #expect(chain.rowsChecked == (try count(c, "SELECT count(*) FROM chokepoint.audit_log")))
     }
 }
 

@@ -180,5 +180,9 @@ struct SystemdUnitTests {
             #expect(service.contains(line), "\(line)")
         }
         #expect(!service.contains("PGPASSWORD") && !service.lowercased().contains("password="))
+        // The nightly unit writes the audit chain's head down outside the database, whatever the rescreen's outcome.
+        let nightly = try String(contentsOfFile: TestDatabase.packageRoot + "/systemd/chokepoint-rescreen.service", encoding: .utf8)
+        #expect(nightly.contains("ExecStopPost=/usr/local/bin/chokepoint audit anchor --to /var/lib/chokepoint/audit-anchors"))
+        #expect(nightly.contains("StateDirectory=chokepoint"))
     }
 }

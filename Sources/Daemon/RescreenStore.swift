@@ -280,10 +280,12 @@ enum RescreenStore {
             """, [String(current), String(baseline)]).rows.compactMap { $0.string(0) })
     }
 
-    /// Revoked good-guy records: (list, entry id, revoked at). A revocation makes an unchanged entry able to hit again.
+    /// Good-guy records that ended, by revocation or expiry: (list, entry id, when it ended). Either makes an
+    /// unchanged entry able to hit again.
     static func revokedGoodGuys(_ c: Connection) throws -> [(list: String, entryId: String, revokedAt: Double)] {
         try c.query("""
-            SELECT list, entry_id, extract(epoch FROM revoked_at) FROM chokepoint.good_guys WHERE revoked_at IS NOT NULL
+            SELECT list, entry_id, extract(epoch FROM least(revoked_at, expires_at)) FROM chokepoint.good_guys
+             WHERE revoked_at IS NOT NULL OR expires_at <= now()
             """).rows.map { ($0.string(0) ?? "", $0.string(1) ?? "", $0.double(2) ?? 0) }
     }
 

@@ -193,7 +193,7 @@ struct SecurityTests {
     // MARK: - 3. Good guys: four eyes, expiry, recorded suppressions
 
     @Test("a good-guy record needs a second operator, expires, and every payment it releases records the suppressed hit")
-    func goodGuysNeedFourEyes() throws {
+    func goodGuysNeedFourEyes() async throws {
         let db = try TestDatabase.create()
         defer { db.drop() }
         let c = try db.connect()
@@ -237,6 +237,12 @@ struct SecurityTests {
         try F.insert(c, [("G4", F.mt103(ref: "G4", beneficiary: "ZORBEX HEAVY INDUSTRIES"))])
         try F.decideAll(c)
         #expect(try c.query("SELECT status FROM chokepoint.payments WHERE external_ref = 'G4'").scalar == "held")
+        // The nightly rescreen (delta mode) raises the payment released under the expired record as an alert.
+        let s = try await F.rescreen(db.conninfo)
+        #expect(s.mode == "delta")
+        #expect(try c.query("""
+            SELECT string_agg(p.external_ref, ',') FROM chokepoint.retrospective_alerts a JOIN chokepoint.payments p ON p.id = a.payment_id
+            """).scalar == "G3")
     }
 
     @Test("a good-guy record held in memory stops suppressing at its expiry, without a reload")

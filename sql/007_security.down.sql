@@ -4,6 +4,7 @@
 SET LOCAL ROLE chokepoint_owner;
 
 DROP TRIGGER IF EXISTS audit_log_chain ON chokepoint.audit_log;
+DROP TRIGGER IF EXISTS payments_decided ON chokepoint.payments;
 DROP FUNCTION IF EXISTS chokepoint.audit_log_chain();
 DROP INDEX IF EXISTS chokepoint.audit_log_chain_seq_key;
 ALTER TABLE chokepoint.audit_log DISABLE TRIGGER audit_log_no_update;
@@ -287,6 +288,9 @@ SELECT p.id AS payment_id,
  ORDER BY p.received_at, p.id;
 
 DROP VIEW chokepoint.active_good_guys;
+CREATE TRIGGER payments_decided AFTER UPDATE OF status ON chokepoint.payments
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION chokepoint.payments_decided();
 CREATE TRIGGER indicator_keywords_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chokepoint.indicator_keywords
     FOR EACH STATEMENT EXECUTE FUNCTION chokepoint.policy_data_changed();
 CREATE TRIGGER indicator_hs_codes_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chokepoint.indicator_hs_codes
@@ -322,3 +326,5 @@ ALTER TABLE chokepoint.retrospective_alerts ADD CONSTRAINT retrospective_alerts_
     ('sanctioned_party', 'russian_lender', 'military_end_use', 'unparseable', 'lists_unavailable', 'screening_error'));
 DROP FUNCTION IF EXISTS chokepoint.reason_ok(text);
 RESET ROLE;
+REVOKE SELECT ON chokepoint_meta.schema_migrations FROM chokepoint_operator, chokepoint_policy_admin, chokepoint_auditor;
+REVOKE USAGE ON SCHEMA chokepoint_meta FROM chokepoint_operator, chokepoint_policy_admin, chokepoint_auditor;

@@ -205,8 +205,12 @@ struct AuditChainTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("audit-anchors").path
 
-        let ok = try CLI.run(["audit", "verify"], database: db.conninfo)
-        #expect(ok.status == 0)
+        // An auditor's login verifies; a submitter's cannot read the log.
+        let auditor = try db.createLoginRole(prefix: "aud", memberOf: "chokepoint_auditor")
+        let ok = try CLI.run(["audit", "verify"], database: db.conninfo(user: auditor))
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let submitter = try db.createLoginRole(prefix: "sub", memberOf: "chokepoint_submitter")
+        #expect(try CLI.run(["audit", "verify"], database: db.conninfo(user: submitter)).status != 0)
         #expect(ok.stdout.contains("audit chain intact"))
         // The anchor runs as the daemon's login (the nightly timer's user).
         let daemonRole = try db.createLoginRole(prefix: "dmn", memberOf: "chokepoint_daemon")

@@ -1,7 +1,9 @@
+import Daemon
 import Foundation
 import Postgres
 import Testing
 import TestSupport
+import Watchlists
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -82,6 +84,42 @@ struct CLITests {
         #expect(status.status == 0)
         #expect(status.stdout.contains("\"entries\":2"))
         #expect(status.stdout.contains("\"source\":\"banks\""))
+    }
+
+    @Test("lists import --source indicators needs a reason and a second policy admin")
+    func indicatorsImportNeedsFourEyes() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try ListStore.installDefaultIndicatorsIfMissing(c)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ind-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var set = DefaultIndicators.set
+        set.countrySets["transshipment"]?.removeAll { $0 == "KZ" }
+        let file = dir.appendingPathComponent("indicators.csv").path
+        try IndicatorsFile.render(set).write(toFile: file, atomically: true, encoding: .utf8)
+        let a = try db.createLoginRole(prefix: "pa", memberOf: "chokepoint_policy_admin")
+        let b = try db.createLoginRole(prefix: "pb", memberOf: "chokepoint_policy_admin")
+        let op = try db.createLoginRole(prefix: "op", memberOf: "chokepoint_operator")
+        func kz() throws -> String? { try c.query("SELECT count(*) FROM chokepoint.country_sets WHERE set_name = 'transshipment' AND country = 'KZ'").scalar }
+
+        let noReason = try CLI.run(["lists", "import", "--source", "indicators", file], database: db.conninfo(user: a))
+        #expect(noReason.status != 0 && noReason.stderr.contains("--reason"))
+        #expect(try CLI.run(["lists", "import", "--source", "indicators", "--reason", "x", file], database: db.conninfo(user: op)).status == 1)
+        let requested = try CLI.run(["lists", "import", "--source", "indicators", "--reason", "we are a Kazakh bank", file], database: db.conninfo(user: a))
+        #expect(requested.status == 0, "\(requested.stderr)")
+        #expect(requested.stdout.contains("change request"))
+        #expect(try kz() == "1")
+        let id = try c.query("SELECT id FROM chokepoint.policy_change_requests WHERE status = 'requested'").scalar!
+        let applier = try Connection(conninfo: db.conninfo(user: b))
+        #expect(try applier.query("SELECT chokepoint.apply_policy_change($1, 'agreed')", [id]).scalar == "applied")
+        #expect(try kz() == "0")
+        #expect(try c.query("SELECT loaded_by || ' ' || array_to_string(files, ',') FROM chokepoint.list_versions WHERE source = 'indicators' AND is_current").scalar
+                == "\(a) indicators.csv")
+        #expect(try ListStore.loadScreeningData(c).indicators.hsCodes.count == set.hsCodes.count)
+        let again = try CLI.run(["lists", "import", "--source", "indicators", "--reason", "again", file], database: db.conninfo(user: a))
+        #expect(again.stdout.contains("unchanged"))
     }
 
     @Test("screen: JSON Lines in, decisions out in input order, bad lines held, nothing written")

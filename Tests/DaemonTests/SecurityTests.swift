@@ -335,6 +335,31 @@ struct SecurityTests {
 
     // MARK: - 5, 6. search_path, reasons, attempts, migrate, message size
 
+    @Test("an operator who shadows = and <> in schema public cannot help the daemon past the status guard")
+    func shadowingOperators() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let admin = try db.connect()
+        let (id, _) = try Self.heldByDaemon(db, admin)
+        let (_, op) = try Self.login(db, "op", "chokepoint_operator")
+        #expect(try op.query("SELECT chokepoint.reject_hold($1, 'confirmed')", [id]).scalar == "rejected")
+        // A cluster where PUBLIC kept CREATE on public (the default before PostgreSQL 15), and a daemon login
+        // whose search_path puts public first.
+        try admin.query("GRANT CREATE ON SCHEMA public TO PUBLIC")
+        try op.executeScript("""
+            CREATE FUNCTION public.always(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true';
+            CREATE FUNCTION public.never(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT false';
+            CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = public.always);
+            CREATE OPERATOR public.<> (LEFTARG = text, RIGHTARG = text, FUNCTION = public.never);
+            """)
+        let daemonRole = try db.createLoginRole(prefix: "dsp", memberOf: "chokepoint_daemon")
+        try admin.query("ALTER ROLE \(daemonRole) SET search_path = public, pg_catalog")
+        let d = try Connection(conninfo: db.conninfo(user: daemonRole))
+        #expect(try d.query("SHOW search_path").scalar == "public, pg_catalog")
+        Self.refused(d, "UPDATE chokepoint.payments SET status = 'released', decided_at = now() WHERE id = $1::bigint", [id])
+        #expect(try admin.query("SELECT status FROM chokepoint.payments WHERE id = $1", [id]).scalar == "rejected")
+    }
+
     @Test("reasons made only of blanks, tabs, newlines, NBSP or zero-width characters are refused")
     func invisibleReasons() throws {
         let db = try TestDatabase.create()

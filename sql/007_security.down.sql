@@ -5,6 +5,7 @@ SET LOCAL ROLE chokepoint_owner;
 
 DROP TRIGGER IF EXISTS audit_log_chain ON chokepoint.audit_log;
 DROP TRIGGER IF EXISTS payments_decided ON chokepoint.payments;
+DROP TRIGGER IF EXISTS payments_guard ON chokepoint.payments;
 DROP FUNCTION IF EXISTS chokepoint.audit_log_chain();
 DROP INDEX IF EXISTS chokepoint.audit_log_chain_seq_key;
 ALTER TABLE chokepoint.audit_log DISABLE TRIGGER audit_log_no_update;
@@ -288,6 +289,8 @@ SELECT p.id AS payment_id,
  ORDER BY p.received_at, p.id;
 
 DROP VIEW chokepoint.active_good_guys;
+CREATE TRIGGER payments_guard BEFORE UPDATE ON chokepoint.payments
+    FOR EACH ROW EXECUTE FUNCTION chokepoint.payments_guard();
 CREATE TRIGGER payments_decided AFTER UPDATE OF status ON chokepoint.payments
     FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
     EXECUTE FUNCTION chokepoint.payments_decided();

@@ -74,7 +74,8 @@ struct SecurityTests {
         Self.refused(d, "UPDATE chokepoint.payments SET status = 'released', decided_at = now() WHERE id = $1", [id])
         Self.refused(d, "UPDATE chokepoint.payments SET status = 'released', decided_at = now(), screening_run_id = $2 WHERE id = $1", [id, String(othersRun)])
         Self.refused(d, "UPDATE chokepoint.payments SET status = 'released', decided_at = now(), screening_run_id = $2 WHERE id = $1", [id, String(dryRun)])
-        Self.refused(d, "UPDATE chokepoint.payments SET status = 'released', decided_at = now(), screening_run_id = 999999 WHERE id = $1", [id])
+        Self.refused(d, "UPDATE chokepoint.payments SET status = 'released', decided_at = now(), screening_run_id = 999999 WHERE id = $1", [id],
+                     state: "23503")
         // A run row claiming to be someone else's is refused at the column grant.
         Self.refused(d, "INSERT INTO chokepoint.screening_runs (kind, created_by) VALUES ('daemon', $1)", [try other.query("SELECT session_user").scalar])
         #expect(try admin.query("SELECT status FROM chokepoint.payments WHERE id = $1", [id]).scalar == "pending")

@@ -114,6 +114,7 @@ struct ISOExtractor {
         }
         walk(root, prefix: "")
         guard !invalidAmount else { throw MessageParseError(.invalidField, "invalid settlement amount or currency") }
+        if let partyProblem { throw MessageParseError(.invalidField, partyProblem) }
         try checkTransactions(root)
         return payment
     }
@@ -216,9 +217,16 @@ struct ISOExtractor {
                 party(c, role: Self.partyRoles[tree.nodes[c].name]!, prefix: prefix)
             case .agent:
                 let name = tree.nodes[c].name
-                if tree.child(c, "FinInstnId") != nil {
+                if let problem = ISOPartySchema.problem(in: tree, c, shape: ISOPartySchema.institution, path: prefix + name) {
+                    refuse(problem)
+                } else if tree.child(c, "FinInstnId") == nil {
+                    refuse("\(prefix + name) has no FinInstnId")
+                } else {
                     var p = Party(role: prefix + Self.agentRoles[name]!, kind: .agent, sourceField: name)
                     institution(c, into: &p)
+                    if p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty {
+                        refuse("\(prefix + name) names no institution (no BIC, name, LEI, clearing or other id)")
+                    }
                     append(p, element: prefix + name)
                 }
             case .account:
@@ -232,6 +240,12 @@ struct ISOExtractor {
     var amountIsTotal = false
     /// Set when a settlement amount is not a decimal number with a currency code; `run` then refuses the message.
     var invalidAmount = false
+    /// The first party or agent block the schema would reject; `run` then refuses the message.
+    var partyProblem: String?
+
+    mutating func refuse(_ problem: String) {
+        if partyProblem == nil { partyProblem = problem }
+    }
 
     /// `ActiveCurrencyAndAmount`: digits with at most one '.' between digits.
     static func isAmount(_ s: String) -> Bool {
@@ -291,17 +305,58 @@ struct ISOExtractor {
     }
 
     /// A `Dbtr`, `Cdtr`, ultimate party or initiating party: a customer, or an institution (`FinInstnId`).
+    ///
+    /// A block the schema would reject, or one that names nobody (no name, BIC or other identifier), is
+    /// refused. Contact details, and the issuers and proprietary scheme names of identifiers, are screened
+    /// too: as a second party `<role>_contact` whose lines are their texts.
     mutating func party(_ e: Int, role: String, prefix: String) {
         let name = tree.nodes[e].name
         var p = Party(role: prefix + role, kind: .party, sourceField: name)
-        if tree.child(e, "FinInstnId") != nil {
+        let institutional = tree.child(e, "FinInstnId") != nil
+        if let problem = ISOPartySchema.problem(in: tree, e, shape: institutional ? ISOPartySchema.institution : ISOPartySchema.party,
+                                                path: prefix + name) {
+            refuse(problem)
+            return
+        }
+        var contact: [String] = []
+        if institutional {
             p.kind = .agent
             if name == "Dbtr" || name == "Cdtr" { p.role = prefix + role + "_institution" }
             institution(e, into: &p)
         } else {
             partyDetails(e, into: &p)
+            contact = contactTexts(e)
+        }
+        if p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty {
+            refuse("\(prefix + name) names nobody (no name, BIC or other identifier)")
+            return
         }
         append(p, element: prefix + name)
+        if !contact.isEmpty {
+            var c = Party(role: prefix + role + "_contact", kind: .party, sourceField: name + "/CtctDtls")
+            c.nameLines = contact
+            payment.parties.append(c)
+        }
+    }
+
+    /// Texts of a party block that are neither its name, its address nor an identifier value: contact
+    /// details (name, job title, department, e-mail …) and identifiers' issuers and proprietary schemes.
+    func contactTexts(_ e: Int) -> [String] {
+        var out: [String] = []
+        for d in tree.descendants(e) {
+            let node = tree.nodes[d]
+            guard !node.text.isEmpty else { continue }
+            let parent = tree.nodes[Int(node.parent)].name
+            switch node.name {
+            case "Nm", "NmPrfx", "JobTitl", "Rspnsblty", "Dept", "EmailAdr", "URLAdr":
+                if parent == "CtctDtls" { out.append(contentsOf: lines(node.text)) }
+            case "Issr", "Prtry", "PrvcOfBirth":
+                out.append(contentsOf: lines(node.text))
+            default:
+                break
+            }
+        }
+        return out
     }
 
     /// PartyIdentification: `Nm`, `PstlAdr`, `Id` (organisation or private), `CtryOfRes`, contact details.
@@ -314,7 +369,7 @@ struct ISOExtractor {
             case "CtryOfRes": if !node.text.isEmpty { p.otherCountries.append(node.text) }
             case "Id": identification(c, into: &p)
             case "CtctDtls":
-                // A contact name can be a person to screen; keep it with the raw lines.
+                // Screened as the `<role>_contact` party (see `party`); kept with the raw lines as written.
                 if let n = tree.childText(c, "Nm") { p.rawLines.append(n) }
             case "AnyBIC", "BICFI", "BIC": if p.bic == nil, !node.text.isEmpty { p.bic = node.text }
             case "LEI": if !node.text.isEmpty { p.identifiers.append("LEI:" + node.text) }

@@ -68,7 +68,9 @@ let roleVocabulary: Set<String> = {
         "previous_instructing_agent_3", "debtor_institution", "creditor_institution", "instructing_reimbursement_agent",
         "instructed_reimbursement_agent", "third_reimbursement_agent", "charges_agent",
     ]
-    return Set(base + base.map { "underlying_" + $0 })
+    // ISO contact details and identifier issuers, screened as a party of their own.
+    let contacts = ["debtor", "creditor", "ultimate_debtor", "ultimate_creditor", "initiating_party"].map { $0 + "_contact" }
+    return Set(base + contacts + (base + contacts).map { "underlying_" + $0 })
 }()
 
 /// Builds an MT message from its text-block lines, with CRLF line ends unless told otherwise.

@@ -130,9 +130,10 @@ struct XMLHostileTests {
 
     @Test("nesting up to the limit is accepted")
     func depthAtLimit() {
-        // Document > FIToFICstmrCdtTrf > CdtTrfTxInf > Dbtr > 60 levels = 64 elements deep.
+        // Document > FIToFICstmrCdtTrf > CdtTrfTxInf > SplmtryData > 60 levels = 64 elements deep (supplementary
+        // data has no defined content; inside a party block an unknown element is refused on its own).
         let deep = String(repeating: "<X>", count: 60) + "v" + String(repeating: "</X>", count: 60)
-        let message = "<Document><FIToFICstmrCdtTrf><CdtTrfTxInf><Dbtr><Nm>N</Nm>\(deep)</Dbtr><Cdtr><Nm>C</Nm></Cdtr></CdtTrfTxInf></FIToFICstmrCdtTrf></Document>"
+        let message = "<Document><FIToFICstmrCdtTrf><CdtTrfTxInf><Dbtr><Nm>N</Nm></Dbtr><Cdtr><Nm>C</Nm></Cdtr><SplmtryData>\(deep)</SplmtryData></CdtTrfTxInf></FIToFICstmrCdtTrf></Document>"
         #expect(parseError("pacs.008", message) == nil)
         let deeper = message.replacingFirst("<X>", with: "<X><X>").replacingFirst("</X>", with: "</X></X>")
         #expect(parseError("pacs.008", deeper)?.code == .tooDeep)

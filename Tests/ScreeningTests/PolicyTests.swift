@@ -191,6 +191,27 @@ struct PolicyTests {
         #expect(screener.screen(format: "pacs.008", message: xml).outcome == .release)
     }
 
+    @Test("a sanctioned name only in the creditor's contact details is held; a schema-invalid party block is unparseable")
+    func contactDetailsAndPartyStructure() {
+        func pacs(_ creditor: String) -> String {
+            """
+            <Document xmlns="urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"><FIToFICstmrCdtTrf><GrpHdr><MsgId>M1</MsgId><NbOfTxs>1</NbOfTxs></GrpHdr>
+            <CdtTrfTxInf><PmtId><EndToEndId>E1</EndToEndId></PmtId><IntrBkSttlmAmt Ccy="EUR">10</IntrBkSttlmAmt>
+            <Dbtr><Nm>MUELLER GMBH</Nm></Dbtr><DbtrAgt><FinInstnId><BICFI>DEUTDEFF</BICFI></FinInstnId></DbtrAgt>
+            <CdtrAgt><FinInstnId><BICFI>BNPAFRPP</BICFI></FinInstnId></CdtrAgt>\(creditor)</CdtTrfTxInf></FIToFICstmrCdtTrf></Document>
+            """
+        }
+        #expect(screener.screen(format: "pacs.008", message: pacs("<Cdtr><Nm>DUPONT SARL</Nm></Cdtr>")).outcome == .release)
+        let contact = screener.screen(format: "pacs.008",
+                                      message: pacs("<Cdtr><Nm>DUPONT SARL</Nm><CtctDtls><Nm>KAMAPRESS</Nm></CtctDtls></Cdtr>"))
+        #expect(contact.reasons == ["sanctioned_party"])
+        #expect(contact.hits.first?.field == "creditor_contact")
+        for bad in ["<Cdtr>KAMAPRESS</Cdtr>", "<Cdtr><Name>KAMAPRESS</Name></Cdtr>", "<Cdtr Nm=\"KAMAPRESS\"><Nm>DUPONT SARL</Nm></Cdtr>"] {
+            let d = screener.screen(format: "pacs.008", message: pacs(bad))
+            #expect(d.reasons == ["unparseable"], "\(bad)")
+        }
+    }
+
     @Test("military_end_use needs both goods and geography; benign goods and benign places release")
     func endUseNegatives() {
         let kz = ["/KZ75125KZT2069100100", "ALMATY FOODS TOO", "ALMATY"]

@@ -34,9 +34,9 @@ let package = Package(
         .target(name: "Screening", dependencies: ["Matching", "Messages", "Watchlists"]),
 
         // The running product: claim -> screen -> decide, list loading, rescreen.
-        .target(name: "Daemon", dependencies: ["Screening", "Watchlists", "Messages", "Postgres", logging, lifecycle, metrics, prometheus]),
+        .target(name: "Daemon", dependencies: ["Screening", "Watchlists", "Postgres", logging, lifecycle, metrics, prometheus]),
 
-        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Screening", "Watchlists", "Messages", "Postgres", argumentParser, logging]),
+        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Screening", "Watchlists", "Postgres", argumentParser, logging, lifecycle]),
         .executableTarget(name: "chokepoint-bench", dependencies: ["Daemon", "Screening", "Matching", "Messages", "Watchlists", "Postgres", argumentParser, logging]),
 
         // Helpers for tests that need a real PostgreSQL (a fresh database per test).

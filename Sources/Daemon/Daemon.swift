@@ -9,9 +9,9 @@ import Synchronization
 public struct DaemonConfiguration: Sendable {
     public var conninfo: String
     public var workers: Int = 2
-    public var batchSize: Int = 500
+    public var batchSize: Int = WorkerConfiguration.defaultBatchSize
     /// Message bytes per batch (see `WorkerConfiguration.batchBytes`).
-    public var batchBytes: Int = 16 << 20
+    public var batchBytes: Int = WorkerConfiguration.defaultBatchBytes
     public var pollInterval: Double = 1.0
     /// How long shutdown waits for workers to finish the batch in hand (systemd's TimeoutStopSec must be larger).
     public var drainTimeout: Double = 20

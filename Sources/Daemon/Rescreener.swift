@@ -25,7 +25,9 @@ public struct RescreenConfiguration: Sendable {
     /// Worker threads, each with its own connection.
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Payments read per keyset page.
-    public var batchSize: Int = 1000
+    /// Payments read per keyset page (the default of `chokepoint rescreen --batch-size`).
+    public static let defaultBatchSize = 1000
+    public var batchSize: Int = defaultBatchSize
     /// Id ranges per worker: more ranges than workers keep every worker busy until the end.
     public var rangesPerWorker: Int = 4
     /// Progress line on stderr every second (only when stderr is a terminal).

@@ -8,11 +8,15 @@ import Synchronization
 /// Settings of the claim → screen → decide loop.
 public struct WorkerConfiguration: Sendable {
     public var conninfo: String
+    /// The defaults, written once: the daemon's configuration, `chokepoint run` and the benchmarks use these.
+    public static let defaultBatchSize = 500
+    public static let defaultBatchBytes = 16 << 20
+
     /// Payments claimed per transaction.
-    public var batchSize: Int = 500
+    public var batchSize: Int = defaultBatchSize
     /// Message bytes claimed per transaction (the first message of a batch always counts in): with
     /// messages of up to `max_message_bytes` each, a batch by count alone could hold gigabytes.
-    public var batchBytes: Int = 16 << 20
+    public var batchBytes: Int = defaultBatchBytes
     /// The polling fallback: how long a worker sleeps without a wake-up before looking again.
     public var pollInterval: Double = 1.0
     /// Bound on one claim/decide statement, so a stuck server never holds a batch forever.

@@ -21,7 +21,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Payments per second (0: insert the whole backlog first, then time the drain).") var rate = 0.0
     @Option(help: "chokepoint run processes.") var daemons = 1
     @Option(help: "Workers per daemon.") var workers = 2
-    @Option(help: "Payments per claim transaction (the daemon's default).") var batchSize = 500
+    @Option(help: "Payments per claim transaction (the daemon's default).") var batchSize = WorkerConfiguration.defaultBatchSize
     @Option(help: "Share of payments naming a sanctioned party.") var hitShare = 0.1
     @Flag(help: "Also drain the same backlog with screening off, in process, with the same number of workers.") var baseline = false
     @Option(name: .customLong("repeat"), help: "With --baseline: measure this many (screened, bare) pairs, alternating which goes first; throughputs are medians, screening_keeps is their ratio, and every pair's ratio is listed.")

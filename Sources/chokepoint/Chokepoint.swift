@@ -10,7 +10,7 @@ struct Chokepoint: AsyncParsableCommand {
             Database connection: --database-url URL, else CHOKEPOINT_DATABASE_URL, else libpq's own \
             defaults (PGHOST, PGDATABASE, PGSERVICE, ~/.pgpass).
 
-            Exit codes: 0 success, 1 failure, 2 bad usage, 3 database unreachable, 4 schema not migrated, 5 bad input file.
+            Exit codes: 0 success, 1 failure, 3 database unreachable, 4 schema not migrated, 5 bad input file, 64 bad usage (EX_USAGE).
             """,
         subcommands: [Migrate.self, Lists.self, Run.self, Rescreen.self, Screen.self, Audit.self]
     )

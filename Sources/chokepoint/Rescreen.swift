@@ -32,7 +32,7 @@ struct Rescreen: AsyncParsableCommand {
     @Option(help: "Worker threads, each with its own database connection. Default: the number of cores.")
     var workers: Int?
     @Option(help: "Payments read per page.")
-    var batchSize: Int = 1000
+    var batchSize: Int = RescreenConfiguration.defaultBatchSize
 
     func validate() throws {
         if let since {

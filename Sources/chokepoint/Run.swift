@@ -14,10 +14,10 @@ struct Run: AsyncParsableCommand {
     var workers: Int = 2
 
     @Option(help: "Payments claimed per transaction.")
-    var batchSize: Int = 500
+    var batchSize: Int = WorkerConfiguration.defaultBatchSize
 
     @Option(help: "Message bytes claimed per transaction (a batch stops at this many bytes; its first message always counts in).")
-    var batchBytes: Int = 16 << 20
+    var batchBytes: Int = WorkerConfiguration.defaultBatchBytes
 
     @Option(help: "Seconds between polls when no notification arrives (the fallback for lost notifications).")
     var pollInterval: Double = 1.0

@@ -33,21 +33,26 @@ let package = Package(
         // Policy over the pure modules.
         .target(name: "Screening", dependencies: ["Matching", "Messages", "Watchlists"]),
 
-        // The running product: claim -> screen -> decide, list loading, rescreen.
-        .target(name: "Daemon", dependencies: ["Screening", "Watchlists", "Postgres", logging, lifecycle, metrics, prometheus]),
+        // The SQL API from Swift: payments, lists, migrations, the audit chain, building a screener from the database.
+        .target(name: "Store", dependencies: ["Screening", "Watchlists", "Postgres", logging]),
+        // The running product: claim -> screen -> decide workers, LISTEN, reloads, sd_notify, metrics.
+        .target(name: "Daemon", dependencies: ["Store", "Screening", "Postgres", logging, lifecycle, metrics, prometheus]),
+        // The nightly batch: screening stored payments again.
+        .target(name: "Rescreen", dependencies: ["Store", "Screening", "Watchlists", "Postgres", logging]),
 
-        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Screening", "Watchlists", "Postgres", argumentParser, logging, lifecycle]),
-        .executableTarget(name: "chokepoint-bench", dependencies: ["Daemon", "Screening", "Matching", "Messages", "Watchlists", "Postgres", argumentParser, logging]),
+        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Rescreen", "Store", "Screening", "Watchlists", "Postgres", argumentParser, logging, lifecycle]),
+        .executableTarget(name: "chokepoint-bench", dependencies: ["Daemon", "Rescreen", "Store", "Screening", "Matching", "Messages", "Watchlists", "Postgres", argumentParser, logging]),
 
         // Helpers for tests that need a real PostgreSQL (a fresh database per test).
-        .target(name: "TestSupport", dependencies: ["Postgres", "Daemon"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres", "Store"], path: "Tests/TestSupport"),
 
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
         .testTarget(name: "WatchlistsTests", dependencies: ["Watchlists"]),
         .testTarget(name: "ScreeningTests", dependencies: ["Screening", "Matching", "Messages", "Watchlists"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Screening", "Watchlists", "Postgres", "TestSupport", logging, metrics, prometheus]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Rescreen", "Store", "Screening", "Watchlists", "Postgres", "TestSupport",
+                                                        logging, metrics, prometheus]),
     ]
 )
 

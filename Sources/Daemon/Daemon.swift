@@ -3,6 +3,7 @@ import Logging
 import Postgres
 import Screening
 import ServiceLifecycle
+import Store
 import Synchronization
 
 /// Settings of `chokepoint run`.
@@ -23,11 +24,6 @@ public struct DaemonConfiguration: Sendable {
     public init(conninfo: String) { self.conninfo = conninfo }
 }
 
-/// Builds the screener from what the database holds (lists, indicators, settings), describes the list
-/// versions it used as a JSON object, and says which `chokepoint.policy_generation` it was built from
-/// (nil: the screener does not depend on database policy, so workers never wait for a reload).
-/// Throws when the lists cannot be read.
-public typealias ScreenerLoader = @Sendable (Connection) throws -> (screener: any PaymentScreener, listVersions: String, policyGeneration: Int64?)
 
 /// The daemon: listener, workers and list reloads, as one service of swift-service-lifecycle.
 ///

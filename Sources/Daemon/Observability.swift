@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import Postgres
 import Prometheus
+import Store
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import Postgres
 import Screening
+import Store
 import Synchronization
 
 /// Settings of the claim → screen → decide loop.

@@ -1,6 +1,6 @@
-import Daemon
 import Foundation
 import Postgres
+import Store
 
 /// A throwaway database for one benchmark run, created from an admin connection and dropped after.
 struct BenchDatabase {

@@ -1,6 +1,6 @@
-import Daemon
 import Foundation
 import Postgres
+import Store
 import Synchronization
 #if canImport(Glibc)
 import Glibc

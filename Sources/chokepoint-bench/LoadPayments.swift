@@ -1,7 +1,7 @@
-import Daemon
 import Foundation
 import Postgres
 import Screening
+import Store
 import Watchlists
 
 /// SplitMix64: a small seeded generator, so a load run or a drill can be replayed from its printed seed.

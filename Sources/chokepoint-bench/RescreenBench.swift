@@ -3,6 +3,8 @@ import Daemon
 import Foundation
 import Logging
 import Postgres
+import Rescreen
+import Store
 import Watchlists
 
 /// Throughput of `chokepoint rescreen`, full and delta, on a database it creates for the run.
@@ -53,7 +55,6 @@ struct RescreenCommand: AsyncParsableCommand {
             config.workers = workers
             config.batchSize = batchSize
             config.forceFull = full
-            config.progressOnTerminal = false
             let r = Rescreener(config: config, logger: logger)
             return try await onDedicatedThread(name: "bench-rescreen") { try r.run() }
         }

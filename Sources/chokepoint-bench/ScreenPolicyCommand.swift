@@ -1,10 +1,10 @@
 import ArgumentParser
-import Daemon
 import Foundation
 import Logging
 import Messages
 import Postgres
 import Screening
+import Store
 
 /// Micro benchmark of the policy screener alone: lists from the database (the daemon's loader), messages from
 /// a JSON Lines deck (`ref`/`format`/`message`), screened over and over on one thread; no database on the path.

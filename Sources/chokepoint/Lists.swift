@@ -1,7 +1,7 @@
 import ArgumentParser
-import Daemon
 import Foundation
 import Postgres
+import Store
 import Watchlists
 
 struct Lists: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Daemon
 import Foundation
+import Store
 
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(

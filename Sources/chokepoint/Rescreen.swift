@@ -3,6 +3,8 @@ import Daemon
 import Foundation
 import Logging
 import Postgres
+import Rescreen
+import Store
 
 /// `chokepoint rescreen`: the nightly batch of contract section 5.
 struct Rescreen: AsyncParsableCommand {
@@ -51,6 +53,7 @@ struct Rescreen: AsyncParsableCommand {
         config.forceFull = full
         if let workers { config.workers = workers }
         config.batchSize = batchSize
+        config.onProgress = RescreenProgressLine.onTerminal
         let rescreener = Rescreener(config: config, logger: Logger(label: "chokepoint.rescreen"))
         do {
             let s = try await onDedicatedThread(name: "chokepoint-rescreen") { try rescreener.run() }

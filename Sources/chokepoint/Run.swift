@@ -3,6 +3,7 @@ import Daemon
 import Foundation
 import Logging
 import ServiceLifecycle
+import Store
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,8 @@
 import ArgumentParser
-import Daemon
 import Foundation
 import Logging
 import Screening
+import Store
 
 /// The dry run for filter testing: the daemon's screener on JSON Lines, nothing written.
 struct Screen: ParsableCommand {

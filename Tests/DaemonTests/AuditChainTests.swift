@@ -1,9 +1,10 @@
-import Daemon
 import Foundation
 import Postgres
+import Rescreen
 import Screening
-import Testing
+import Store
 import TestSupport
+import Testing
 
 @Suite("audit chain: the walker without a database")
 struct AuditWalkerTests {

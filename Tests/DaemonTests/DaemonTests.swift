@@ -3,8 +3,9 @@ import Foundation
 import Logging
 import Postgres
 import Screening
-import Testing
+import Store
 import TestSupport
+import Testing
 
 /// Starts a daemon on `db` in the background; `stop()` shuts it down gracefully and waits.
 final class RunningDaemon: Sendable {

@@ -1,8 +1,8 @@
-import Daemon
 import Foundation
 import Postgres
-import Testing
+import Store
 import TestSupport
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,8 +3,9 @@ import Foundation
 import Logging
 import Postgres
 import Screening
-import Testing
+import Store
 import TestSupport
+import Testing
 import Watchlists
 
 enum ListFixtures {

@@ -2,8 +2,8 @@ import Daemon
 import Foundation
 import Postgres
 import Prometheus
-import Testing
 import TestSupport
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif

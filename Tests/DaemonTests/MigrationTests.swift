@@ -1,8 +1,8 @@
-import Daemon
 import Foundation
 import Postgres
-import Testing
+import Store
 import TestSupport
+import Testing
 
 @Suite("migrations", .enabled(if: TestDatabase.enabled))
 struct MigrationTests {

@@ -1,9 +1,9 @@
-import Daemon
 import Foundation
 import Postgres
 import Screening
-import Testing
+import Store
 import TestSupport
+import Testing
 
 @Suite("operators' SQL workflow with real roles", .enabled(if: TestDatabase.enabled))
 struct OperatorTests {

@@ -2,9 +2,11 @@ import Daemon
 import Foundation
 import Logging
 import Postgres
+import Rescreen
 import Screening
-import Testing
+import Store
 import TestSupport
+import Testing
 import Watchlists
 
 /// Small hand-written lists and payments, decided as the daemon decides them, then re-screened.
@@ -58,7 +60,6 @@ enum RescreenFixtures {
         var config = RescreenConfiguration(conninfo: conninfo)
         config.workers = 2
         config.batchSize = 3
-        config.progressOnTerminal = false
         configure(&config)
         var logger = Logger(label: "test-rescreen")
         logger.logLevel = .critical

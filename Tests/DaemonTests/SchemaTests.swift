@@ -1,9 +1,9 @@
-import Daemon
 import Foundation
 import Postgres
 import Screening
-import Testing
+import Store
 import TestSupport
+import Testing
 
 @Suite("schema rules and roles", .enabled(if: TestDatabase.enabled))
 struct SchemaTests {

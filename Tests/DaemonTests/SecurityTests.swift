@@ -1,9 +1,10 @@
-import Daemon
 import Foundation
 import Postgres
+import Rescreen
 import Screening
-import Testing
+import Store
 import TestSupport
+import Testing
 import Watchlists
 
 /// Attacks on the SQL API, each run as the role that must be refused.
@@ -326,7 +327,6 @@ struct SecurityTests {
         // The rescreen refuses to run with it rather than prove nothing.
         do {
             var config = RescreenConfiguration(conninfo: db.conninfo)
-            config.progressOnTerminal = false
             _ = try Rescreener(config: config, logger: .init(label: "test")).run()
             Issue.record("rescreen ran with an invalid policy")
         } catch let e as RescreenError {

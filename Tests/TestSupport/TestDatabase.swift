@@ -1,4 +1,4 @@
-import Daemon
+import Store
 import Foundation
 import Postgres
 
@@ -81,7 +81,11 @@ public struct TestDatabase: Sendable {
 }
 
 /// Polls `condition` every 20 ms until it is true or `timeout` seconds pass; returns the last result.
-public func eventually(timeout: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
+///
+/// The default is generous on purpose: the suite runs its tests in parallel on CI's two cores, where the
+/// blocking database calls of other tests can hold the threads a daemon under test needs for a while. A
+/// passing condition returns at once, so only a failure waits the whole time.
+public func eventually(timeout: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
     let end = Date().addingTimeInterval(timeout)
     while Date() < end {
         if try condition() { return true }
@@ -92,7 +96,7 @@ public func eventually(timeout: Double = 20, _ condition: () throws -> Bool) ret
 
 /// The async form of `eventually`: sleeps with `Task.sleep`, so it never blocks a cooperative thread
 /// that the code under test may need.
-public func eventually(timeout: Double = 20, _ condition: () throws -> Bool) async rethrows -> Bool {
+public func eventually(timeout: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
     let end = Date().addingTimeInterval(timeout)
     while Date() < end {
         if try condition() { return true }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Postgres
 import Screening
+import Store
 import Synchronization
 
 #if canImport(Glibc)
@@ -11,6 +12,20 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Where a run stands, for a progress display.
+public struct RescreenProgress: Sendable {
+    public var screened: Int
+    public var total: Int
+    public var alerts: Int
+    public var hits: Int
+    public var seconds: Double
+    public var finished: Bool
+
+    /// Payments per second so far, and the seconds left at that rate (nil before the first payment).
+    public var rate: Double { seconds > 0 ? Double(screened) / seconds : 0 }
+    public var secondsLeft: Double? { rate > 0 ? Double(max(0, total - screened)) / rate : nil }
+}
 
 /// Settings of one `chokepoint rescreen`.
 public struct RescreenConfiguration: Sendable {
@@ -24,14 +39,14 @@ public struct RescreenConfiguration: Sendable {
     public var lookbackDays: Int = 90
     /// Worker threads, each with its own connection.
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// Payments read per keyset page.
     /// Payments read per keyset page (the default of `chokepoint rescreen --batch-size`).
     public static let defaultBatchSize = 1000
     public var batchSize: Int = defaultBatchSize
     /// Id ranges per worker: more ranges than workers keep every worker busy until the end.
     public var rangesPerWorker: Int = 4
-    /// Progress line on stderr every second (only when stderr is a terminal).
-    public var progressOnTerminal: Bool = true
+    /// Called about once a second from the coordinating thread while the run works, and once more with
+    /// `finished` set (the command line draws its terminal progress line with it).
+    public var onProgress: (@Sendable (RescreenProgress) -> Void)?
     /// Progress in the log every this many seconds.
     public var progressLogInterval: Double = 10
     public var host: String = ProcessInfo.processInfo.hostName
@@ -229,18 +244,30 @@ public final class Rescreener: Sendable {
             thread.name = "chokepoint-rescreen-\(w)"
             thread.start()
         }
-        let reporter = ProgressReporter(total: plan.total, terminal: config.progressOnTerminal && isatty(STDERR_FILENO) != 0,
-                                        logInterval: config.progressLogInterval, logger: logger)
+        let start = Date()
+        var lastLog = start
+        func report(finished: Bool) -> RescreenProgress {
+            let p = RescreenProgress(screened: progress.screened.load(ordering: .relaxed), total: plan.total,
+                                     alerts: progress.alerts.load(ordering: .relaxed), hits: progress.hits.load(ordering: .relaxed),
+                                     seconds: Date().timeIntervalSince(start), finished: finished)
+            config.onProgress?(p)
+            return p
+        }
         var finished = 0
         while finished < count {
             if done.wait(timeout: .now() + 1) == .success {
                 finished += 1
                 continue
             }
-            reporter.tick(screened: progress.screened.load(ordering: .relaxed), alerts: progress.alerts.load(ordering: .relaxed),
-                          hits: progress.hits.load(ordering: .relaxed))
+            let p = report(finished: false)
+            if Date().timeIntervalSince(lastLog) >= config.progressLogInterval {
+                lastLog = Date()
+                logger.info("rescreen progress", metadata: [
+                    "screened": "\(p.screened)", "total": "\(p.total)", "per_s": "\(Int(p.rate))",
+                    "eta_s": "\(p.secondsLeft.map { String(Int($0)) } ?? "-")", "alerts": "\(p.alerts)", "hits": "\(p.hits)"])
+            }
         }
-        reporter.end(screened: progress.screened.load(ordering: .relaxed))
+        _ = report(finished: true)
         return progress.failure.withLock { $0 }
     }
 
@@ -294,55 +321,5 @@ public final class Rescreener: Sendable {
             cursor = next
             if done { return }
         }
-    }
-}
-
-/// Prints count, rate and ETA: a rewritten line on a terminal every second, and a log line every few seconds.
-final class ProgressReporter {
-    let total: Int
-    let terminal: Bool
-    let logInterval: Double
-    let logger: Logger
-    let start = Date()
-    private var lastLog = Date()
-
-    init(total: Int, terminal: Bool, logInterval: Double, logger: Logger) {
-        self.total = total
-        self.terminal = terminal
-        self.logInterval = logInterval
-        self.logger = logger
-    }
-
-    static func line(screened: Int, total: Int, seconds: Double) -> (rate: Double, eta: Double?, text: String) {
-        let rate = seconds > 0 ? Double(screened) / seconds : 0
-        let left = max(0, total - screened)
-        let eta: Double? = rate > 0 ? Double(left) / rate : nil
-        let percent = total > 0 ? min(100, Double(screened) * 100 / Double(total)) : 100
-        let text = String(format: "rescreen: %d / %d payments (%.1f%%), %.0f/s, ETA %@", screened, total, percent, rate,
-                          eta.map { Self.duration($0) } ?? "-")
-        return (rate, eta, text)
-    }
-
-    static func duration(_ s: Double) -> String {
-        let t = Int(s.rounded())
-        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : String(format: "%dm%02ds", t / 60, t % 60)
-    }
-
-    func tick(screened: Int, alerts: Int, hits: Int) {
-        let seconds = Date().timeIntervalSince(start)
-        let (rate, eta, text) = Self.line(screened: screened, total: total, seconds: seconds)
-        if terminal {
-            FileHandle.standardError.write(Data(("\r" + text + ", \(alerts) alerts, \(hits) hits\u{1B}[K").utf8))
-        }
-        if Date().timeIntervalSince(lastLog) >= logInterval {
-            lastLog = Date()
-            logger.info("rescreen progress", metadata: [
-                "screened": "\(screened)", "total": "\(total)", "per_s": "\(Int(rate))",
-                "eta_s": "\(eta.map { String(Int($0)) } ?? "-")", "alerts": "\(alerts)", "hits": "\(hits)"])
-        }
-    }
-
-    func end(screened: Int) {
-        if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Postgres
 import Screening
+import Store
 
 /// The SQL of `chokepoint rescreen`: run and range records, keyset batches, alerts and added hits.
 ///

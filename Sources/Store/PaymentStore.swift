@@ -213,7 +213,7 @@ public enum PaymentStore {
     }
 
     /// Text stored in hits is bounded: a hostile message must not bloat the hits table.
-    static func clip(_ s: String) -> String {
+    public static func clip(_ s: String) -> String {
         s.count <= 500 ? s : String(s.prefix(500)) + "…"
     }
 }

@@ -2,6 +2,12 @@ import Logging
 import Postgres
 import Screening
 
+/// Builds the screener from what the database holds (lists, indicators, settings), describes the list
+/// versions it used as a JSON object, and says which `chokepoint.policy_generation` it was built from
+/// (nil: the screener does not depend on database policy, so workers never wait for a reload).
+/// Throws when the lists cannot be read.
+public typealias ScreenerLoader = @Sendable (Connection) throws -> (screener: any PaymentScreener, listVersions: String, policyGeneration: Int64?)
+
 /// How the daemon, `screen` and `rescreen` build their screener from the database.
 public enum ScreenerLoading {
     /// Lists older than this are logged as stale on every load (sanctions lists change daily).

@@ -114,16 +114,10 @@ public final class Worker: Sendable {
         var runGeneration = -1
         var runId: Int64 = 0
         var counters: [String: Metrics.Counter] = [:]
-        // Payments whose screening this process started in a batch lost to an outage while the process lived
-        // on (disk full, read-only, lost connection, server restart: a transient error): their attempt records
-        // are taken back at once, or before the next claim if that fails, and at the latest when the worker
-        // stops, so that an outage is not counted as a crash towards `poisonAttempts`. An error the database
-        // gives for the batch itself (a constraint, a timeout) keeps counting: a payment it always refuses is
-        // then screened alone and cannot hold the others up.
-        var unfinished: [Int64] = []
+        // The poison-message bookkeeping (see `AttemptLedger`): this loop only carries out what it says.
+        var ledger = AttemptLedger(poisonAttempts: Self.poisonAttempts)
         while !stopping {
             stats.beat()
-            var started: [Int64] = []
             do {
                 if connection == nil || !(connection!.isConnected) || attemptsConnection == nil || !(attemptsConnection!.isConnected) {
                     connection?.close()
@@ -147,7 +141,7 @@ public final class Worker: Sendable {
                         logger.info("database connection restored")
                     }
                 }
-                try takeBack(&unfinished, on: attemptsConnection)
+                try forgive(&ledger, on: attemptsConnection)
                 let c = connection!
                 let current = screeners.current
                 if current.generation != runGeneration {
@@ -159,16 +153,16 @@ public final class Worker: Sendable {
                 do {
                     claimed = try processBatch(c, attempts: attemptsConnection!, screener: current.screener,
                                                policyGeneration: current.policyGeneration, runId: runId,
-                                               counters: &counters, suspects: &suspects, started: &started)
+                                               counters: &counters, suspects: &suspects, ledger: &ledger)
                     // Payments seen before without a decision: each alone, so a poison message can only take itself down.
                     for id in suspects where !stopping {
                         do {
                             try processSingle(c, attempts: attemptsConnection!, id: id, screener: current.screener, runId: runId,
-                                              started: &started)
+                                              ledger: &ledger)
                         } catch let e as PostgresError where !e.isTransient && c.isConnected {
                             // The database refuses this payment alone (not an outage): it stays pending with its
                             // attempt counted, and the suspects after it still get their turn.
-                            started = []
+                            ledger.failed(transient: false)
                             logger.warning("payment refused by the database when screened alone; left pending",
                                            metadata: ["payment_id": "\(id)", "error": "\(e)"])
                         }
@@ -191,10 +185,8 @@ public final class Worker: Sendable {
                 stats.errors.add(1, ordering: .relaxed)
                 DaemonMetrics.batchErrors.increment()
                 let transient = (error as? PostgresError)?.isTransient ?? false
-                if transient && !started.isEmpty {
-                    unfinished += started
-                    try? takeBack(&unfinished, on: attemptsConnection)
-                }
+                ledger.failed(transient: transient)
+                try? forgive(&ledger, on: attemptsConnection)
                 if transient || !(connection?.isConnected ?? false) || !(attemptsConnection?.isConnected ?? false) {
                     connection?.close()
                     connection = nil
@@ -208,10 +200,10 @@ public final class Worker: Sendable {
                 sleepUnlessStopping(delay)
             }
         }
-        if !unfinished.isEmpty {
+        if !ledger.toForgive.isEmpty {
             // Stopping during an outage is not a crash either: one last try, on a fresh connection if need be.
             let fresh = attemptsConnection?.isConnected == true ? nil : try? Connection(conninfo: config.conninfo)
-            try? takeBack(&unfinished, on: fresh ?? attemptsConnection)
+            try? forgive(&ledger, on: fresh ?? attemptsConnection)
             fresh?.close()
         }
         if let c = connection, runId > 0 {
@@ -226,7 +218,7 @@ public final class Worker: Sendable {
     /// screening was started before without a decision are left pending in `suspects`, to be screened alone.
     private func processBatch(_ c: Connection, attempts attemptsConnection: Connection, screener: any PaymentScreener,
                               policyGeneration: Int64?, runId: Int64, counters: inout [String: Metrics.Counter],
-                              suspects: inout [Int64], started: inout [Int64]) throws -> Int {
+                              suspects: inout [Int64], ledger: inout AttemptLedger) throws -> Int {
         let batchStart = DispatchTime.now().uptimeNanoseconds
         var found: [Int64] = []
         let count = try c.transaction { c in
@@ -234,28 +226,24 @@ public final class Worker: Sendable {
             let (claimed, seen) = (claim.payments, claim.policyGeneration)
             if claimed.isEmpty { return 0 }
             if let mine = policyGeneration, let seen, seen > mine { throw StalePolicy() }
-            let attempts = try PaymentStore.recordAttempts(attemptsConnection, ids: claimed.map(\.id))
-            started = claimed.map(\.id)
+            let counts = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: claimed.map(\.id))
+            let (verdicts, giveBack) = ledger.batchStarted(claimed.map(\.id), counts: counts)
             var decisions: [(id: Int64, decision: Decision)] = []
             decisions.reserveCapacity(claimed.count)
-            for p in claimed {
-                let n = attempts[p.id] ?? 1
-                if n >= 2 && claimed.count > 1 {
+            for (p, v) in zip(claimed, verdicts) {
+                if v.verdict == .setAside {
                     found.append(p.id)
                     continue
                 }
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                decisions.append((p.id, screen(p, attempts: n, screener: screener)))
+                decisions.append((p.id, screen(p, v.verdict, screener: screener)))
                 DaemonMetrics.screening.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - t0))
             }
-            // Suspects are not screened in this batch: their attempt count must say how often screening
+            // Set-aside payments are not screened in this batch: their attempt count must say how often screening
             // them really started, or an innocent payment that shared a batch with a poison would reach the limit.
-            // Set before the undo: should the connection drop after the server applied it, the suspects are not
-            // taken back a second time (counting one attempt too many errs towards holding).
-            if !found.isEmpty { started = decisions.map(\.id) }
-            try PaymentStore.undoAttempts(attemptsConnection, ids: found)
+            try PaymentStore.giveBackAttempts(attemptsConnection, ids: giveBack)
             let decided = try PaymentStore.record(c, runId: runId, decisions: decisions)
-            try PaymentStore.clearAttempts(c, ids: decided)
+            try PaymentStore.clearAttemptsOfDecided(c, ids: decided)
             var held = 0, released = 0
             for (id, d) in decisions where decided.contains(id) {
                 if d.outcome == .hold { held += 1 } else { released += 1 }
@@ -273,7 +261,7 @@ public final class Worker: Sendable {
             // Deferred payments count as claimed: the queue is not empty, so the worker claims again at once.
             return claimed.count + claim.deferred
         }
-        started = []
+        ledger.committed()
         suspects = found
         if !found.isEmpty {
             logger.warning("payments whose screening was interrupted before; screening them one at a time",
@@ -282,32 +270,31 @@ public final class Worker: Sendable {
         return count
     }
 
-    /// Takes back the attempt records of `unfinished` (see `loop`) on `connection`, and empties the list once
-    /// that succeeded; throws when it did not (nothing to do without a live connection).
-    private func takeBack(_ unfinished: inout [Int64], on connection: Connection?) throws {
-        guard !unfinished.isEmpty, let c = connection, c.isConnected else { return }
-        try PaymentStore.forgetAttempts(c, ids: unfinished)
-        unfinished = []
+    /// Forgives the attempts the ledger owes (see `AttemptLedger`) on `connection`, and tells it so once that
+    /// succeeded; throws when it did not (nothing to do without a live connection).
+    private func forgive(_ ledger: inout AttemptLedger, on connection: Connection?) throws {
+        guard !ledger.toForgive.isEmpty, let c = connection, c.isConnected else { return }
+        try PaymentStore.forgiveAttempts(c, ids: ledger.toForgive)
+        ledger.forgiven()
     }
 
     /// Screens one payment in its own transaction (after it was seen in a batch that never finished).
     private func processSingle(_ c: Connection, attempts attemptsConnection: Connection, id: Int64,
-                               screener: any PaymentScreener, runId: Int64, started: inout [Int64]) throws {
+                               screener: any PaymentScreener, runId: Int64, ledger: inout AttemptLedger) throws {
         try c.transaction { c in
             guard let p = try PaymentStore.claimOne(c, id: id) else { return }
-            let n = try PaymentStore.recordAttempts(attemptsConnection, ids: [id])[id] ?? 1
-            started = [id]
-            let d = screen(p, attempts: n, screener: screener)
+            let n = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: [id])[id] ?? 1
+            let d = screen(p, ledger.aloneStarted(id, attempts: n), screener: screener)
             let decided = try PaymentStore.record(c, runId: runId, decisions: [(id, d)])
-            try PaymentStore.clearAttempts(c, ids: decided)
+            try PaymentStore.clearAttemptsOfDecided(c, ids: decided)
             if d.outcome == .hold { stats.held.add(1, ordering: .relaxed) } else { stats.released.add(1, ordering: .relaxed) }
         }
-        started = []
+        ledger.committed()
     }
 
     /// The screener's decision, unless this payment has already taken the daemon down too often.
-    private func screen(_ p: ClaimedPayment, attempts: Int, screener: any PaymentScreener) -> Decision {
-        if attempts >= Self.poisonAttempts {
+    private func screen(_ p: ClaimedPayment, _ verdict: AttemptLedger.Verdict, screener: any PaymentScreener) -> Decision {
+        if case .holdUnscreened(let attempts) = verdict {
             logger.error("payment held without screening: its screening was interrupted too often",
                          metadata: ["payment_id": "\(p.id)", "attempts": "\(attempts)"])
             return .failClosed(.screeningError, error: "screening this payment was interrupted \(attempts - 1) times (the daemon stopped each time); held without screening it again")

@@ -129,9 +129,9 @@ public enum PaymentStore {
                   PostgresArray.double(r.score), PostgresArray.text(r.explanation), PostgresArray.text(r.suppressedBy)])
     }
 
-    /// Records, in its own committed statement on a second connection, that these payments are being
-    /// screened; returns each payment's attempt count including this one.
-    public static func recordAttempts(_ c: Connection, ids: [Int64]) throws -> [Int64: Int] {
+    /// Records, in its own committed statement on a second connection, that screening these payments has
+    /// started; returns each payment's attempt count including this one (see `AttemptLedger` in Daemon).
+    public static func noteScreeningStarted(_ c: Connection, ids: [Int64]) throws -> [Int64: Int] {
         guard !ids.isEmpty else { return [:] }
         let r = try c.query("""
             INSERT INTO chokepoint.screening_attempts (payment_id, attempts)
@@ -145,23 +145,23 @@ public enum PaymentStore {
         return out
     }
 
-    /// Takes back the attempt just recorded for payments that will not be screened in this batch after all
+    /// Gives back the attempt just recorded for payments set aside from this batch, to be screened alone
     /// (they keep at least 1: they are suspects).
-    public static func undoAttempts(_ c: Connection, ids: [Int64]) throws {
-        try takeBack(c, ids: ids, removeAtOne: false)
+    public static func giveBackAttempts(_ c: Connection, ids: [Int64]) throws {
+        try decrementAttempts(c, ids: ids, removeAtOne: false)
     }
 
-    /// Takes back attempts this process recorded for a batch the database refused or lost while the process
-    /// lived on: a record at 1 is removed, so the payment is not treated as a suspect. With the disk full
-    /// this works for records at 1 (a delete needs no new page); a decrement may have to wait for space.
-    public static func forgetAttempts(_ c: Connection, ids: [Int64]) throws {
-        try takeBack(c, ids: ids, removeAtOne: true)
+    /// Forgives the attempts of payments whose transaction was lost to an outage while the process lived
+    /// on: a record at 1 is removed, so the payment is not treated as a suspect. With the disk full this
+    /// works for records at 1 (a delete needs no new page); a decrement may have to wait for space.
+    public static func forgiveAttempts(_ c: Connection, ids: [Int64]) throws {
+        try decrementAttempts(c, ids: ids, removeAtOne: true)
     }
 
-    /// One attempt less for each payment. The rows are locked first, in id order as `recordAttempts` takes
+    /// One attempt less for each payment. The rows are locked first, in id order as `noteScreeningStarted` takes
     /// them: under READ COMMITTED a statement whose snapshot predates a concurrent 1 → 2 change would
     /// otherwise neither delete nor decrement that row, and the decrement would be lost.
-    static func takeBack(_ c: Connection, ids: [Int64], removeAtOne: Bool) throws {
+    static func decrementAttempts(_ c: Connection, ids: [Int64], removeAtOne: Bool) throws {
         guard !ids.isEmpty else { return }
         let array = PostgresArray.int64(ids.sorted())
         try c.transaction { c in
@@ -176,8 +176,8 @@ public enum PaymentStore {
         }
     }
 
-    /// Forgets the attempts of decided payments (in the deciding transaction).
-    public static func clearAttempts(_ c: Connection, ids: Set<Int64>) throws {
+    /// Clears the attempts of decided payments (in the deciding transaction).
+    public static func clearAttemptsOfDecided(_ c: Connection, ids: Set<Int64>) throws {
         guard !ids.isEmpty else { return }
         try c.query("DELETE FROM chokepoint.screening_attempts WHERE payment_id = ANY($1::bigint[])", [PostgresArray.int64(Array(ids))])
     }

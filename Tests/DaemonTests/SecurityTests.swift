@@ -384,7 +384,7 @@ struct SecurityTests {
         let next = try admin.query("SELECT coalesce(max(id), 0) + 5 FROM chokepoint.payments").scalar!
         Self.refused(d, "INSERT INTO chokepoint.screening_attempts (payment_id, attempts) VALUES ($1, 99)", [next], state: "23503")
         let id = try admin.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('A1', 'mt103', 'm') RETURNING id").scalar!
-        #expect(try PaymentStore.recordAttempts(d, ids: [Int64(id)!]) == [Int64(id)!: 1])
+        #expect(try PaymentStore.noteScreeningStarted(d, ids: [Int64(id)!]) == [Int64(id)!: 1])
     }
 
     @Test("migrate runs without CREATEROLE once the roles exist, and revokes CREATE on public")

@@ -47,8 +47,7 @@ public final class QueueProbe: Sendable {
     private let conninfo: String
     private let interval: Double
     private let logger: Logger
-    private let stopFlag = Atomic<Bool>(false)
-    private let done = DispatchSemaphore(value: 0)
+    private let thread = ConnectionThread(name: "chokepoint-probe")
     /// Last sampled pending count and oldest age (seconds), for status lines.
     public let lastPending = Atomic<Int>(-1)
 
@@ -59,22 +58,16 @@ public final class QueueProbe: Sendable {
     }
 
     public func start() {
-        let t = Thread { [self] in
-            self.loop()
-            self.done.signal()
-        }
-        t.name = "chokepoint-probe"
-        t.start()
+        thread.start { [self] in self.loop() }
     }
 
     public func stop() {
-        stopFlag.store(true, ordering: .relaxed)
-        done.wait()
+        thread.stop()
     }
 
     private func loop() {
         var connection: Connection?
-        while !stopFlag.load(ordering: .relaxed) {
+        while !thread.isStopping {
             do {
                 if connection == nil || !connection!.isConnected { connection = try Connection(conninfo: conninfo) }
                 let (pending, oldest) = try PaymentStore.queueDepth(connection!)
@@ -90,8 +83,7 @@ public final class QueueProbe: Sendable {
                 connection = nil
                 logger.debug("queue probe failed", metadata: ["error": "\(error)"])
             }
-            let end = Date().addingTimeInterval(interval)
-            while !stopFlag.load(ordering: .relaxed) && Date() < end { Thread.sleep(forTimeInterval: 0.1) }
+            thread.sleep(interval)
         }
         connection?.close()
     }
@@ -104,8 +96,7 @@ public final class QueueProbe: Sendable {
 public final class MetricsServer: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let fd: Int32
-    private let stopFlag = Atomic<Bool>(false)
-    private let done = DispatchSemaphore(value: 0)
+    private let thread = ConnectionThread(name: "chokepoint-metrics")
     public let port: Int
 
     public struct BindError: Error, CustomStringConvertible {
@@ -143,22 +134,16 @@ public final class MetricsServer: Sendable {
     }
 
     public func start() {
-        let t = Thread { [self] in
-            self.loop()
-            self.done.signal()
-        }
-        t.name = "chokepoint-metrics"
-        t.start()
+        thread.start { [self] in self.loop() }
     }
 
     public func stop() {
-        stopFlag.store(true, ordering: .relaxed)
-        done.wait()
+        thread.stop()
         close(fd)
     }
 
     private func loop() {
-        while !stopFlag.load(ordering: .relaxed) {
+        while !thread.isStopping {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&pfd, 1, 200) > 0 else { continue }
             let client = accept(fd, nil, nil)

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Screening
 import Synchronization
 
@@ -65,10 +66,8 @@ public final class ScreenerHolder: Sendable {
 public func onDedicatedThread<T: Sendable>(name: String = "chokepoint-blocking",
                                            _ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
-        let thread = Thread {
+        ConnectionThread(name: name).start {
             do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
         }
-        thread.name = name
-        thread.start()
     }
 }

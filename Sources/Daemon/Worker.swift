@@ -60,8 +60,7 @@ public final class Worker: Sendable {
     private let wake: WakeSignal
     private let stats: WorkerStats
     private let logger: Logger
-    private let stopFlag = Atomic<Bool>(false)
-    private let done = DispatchSemaphore(value: 0)
+    private let thread: ConnectionThread
     private let requestReload: @Sendable () -> Void
 
     /// Thrown inside a batch whose claim saw newer policy than the screener in hand: the batch rolls back.
@@ -74,6 +73,7 @@ public final class Worker: Sendable {
     public init(id: Int, config: WorkerConfiguration, screeners: ScreenerHolder, wake: WakeSignal, stats: WorkerStats, logger: Logger,
                 requestReload: @escaping @Sendable () -> Void = {}) {
         self.requestReload = requestReload
+        self.thread = ConnectionThread(name: "chokepoint-worker-\(id)")
         self.id = id
         self.config = config
         self.screeners = screeners
@@ -85,26 +85,21 @@ public final class Worker: Sendable {
     }
 
     public func start() {
-        let thread = Thread { [self] in
-            self.loop()
-            self.done.signal()
-        }
-        thread.name = "chokepoint-worker-\(id)"
-        thread.start()
+        thread.start { [self] in self.loop() }
     }
 
     /// Asks the worker to stop claiming; it finishes the batch in hand.
     public func requestStop() {
-        stopFlag.store(true, ordering: .relaxed)
+        thread.requestStop()
         wake.signal()
     }
 
     /// Waits until the worker thread has exited, at most `timeout` seconds; returns false on timeout.
     public func join(timeout: Double) -> Bool {
-        done.wait(timeout: .now() + timeout) == .success
+        thread.join(timeout: timeout)
     }
 
-    private var stopping: Bool { stopFlag.load(ordering: .relaxed) }
+    private var stopping: Bool { thread.isStopping }
 
     private func loop() {
         var connection: Connection?
@@ -197,7 +192,7 @@ public final class Worker: Sendable {
                 var metadata: Logger.Metadata = ["error": "\(error)", "retry_in_s": "\(String(format: "%.2f", delay))"]
                 if let cause = (error as? PostgresError)?.condition { metadata["cause"] = "\(cause)" }
                 logger.warning("batch failed; retrying", metadata: metadata)
-                sleepUnlessStopping(delay)
+                thread.sleep(delay)
             }
         }
         if !ledger.toForgive.isEmpty {
@@ -300,12 +295,5 @@ public final class Worker: Sendable {
             return .failClosed(.screeningError, error: "screening this payment was interrupted \(attempts - 1) times (the daemon stopped each time); held without screening it again")
         }
         return screener.screen(format: p.format, message: p.message)
-    }
-
-    private func sleepUnlessStopping(_ seconds: Double) {
-        let end = Date().addingTimeInterval(seconds)
-        while !stopping, Date() < end {
-            Thread.sleep(forTimeInterval: min(0.05, max(0, end.timeIntervalSinceNow)))
-        }
     }
 }

@@ -19,7 +19,7 @@ public struct PostgresNotification: Sendable, Equatable {
 ///
 /// Every call blocks the calling thread until the server answers, so a `Connection` must be owned
 /// by one dedicated thread (the daemon's worker or listener thread) or used through
-/// `ConnectionThread`, and never from Swift's cooperative pool. It is deliberately not `Sendable`.
+/// `ConnectionThread` (see ConnectionThread.swift), and never from Swift's cooperative pool. It is deliberately not `Sendable`.
 /// Values always travel as bind parameters (`PQexecParams`); the only way to send SQL text with
 /// several statements is `executeScript`, which is meant for the project's own migration files.
 public final class Connection {

@@ -19,9 +19,8 @@ public final class NotificationListener: Sendable {
     private let channels: [String]
     private let handler: @Sendable (Event) -> Void
     private let logger: Logger
-    private let stopFlag = Atomic<Bool>(false)
+    private let thread = ConnectionThread(name: "chokepoint-listen")
     private let pid = Atomic<Int32>(0)
-    private let done = DispatchSemaphore(value: 0)
 
     public init(conninfo: String, channels: [String], logger: Logger, handler: @escaping @Sendable (Event) -> Void) {
         self.conninfo = conninfo
@@ -35,23 +34,17 @@ public final class NotificationListener: Sendable {
 
     /// Starts the listener thread.
     public func start() {
-        let thread = Thread { [self] in
-            self.loop()
-            self.done.signal()
-        }
-        thread.name = "chokepoint-listen"
-        thread.start()
+        thread.start { [self] in self.loop() }
     }
 
     /// Asks the thread to stop and waits for it (at most one poll interval).
     public func stop() {
-        stopFlag.store(true, ordering: .relaxed)
-        done.wait()
+        thread.stop()
     }
 
     private func loop() {
         var backoff = Backoff(initial: 0.05, maximum: 5)
-        while !stopFlag.load(ordering: .relaxed) {
+        while !thread.isStopping {
             let connection: Connection
             do {
                 connection = try Connection(conninfo: conninfo)
@@ -60,13 +53,13 @@ public final class NotificationListener: Sendable {
                 let delay = backoff.nextDelay(unit: Double.random(in: 0..<1))
                 logger.warning("listen connection failed, retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
                 handler(.connectionLost("\(error)"))
-                sleepInterruptibly(delay)
+                thread.sleep(delay)
                 continue
             }
             backoff.reset()
             pid.store(connection.backendPID, ordering: .relaxed)
             handler(.reconnected(backendPID: connection.backendPID))
-            while !stopFlag.load(ordering: .relaxed) {
+            while !thread.isStopping {
                 _ = connection.waitForInput(timeoutMilliseconds: 200)
                 do {
                     for n in try connection.drainNotifications() { handler(.notification(n)) }
@@ -80,12 +73,5 @@ public final class NotificationListener: Sendable {
             connection.close()
         }
         pid.store(0, ordering: .relaxed)
-    }
-
-    private func sleepInterruptibly(_ seconds: Double) {
-        let end = Date().addingTimeInterval(seconds)
-        while !stopFlag.load(ordering: .relaxed), Date() < end {
-            Thread.sleep(forTimeInterval: min(0.05, max(0, end.timeIntervalSinceNow)))
-        }
     }
 }

@@ -235,14 +235,9 @@ public final class Rescreener: Sendable {
                       previous: RescreenStore.FinishedRun?) throws -> String? {
         let progress = Progress(ranges: ranges)
         let count = max(1, min(config.workers, ranges.count))
-        let done = DispatchSemaphore(value: 0)
-        for w in 0..<count {
-            let thread = Thread { [self] in
-                self.workerLoop(id: w, run: run, plan: plan, previous: previous, progress: progress)
-                done.signal()
-            }
-            thread.name = "chokepoint-rescreen-\(w)"
-            thread.start()
+        let threads = (0..<count).map { ConnectionThread(name: "chokepoint-rescreen-\($0)") }
+        for (w, thread) in threads.enumerated() {
+            thread.start { [self] in self.workerLoop(id: w, run: run, plan: plan, previous: previous, progress: progress) }
         }
         let start = Date()
         var lastLog = start
@@ -253,12 +248,9 @@ public final class Rescreener: Sendable {
             config.onProgress?(p)
             return p
         }
-        var finished = 0
-        while finished < count {
-            if done.wait(timeout: .now() + 1) == .success {
-                finished += 1
-                continue
-            }
+        // Wait on the first unfinished worker for up to a second at a time, reporting between waits.
+        while let next = threads.first(where: { !$0.isFinished }) {
+            if next.join(timeout: 1) { continue }
             let p = report(finished: false)
             if Date().timeIntervalSince(lastLog) >= config.progressLogInterval {
                 lastLog = Date()

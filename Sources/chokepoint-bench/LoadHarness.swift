@@ -194,9 +194,8 @@ final class Inserter: Sendable {
     let retries = Atomic<Int>(0)
     /// The backend pid of the inserter's connection (drills leave it alone when they terminate the daemon's).
     let backendPID = Atomic<Int32>(0)
-    private let stopFlag = Atomic<Bool>(false)
+    private let thread = ConnectionThread(name: "bench-inserter")
     private let failed = Mutex<String?>(nil)
-    private let done = DispatchSemaphore(value: 0)
 
     init(conninfo: String, rows: [PaymentRow], rate: Double, maxBatch: Int = 500) {
         self.conninfo = conninfo
@@ -206,21 +205,15 @@ final class Inserter: Sendable {
     }
 
     func start() {
-        let t = Thread { [self] in
-            self.loop()
-            self.done.signal()
-        }
-        t.name = "bench-inserter"
-        t.start()
+        thread.start { [self] in self.loop() }
     }
 
     /// Asks the inserter to stop after the batch in hand.
-    func stop() { stopFlag.store(true, ordering: .relaxed) }
+    func stop() { thread.requestStop() }
 
     /// Waits until every row is inserted (or `stop()`); throws if inserting failed for good.
     func wait() throws {
-        done.wait()
-        done.signal()
+        thread.join()
         if let message = failed.withLock({ $0 }) { throw BenchFailure("inserting payments failed: \(message)") }
     }
 
@@ -230,7 +223,7 @@ final class Inserter: Sendable {
         var connection: Connection?
         var next = 0
         let started = DispatchTime.now().uptimeNanoseconds
-        while next < rows.count && !stopFlag.load(ordering: .relaxed) {
+        while next < rows.count && !thread.isStopping {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let due = rate > 0 ? min(rows.count, Int(rate * elapsed) + 1) : rows.count
             if due <= next {

@@ -326,7 +326,7 @@ struct SecurityTests {
         #expect(d.error?.contains("name_match_threshold") == true)
         // The rescreen refuses to run with it rather than prove nothing.
         do {
-            var config = RescreenConfiguration(conninfo: db.conninfo)
+            let config = RescreenConfiguration(conninfo: db.conninfo)
             _ = try Rescreener(config: config, logger: .init(label: "test")).run()
             Issue.record("rescreen ran with an invalid policy")
         } catch let e as RescreenError {

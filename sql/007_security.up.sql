@@ -21,7 +21,12 @@ DECLARE r text;
 BEGIN
     FOREACH r IN ARRAY ARRAY['chokepoint_owner', 'chokepoint_policy_admin', 'chokepoint_auditor'] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
-            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+            -- Roles are cluster-wide: a migration of another database may create it at the same moment.
+            BEGIN
+                EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r);
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL;
+            END;
         END IF;
     END LOOP;
 END

@@ -123,7 +123,7 @@ struct AuditChainTests {
         waiting.start()
         Thread.sleep(forTimeInterval: 0.2)
         try c.query("COMMIT")
-        #expect(eventually(timeout: 10) { (try? c.query("SELECT count(*) FROM chokepoint.audit_log WHERE action = 'second'").scalar) == "1" })
+        #expect(eventually { (try? c.query("SELECT count(*) FROM chokepoint.audit_log WHERE action = 'second'").scalar) == "1" })
         let r = try AuditStore.verify(c)
         #expect(r.intact, "\(r.problems)")
         #expect(r.rowsChecked == Int(try c.query("SELECT count(*) FROM chokepoint.audit_log").scalar!)!)

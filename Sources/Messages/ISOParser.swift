@@ -13,6 +13,13 @@
 /// `debtor_institution`/`creditor_institution`. Besides the roles of `Party.role`, pacs.008 settlement
 /// information can name `instructing_reimbursement_agent`, `instructed_reimbursement_agent`,
 /// `third_reimbursement_agent`, and charges information `charges_agent`.
+///
+/// Every party, agent and account block, and the header's `Fr`/`To`, must follow the schema (`ISOPartySchema`),
+/// and every party or agent must name someone: a customer by a name, BIC, other identifier or account, an
+/// institution by a BIC, name, LEI, clearing or other id. Otherwise the message is refused as `.invalidField`
+/// with the element path, so that nothing the parser could not read is released unscreened. The block's free
+/// texts that are not its own name or address (contact details, issuers, account holder names) become the
+/// party `<role>_contact`, screened like any other.
 enum ISOParser {
     static func parse(_ b: UnsafeBufferPointer<UInt8>, expected: MessageFormat) throws(MessageParseError) -> Payment {
         let tree = try XMLTreeParser.parse(b, names: ISOName.lookup)
@@ -51,7 +58,13 @@ enum ISOName: UInt16 {
             t[name + "Acct"] = .account
         }
         for name in ["Dbtr", "Cdtr", "UltmtDbtr", "UltmtCdtr"] { t[name + "Acct"] = .account }
-        return t.mapValues(\.rawValue)
+        var codes = t.mapValues(\.rawValue)
+        // The names inside party, agent and account blocks, numbered for the schema check (from 0x100 up).
+        for (name, code) in ISOPartySchema.names {
+            precondition(codes[name] == nil, "\(name) is both a name the walk acts on and one inside a party block")
+            codes[name] = code
+        }
+        return codes
     }()
 }
 
@@ -62,6 +75,9 @@ struct ISOExtractor {
     /// Index into `payment.parties` of the last party read from each element name (with prefix), so that the
     /// account element that follows it (`DbtrAcct` after `Dbtr`) can be attached.
     var lastPartyByElement: [String: Int] = [:]
+    /// Customers that name nobody so far (no name, BIC or other identifier), with their element path: `run`
+    /// refuses the message unless an account was attached to them.
+    var unnamed: [(party: Int, path: String)] = []
 
     init(tree: XMLTree, format: MessageFormat) {
         self.tree = tree
@@ -113,6 +129,9 @@ struct ISOExtractor {
             try appHeader(h)
         }
         walk(root, prefix: "")
+        for u in unnamed where payment.parties[u.party].account == nil {
+            refuse("\(u.path) names nobody (no name, BIC, other identifier or account)")
+        }
         guard !invalidAmount else { throw MessageParseError(.invalidField, "invalid settlement amount or currency") }
         if let partyProblem { throw MessageParseError(.invalidField, partyProblem) }
         try checkTransactions(root)
@@ -159,12 +178,7 @@ struct ISOExtractor {
         for c in tree.children(h) {
             switch tree.nodes[c].name {
             case "Fr", "To":
-                let role = tree.nodes[c].name == "Fr" ? "sender" : "receiver"
-                var p = Party(role: role, kind: .agent, sourceField: "AppHdr/" + tree.nodes[c].name)
-                for id in tree.children(c) {
-                    if tree.nodes[id].name == "FIId" { institution(id, into: &p) } else { partyDetails(id, into: &p) }
-                }
-                payment.parties.append(p)
+                headerParty(c)
             case "MsgDefIdr":
                 let def = tree.nodes[c].text
                 if def.hasPrefix("pacs."), !def.hasPrefix(expectedFamily + ".") {
@@ -176,6 +190,28 @@ struct ISOExtractor {
                 break
             }
         }
+    }
+
+    /// The header's `Fr` or `To`: one `FIId` (an institution) or one `OrgId` (an organisation), checked like
+    /// the blocks of the document.
+    mutating func headerParty(_ e: Int) {
+        let name = tree.nodes[e].name
+        let path = "AppHdr/" + name
+        guard let screened = checked(e, ISOPartySchema.table.headerParty, prefix: "AppHdr/") else { return }
+        let id = Int(tree.nodes[e].firstChild)
+        guard id >= 0, tree.nodes[id].nextSibling < 0 else { return refuse("\(path) must hold one FIId or OrgId") }
+        var p = Party(role: name == "Fr" ? "sender" : "receiver", kind: .agent, sourceField: path)
+        let named: Bool
+        if tree.nodes[id].name == "FIId" {
+            guard tree.child(id, "FinInstnId") != nil else { return refuse("\(path)/FIId has no FinInstnId") }
+            institution(id, into: &p)
+            named = Self.namesInstitution(p)
+        } else {
+            partyDetails(id, into: &p)
+            named = !(p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty)
+        }
+        guard named else { return refuse("\(path) names nobody (no BIC, name or other identifier)") }
+        append(p, element: nil, contact: screened)
     }
 
     mutating func walk(_ e: Int, prefix: String) {
@@ -216,21 +252,9 @@ struct ISOExtractor {
             case .party:
                 party(c, role: Self.partyRoles[tree.nodes[c].name]!, prefix: prefix)
             case .agent:
-                let name = tree.nodes[c].name
-                if let problem = ISOPartySchema.problem(in: tree, c, shape: ISOPartySchema.institution, path: prefix + name) {
-                    refuse(problem)
-                } else if tree.child(c, "FinInstnId") == nil {
-                    refuse("\(prefix + name) has no FinInstnId")
-                } else {
-                    var p = Party(role: prefix + Self.agentRoles[name]!, kind: .agent, sourceField: name)
-                    institution(c, into: &p)
-                    if p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty {
-                        refuse("\(prefix + name) names no institution (no BIC, name, LEI, clearing or other id)")
-                    }
-                    append(p, element: prefix + name)
-                }
+                agent(c, role: prefix + Self.agentRoles[tree.nodes[c].name]!, prefix: prefix)
             case .account:
-                account(c, owner: prefix + String(tree.nodes[c].name.dropLast(4)))
+                account(c, owner: prefix + String(tree.nodes[c].name.dropLast(4)), prefix: prefix)
             default:
                 if tree.nodes[c].firstChild >= 0 { walk(c, prefix: prefix) }
             }
@@ -262,9 +286,45 @@ struct ISOExtractor {
         return s.utf8.allSatisfy(Bytes.isUpper)
     }
 
-    mutating func append(_ p: Party, element: String) {
-        lastPartyByElement[element] = payment.parties.count
+    /// Appends a party (remembered as the one read from `element`, for its account), and after it its contact
+    /// `<role>_contact` when the block has free text to screen.
+    @discardableResult
+    mutating func append(_ p: Party, element: String?, contact: [String]) -> Int {
+        let index = payment.parties.count
+        if let element { lastPartyByElement[element] = index }
         payment.parties.append(p)
+        if !contact.isEmpty { appendContact(contact, of: index) }
+        return index
+    }
+
+    /// Adds lines to the contact of the party at `owner`: the party right after it, or a new one.
+    mutating func appendContact(_ lines: [String], of owner: Int) {
+        let o = payment.parties[owner]
+        let role = o.role + "_contact"
+        if owner + 1 < payment.parties.count, payment.parties[owner + 1].role == role {
+            payment.parties[owner + 1].nameLines.append(contentsOf: lines)
+        } else {
+            var c = Party(role: role, kind: o.kind, sourceField: o.sourceField)
+            c.nameLines = lines
+            payment.parties.append(c)
+        }
+    }
+
+    /// Whether an institution read by `institution` is named: by a BIC, a name (its own or its branch's), an LEI,
+    /// a clearing member id or another id; a branch id alone names a branch of nobody.
+    static func namesInstitution(_ p: Party) -> Bool {
+        p.bic != nil || !p.nameLines.isEmpty || p.identifiers.contains { !$0.hasPrefix("BRNCH:") }
+    }
+
+    /// Checks the block `e` against `shape` (see `ISOPartySchema`): its free texts to screen as the party's
+    /// contact, or nil, the problem noted, when the schema would reject it.
+    mutating func checked(_ e: Int, _ shape: ISOPartySchema.Shape, prefix: String) -> [String]? {
+        var screened: [String] = []
+        if let problem = ISOPartySchema.check(tree, e, shape, screened: &screened) {
+            refuse(ISOPartySchema.describe(problem, in: tree, block: e, prefix: prefix))
+            return nil
+        }
+        return screened
     }
 
     mutating func addText(_ field: String, _ source: String, lines: [String]) {
@@ -295,7 +355,9 @@ struct ISOExtractor {
     }
 
     /// Splits element text at line breaks, trimming each line and dropping blank ones.
-    func lines(_ text: String) -> [String] {
+    func lines(_ text: String) -> [String] { Self.lines(text) }
+
+    static func lines(_ text: String) -> [String] {
         guard !text.isEmpty else { return [] }
         guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return [text] }
         return text.split(whereSeparator: \.isNewline).compactMap { line in
@@ -304,59 +366,36 @@ struct ISOExtractor {
         }
     }
 
-    /// A `Dbtr`, `Cdtr`, ultimate party or initiating party: a customer, or an institution (`FinInstnId`).
+    /// A `Dbtr`, `Cdtr`, ultimate party or initiating party: a customer, or, in a bank-to-bank pacs.009 (outside
+    /// `UndrlygCstmrCdtTrf`), an institution.
     ///
-    /// A block the schema would reject, or one that names nobody (no name, BIC or other identifier), is
-    /// refused. Contact details, and the issuers and proprietary scheme names of identifiers, are screened
-    /// too: as a second party `<role>_contact` whose lines are their texts.
+    /// A block the schema would reject is refused; so is a customer that names nobody (no name, BIC, other
+    /// identifier, nor an account after it: checked by `run`). Free texts the extractor does not read (contact
+    /// details, identifiers' issuers and proprietary schemes) are screened as the party `<role>_contact`.
     mutating func party(_ e: Int, role: String, prefix: String) {
         let name = tree.nodes[e].name
+        if payment.format == .pacs009, prefix.isEmpty, name != "InitgPty" {
+            agent(e, role: role + (name == "Dbtr" || name == "Cdtr" ? "_institution" : ""), prefix: prefix)
+            return
+        }
+        guard let screened = checked(e, ISOPartySchema.table.party, prefix: prefix) else { return }
         var p = Party(role: prefix + role, kind: .party, sourceField: name)
-        let institutional = tree.child(e, "FinInstnId") != nil
-        if let problem = ISOPartySchema.problem(in: tree, e, shape: institutional ? ISOPartySchema.institution : ISOPartySchema.party,
-                                                path: prefix + name) {
-            refuse(problem)
-            return
-        }
-        var contact: [String] = []
-        if institutional {
-            p.kind = .agent
-            if name == "Dbtr" || name == "Cdtr" { p.role = prefix + role + "_institution" }
-            institution(e, into: &p)
-        } else {
-            partyDetails(e, into: &p)
-            contact = contactTexts(e)
-        }
-        if p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty {
-            refuse("\(prefix + name) names nobody (no name, BIC or other identifier)")
-            return
-        }
-        append(p, element: prefix + name)
-        if !contact.isEmpty {
-            var c = Party(role: prefix + role + "_contact", kind: .party, sourceField: name + "/CtctDtls")
-            c.nameLines = contact
-            payment.parties.append(c)
-        }
+        partyDetails(e, into: &p)
+        let index = append(p, element: prefix + name, contact: screened)
+        if p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty { unnamed.append((index, prefix + name)) }
     }
 
-    /// Texts of a party block that are neither its name, its address nor an identifier value: contact
-    /// details (name, job title, department, e-mail …) and identifiers' issuers and proprietary schemes.
-    func contactTexts(_ e: Int) -> [String] {
-        var out: [String] = []
-        for d in tree.descendants(e) {
-            let node = tree.nodes[d]
-            guard !node.text.isEmpty else { continue }
-            let parent = tree.nodes[Int(node.parent)].name
-            switch node.name {
-            case "Nm", "NmPrfx", "JobTitl", "Rspnsblty", "Dept", "EmailAdr", "URLAdr":
-                if parent == "CtctDtls" { out.append(contentsOf: lines(node.text)) }
-            case "Issr", "Prtry", "PrvcOfBirth":
-                out.append(contentsOf: lines(node.text))
-            default:
-                break
-            }
+    /// An agent, or a bank-to-bank debtor or creditor: a `FinInstnId` (and `BrnchId`) that names an institution.
+    mutating func agent(_ e: Int, role: String, prefix: String) {
+        let name = tree.nodes[e].name
+        guard let screened = checked(e, ISOPartySchema.table.institution, prefix: prefix) else { return }
+        guard tree.child(e, "FinInstnId") != nil else { return refuse("\(prefix + name) has no FinInstnId") }
+        var p = Party(role: role, kind: .agent, sourceField: name)
+        institution(e, into: &p)
+        guard Self.namesInstitution(p) else {
+            return refuse("\(prefix + name) names no institution (no BIC, name, LEI, clearing or other id)")
         }
-        return out
+        append(p, element: prefix + name, contact: screened)
     }
 
     /// PartyIdentification: `Nm`, `PstlAdr`, `Id` (organisation or private), `CtryOfRes`, contact details.
@@ -369,10 +408,8 @@ struct ISOExtractor {
             case "CtryOfRes": if !node.text.isEmpty { p.otherCountries.append(node.text) }
             case "Id": identification(c, into: &p)
             case "CtctDtls":
-                // Screened as the `<role>_contact` party (see `party`); kept with the raw lines as written.
+                // Screened as the `<role>_contact` party (see `ISOPartySchema`); kept with the raw lines as written.
                 if let n = tree.childText(c, "Nm") { p.rawLines.append(n) }
-            case "AnyBIC", "BICFI", "BIC": if p.bic == nil, !node.text.isEmpty { p.bic = node.text }
-            case "LEI": if !node.text.isEmpty { p.identifiers.append("LEI:" + node.text) }
             default: break
             }
         }
@@ -446,9 +483,13 @@ struct ISOExtractor {
         }
     }
 
-    /// `XAcct` belongs to the party read from element `X` just before: IBAN or other id becomes its account.
-    mutating func account(_ e: Int, owner: String) {
-        guard let index = lastPartyByElement[owner] else { return }
+    /// `XAcct` belongs to the party read from element `X` just before: IBAN or other id becomes its account;
+    /// the holder's name and other free texts are screened as that party's contact.
+    mutating func account(_ e: Int, owner: String, prefix: String) {
+        guard let screened = checked(e, ISOPartySchema.table.account, prefix: prefix) else { return }
+        guard let index = lastPartyByElement[owner] else {
+            return refuse("\(prefix + tree.nodes[e].name) does not follow the party it belongs to")
+        }
         var number: String? = nil
         for d in tree.descendants(e) where tree.nodes[d].name == "IBAN" || tree.nodes[d].name == "Id" {
             if !tree.nodes[d].text.isEmpty { number = tree.nodes[d].text; break }
@@ -459,5 +500,6 @@ struct ISOExtractor {
             }
         }
         if let holder = tree.childText(e, "Nm") { payment.parties[index].rawLines.append(holder) }
+        if !screened.isEmpty { appendContact(screened, of: index) }
     }
 }

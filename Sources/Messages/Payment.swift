@@ -65,6 +65,11 @@ public struct Party: Sendable, Equatable {
     /// `instructed_reimbursement_agent`, `third_reimbursement_agent` (ISO `SttlmInf`) and `charges_agent`
     /// (ISO `ChrgsInf/Agt`), all agents; and the `underlying_` prefix also for every party and agent inside
     /// ISO `UndrlygCstmrCdtTrf` (pacs.009 COV), e.g. `underlying_creditor`, `underlying_debtor_agent`.
+    ///
+    /// ISO 20022 only: `<role>_contact` (e.g. `creditor_contact`, `instructing_agent_contact`, `sender_contact`)
+    /// holds, as name lines, the free texts of that party's block and account that are not its own name or
+    /// address: contact details, identifiers' issuers and proprietary schemes, the account holder's name and
+    /// proxy. It has the kind of its party and is screened like any party.
     public var role: String
     public var kind: PartyKind
     /// The source field: MT tag with option ("59F", "57A"), or ISO element path tail ("Cdtr", "CdtrAgt").
@@ -92,7 +97,9 @@ public struct Party: Sendable, Equatable {
     /// Raw lines of the field as written, for fields whose structure is unknown (option K/D free text).
     ///
     /// MT: every line of a free-text field, account line included. ISO: names that are not the party's own
-    /// name but still name someone, a contact (`CtctDtls/Nm`) or an account holder (`DbtrAcct/Nm`).
+    /// name but still name someone, a contact (`CtctDtls/Nm`) or an account holder (`DbtrAcct/Nm`); these are
+    /// also in the party's `<role>_contact`, since screening reads raw lines only of a party without name or
+    /// address lines.
     public var rawLines: [String]
 
     public init(role: String, kind: PartyKind, sourceField: String, nameLines: [String] = [], addressLines: [String] = [],

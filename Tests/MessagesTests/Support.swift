@@ -68,8 +68,9 @@ let roleVocabulary: Set<String> = {
         "previous_instructing_agent_3", "debtor_institution", "creditor_institution", "instructing_reimbursement_agent",
         "instructed_reimbursement_agent", "third_reimbursement_agent", "charges_agent",
     ]
-    // ISO contact details and identifier issuers, screened as a party of their own.
-    let contacts = ["debtor", "creditor", "ultimate_debtor", "ultimate_creditor", "initiating_party"].map { $0 + "_contact" }
+    // ISO free texts of a party, agent or account block that are not its own name or address (contact details,
+    // issuers, account holder names), screened as a party of their own.
+    let contacts = base.map { $0 + "_contact" }
     return Set(base + contacts + (base + contacts).map { "underlying_" + $0 })
 }()
 

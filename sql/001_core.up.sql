@@ -86,7 +86,7 @@ CREATE TABLE chokepoint.audit_log (
 CREATE INDEX audit_log_payment_idx ON chokepoint.audit_log (payment_id);
 
 CREATE FUNCTION chokepoint.audit_log_refuse_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RAISE EXCEPTION 'chokepoint.audit_log is append-only: % refused', TG_OP
         USING ERRCODE = 'insufficient_privilege';
@@ -100,7 +100,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON chokepoint.audit_log
 -- A payment's identity and content never change once inserted, and a status moves only forward:
 -- pending -> released | held, held -> released | rejected. This makes "decided once" a database rule.
 CREATE FUNCTION chokepoint.payments_guard() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NEW.id <> OLD.id OR NEW.external_ref <> OLD.external_ref OR NEW.format <> OLD.format
        OR NEW.message <> OLD.message OR NEW.received_at <> OLD.received_at THEN
@@ -141,7 +141,7 @@ CREATE TRIGGER payments_decided AFTER UPDATE OF status ON chokepoint.payments
 
 -- Wake-up for daemons. The payload is empty: the table is the truth, the notification only wakes.
 CREATE FUNCTION chokepoint.payments_wake() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pg_notify('chokepoint_payments', '');
     RETURN NULL;
@@ -152,6 +152,8 @@ CREATE TRIGGER payments_wake AFTER INSERT ON chokepoint.payments
 
 -- Least privilege.
 REVOKE ALL ON ALL TABLES IN SCHEMA chokepoint FROM PUBLIC;
+-- Trigger functions are not API: nobody executes them directly (firing a trigger needs no EXECUTE).
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA chokepoint FROM PUBLIC;
 GRANT USAGE ON SCHEMA chokepoint TO chokepoint_submitter, chokepoint_operator, chokepoint_daemon;
 
 GRANT INSERT (external_ref, format, message) ON chokepoint.payments TO chokepoint_submitter;

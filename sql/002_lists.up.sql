@@ -93,3 +93,5 @@ CREATE TRIGGER list_version_current AFTER INSERT OR UPDATE OF is_current ON chok
 GRANT SELECT ON chokepoint.list_versions, chokepoint.list_entries, chokepoint.indicator_keywords,
     chokepoint.indicator_hs_codes, chokepoint.country_sets, chokepoint.settings
     TO chokepoint_daemon, chokepoint_operator;
+-- Trigger functions are not API: nobody executes them directly.
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA chokepoint FROM PUBLIC;

@@ -31,3 +31,5 @@ CREATE TRIGGER good_guys_generation AFTER INSERT OR UPDATE OR DELETE ON chokepoi
     FOR EACH STATEMENT EXECUTE FUNCTION chokepoint.bump_policy_generation();
 
 GRANT SELECT ON chokepoint.policy_generation TO chokepoint_daemon, chokepoint_operator;
+-- Trigger functions are not API: nobody executes them directly.
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA chokepoint FROM PUBLIC;

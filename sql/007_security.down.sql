@@ -43,7 +43,7 @@ DROP FUNCTION IF EXISTS chokepoint.setting_number(text, numeric);
 DROP FUNCTION IF EXISTS chokepoint.setting_problem(text, jsonb);
 
 CREATE OR REPLACE FUNCTION chokepoint.payments_guard() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NEW.id <> OLD.id OR NEW.external_ref <> OLD.external_ref OR NEW.format <> OLD.format
        OR NEW.message <> OLD.message OR NEW.received_at <> OLD.received_at THEN
@@ -76,7 +76,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION chokepoint.payments_wake() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pg_notify('chokepoint_payments', '');
     RETURN NULL;
@@ -84,7 +84,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION chokepoint.audit_log_refuse_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RAISE EXCEPTION 'chokepoint.audit_log is append-only: % refused', TG_OP
         USING ERRCODE = 'insufficient_privilege';

@@ -52,9 +52,13 @@ public struct Migrator: Sendable {
     public static let requiredVersion = 7
 
     /// Earlier texts of migrations that were since corrected without changing what they create (so a
-    /// database that applied the earlier text is not refused). Version 1: roles created only where missing.
+    /// database that applied the earlier text is not refused). Version 1: roles created only where missing and
+    /// `search_path` pinned on its three trigger functions; versions 1, 2 and 5: EXECUTE on their trigger
+    /// functions revoked from PUBLIC. Migration 7 does all of it for a database that applied the earlier texts.
     static let equivalentChecksums: [Int: Set<String>] = [
         1: ["a244f40747d12cdcbea5f2f589d4a84d2680ed5389ed7c0da484b6280d482275"],
+        2: ["5c909678a900f7d1b08015cbad6e1dc27cdc2cddef9889beeb4bcd085a4d05fa"],
+        5: ["de02fb9ccf8bbf955e07a6c0080cdd5b1453ccff1ff7e362f920ebe2b864e5ac"],
     ]
 
     public let migrations: [Migration]

@@ -56,6 +56,30 @@ struct MigrationTests {
         #expect(throws: MigrationError.checksumMismatch(version: 1, name: ms[0].name)) { try Migrator(migrations: ms).migrateUp(c) }
     }
 
+    @Test("a database that applied earlier texts of migrations 1, 2 and 5 is accepted; every function is closed to PUBLIC from the start")
+    func earlierTextAndPublicExecute() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        let m = try Migrator(directory: TestDatabase.sqlDirectory)
+        try m.migrateUp(c, to: 6)
+        // Before migration 7 revokes anything, no function of the schema is executable by PUBLIC, and each has a fixed search_path.
+        #expect(try c.query("""
+            SELECT count(*) FROM pg_proc WHERE pronamespace = 'chokepoint'::regnamespace
+               AND (has_function_privilege('public', oid, 'EXECUTE') OR proconfig IS NULL)
+            """).scalar == "0")
+        // The texts of migrations 1, 2 and 5 that earlier releases applied.
+        try c.query("""
+            UPDATE chokepoint_meta.schema_migrations AS s SET checksum = e.checksum
+              FROM (VALUES (1, 'a244f40747d12cdcbea5f2f589d4a84d2680ed5389ed7c0da484b6280d482275'),
+                           (2, '5c909678a900f7d1b08015cbad6e1dc27cdc2cddef9889beeb4bcd085a4d05fa'),
+                           (5, 'de02fb9ccf8bbf955e07a6c0080cdd5b1453ccff1ff7e362f920ebe2b864e5ac')) AS e(version, checksum)
+             WHERE s.version = e.version
+            """)
+        #expect(try m.migrateUp(c) == [7])
+        try Migrator.checkCurrent(c)
+    }
+
     @Test("gaps and duplicate numbers in sql/ are refused")
     func gaps() {
         let a = Migration(version: 1, name: "a", up: "", down: "")

@@ -15,7 +15,7 @@ import Watchlists
 /// already found at the baseline. What delta cannot see falls back to full screening for that payment:
 /// no baseline (never screened), a baseline version whose entries are no longer stored, or indicators or
 /// settings changed after the baseline (they are not versioned entry by entry: the simplest correct rule).
-/// An entry whose good-guy record was revoked after the baseline counts as changed (it may hit again).
+/// An entry whose good-guy record was revoked or expired after the baseline counts as changed (it may hit again).
 final class RescreenPlan: Sendable {
     /// Payments that share a baseline: the screening run that decided them, and whether the previous
     /// finished rescreen covered them.
@@ -71,7 +71,7 @@ final class RescreenPlan: Sendable {
     enum Change {
         /// The baseline never saw this source.
         case all
-        /// These source ids are new or have a new fingerprint (or a revoked good-guy record).
+        /// These source ids are new or have a new fingerprint (or a good-guy record that was revoked or expired).
         case ids(Set<String>)
     }
 
@@ -121,7 +121,7 @@ final class RescreenPlan: Sendable {
 
         let runs = try RescreenStore.screeningRuns(c, ids: scope.compactMap(\.runId))
         let policyChangedAt = try RescreenStore.policyChangedAt(c)
-        let revoked = try RescreenStore.revokedGoodGuys(c)
+        let ended = try RescreenStore.endedGoodGuys(c)
 
         // Each group's baseline (source → version) and the time it stands for; nil = screen in full.
         var baselines: [GroupKey: (versions: [String: Int64], time: Double)] = [:]
@@ -167,7 +167,7 @@ final class RescreenPlan: Sendable {
                 changed[l.source] = .ids(changedCache[cacheKey]!)
             }
             guard usable else { continue }
-            for g in revoked where g.revokedAt >= baseline.time - clockSlack {
+            for g in ended where g.revokedAt >= baseline.time - clockSlack {
                 guard let source = ListSource(rawValue: g.list) else { continue }
                 switch changed[source] {
                 case .all?: break

@@ -283,7 +283,7 @@ enum RescreenStore {
 
     /// Good-guy records that ended, by revocation or expiry: (list, entry id, when it ended). Either makes an
     /// unchanged entry able to hit again.
-    static func revokedGoodGuys(_ c: Connection) throws -> [(list: String, entryId: String, revokedAt: Double)] {
+    static func endedGoodGuys(_ c: Connection) throws -> [(list: String, entryId: String, revokedAt: Double)] {
         try c.query("""
             SELECT list, entry_id, extract(epoch FROM least(revoked_at, expires_at)) FROM chokepoint.good_guys
              WHERE revoked_at IS NOT NULL OR expires_at <= now()

@@ -31,8 +31,8 @@ public struct PolicyScreener: PaymentScreener {
     let exclusionForms: [[String]]
     let hsCodes: Set<String>
     let geography: Geography
-    /// Good-guy records by (field, normalized matched text, list, entry id).
-    let goodGuys: [ScreeningData.GoodGuy: ScreeningData.GoodGuy]
+    /// Good-guy records by who they are about.
+    let goodGuys: [GoodGuyKey: ScreeningData.GoodGuy]
     public let hasSanctionsList: Bool
 
     public init(data: ScreeningData) {
@@ -76,10 +76,8 @@ public struct PolicyScreener: PaymentScreener {
             risky.formUnion(codes)
         }
         geography = Geography(riskCountries: risky)
-        var byKey: [ScreeningData.GoodGuy: ScreeningData.GoodGuy] = [:]
-        for g in data.goodGuys {
-            byKey[Self.goodGuyKey(field: g.field, matched: g.matched, list: g.list, entryId: g.entryId)] = g
-        }
+        var byKey: [GoodGuyKey: ScreeningData.GoodGuy] = [:]
+        for g in data.goodGuys { byKey[GoodGuyKey(field: g.field, matched: g.matched, list: g.list, entryId: g.entryId)] = g }
         goodGuys = byKey
         hasSanctionsList = data.hasSanctionsList
     }
@@ -170,7 +168,7 @@ public struct PolicyScreener: PaymentScreener {
             let now = Date().timeIntervalSince1970
             hits.removeAll { h in
                 guard h.kind == .sanctionedParty, let list = h.list, let entryId = h.entryId,
-                      let g = goodGuys[Self.goodGuyKey(field: h.field, matched: h.matched, list: list, entryId: entryId)],
+                      let g = goodGuys[GoodGuyKey(field: h.field, matched: h.matched, list: list, entryId: entryId)],
                       g.expiresAt.map({ now < $0 }) ?? true else { return false }
                 suppressed.append(SuppressedHit(hit: h, goodGuyId: g.id))
                 return true
@@ -179,9 +177,18 @@ public struct PolicyScreener: PaymentScreener {
         return Decision(hits: Self.deduplicated(hits), suppressed: suppressed)
     }
 
-    /// The lookup key of a good-guy record: identity fields only, matched text normalized.
-    static func goodGuyKey(field: String, matched: String, list: String, entryId: String) -> ScreeningData.GoodGuy {
-        ScreeningData.GoodGuy(field: field, matched: Normalizer.normalize(matched), list: list, entryId: entryId)
+    /// What a good-guy record is about: this party text (normalized) in this field is not that list entry.
+    struct GoodGuyKey: Hashable {
+        var field: String
+        var matched: String
+        var list: String
+        var entryId: String
+        init(field: String, matched: String, list: String, entryId: String) {
+            self.field = field
+            self.matched = Normalizer.normalize(matched)
+            self.list = list
+            self.entryId = entryId
+        }
     }
 
     struct GoodsSignal {

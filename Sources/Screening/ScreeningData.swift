@@ -16,7 +16,7 @@ public struct ScreeningData: Sendable {
 
     /// A confirmed false positive: this party text in this field is not that list entry. Only records
     /// confirmed by a second operator and not expired reach the screener.
-    public struct GoodGuy: Sendable, Hashable {
+    public struct GoodGuy: Sendable, Equatable {
         public var field: String
         public var matched: String
         public var list: String

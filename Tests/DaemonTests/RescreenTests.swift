@@ -48,13 +48,8 @@ enum RescreenFixtures {
     }
 
     /// Test set-up only: changes decided payments as history would have them, past the guard trigger
-    /// (as a superuser with triggers off; the product itself never does this).
-    static func rewriteHistory(_ c: Connection, _ sql: String) throws {
-        try c.transaction { c in
-            try c.query("SET LOCAL session_replication_role = replica")
-            try c.query(sql)
-        }
-    }
+    /// (the product itself never does this).
+    static func rewriteHistory(_ c: Connection, _ sql: String) throws { try withTriggersOff(c, sql) }
 
     static func rescreen(_ conninfo: String, _ configure: (inout RescreenConfiguration) -> Void = { _ in }) async throws -> RescreenSummary {
         var config = RescreenConfiguration(conninfo: conninfo)

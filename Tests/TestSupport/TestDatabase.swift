@@ -80,6 +80,15 @@ public struct TestDatabase: Sendable {
     }
 }
 
+/// Runs `sql` in one transaction with triggers and rules off (`session_replication_role = replica`), as only
+/// a superuser can: test set-up that rewrites history, and the tampering the audit chain must reveal.
+public func withTriggersOff(_ c: Connection, _ sql: String) throws {
+    try c.transaction { c in
+        try c.query("SET LOCAL session_replication_role = replica")
+        try c.query(sql)
+    }
+}
+
 /// Polls `condition` every 20 ms until it is true or `timeout` seconds pass; returns the last result.
 ///
 /// The default is generous on purpose: the suite runs its tests in parallel on CI's two cores, where the

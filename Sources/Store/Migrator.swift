@@ -61,6 +61,32 @@ public struct Migrator: Sendable {
         5: ["de02fb9ccf8bbf955e07a6c0080cdd5b1453ccff1ff7e362f920ebe2b864e5ac"],
     ]
 
+    /// The cluster-wide NOLOGIN roles the migrations grant to (001 makes the first three, 007 the rest).
+    ///
+    /// `migrateUp` creates the missing ones before any migration, each in a statement of its own that commits
+    /// at once. The migrations create them too (where missing), but inside their own long transaction: when two
+    /// databases of one cluster were migrated at the same moment, the loser of that race waited on the winner's
+    /// uncommitted role and then could not see it (`role "chokepoint_owner" does not exist`). A test checks this
+    /// list against the roles the migrations leave.
+    public static let clusterRoles = ["chokepoint_submitter", "chokepoint_operator", "chokepoint_daemon",
+                                      "chokepoint_owner", "chokepoint_policy_admin", "chokepoint_auditor"]
+
+    /// Creates the missing `clusterRoles`, each committed on its own. A migrator without CREATEROLE gets past
+    /// roles a DBA made; where one is missing and it may not create it, the migration that needs it says so.
+    public static func ensureRoles(_ c: Connection) throws {
+        for role in clusterRoles {
+            try c.query("""
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '\(role)') THEN
+                        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', '\(role)');
+                    END IF;
+                EXCEPTION WHEN duplicate_object OR unique_violation OR insufficient_privilege THEN
+                    NULL;
+                END $$
+                """)
+        }
+    }
+
     public let migrations: [Migration]
 
     public init(migrations: [Migration]) throws {
@@ -146,6 +172,7 @@ public struct Migrator: Sendable {
     /// Applies every migration not yet applied, each in its own transaction; returns the versions applied.
     @discardableResult
     public func migrateUp(_ connection: Connection, to target: Int? = nil) throws -> [Int] {
+        try Self.ensureRoles(connection)
         try connection.executeScript(Self.bootstrap)
         var applied: [Int] = []
         for m in migrations where m.version <= (target ?? Int.max) {

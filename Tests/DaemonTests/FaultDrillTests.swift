@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import Store
 import TestSupport
+import Synchronization
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -181,27 +182,71 @@ struct FaultDrillTests {
 
     @Test("PostgreSQL restarted with fast and immediate shutdown under load, in a cluster of its own")
     func pgRestart() throws {
-        let dir = "/tmp/cp-drill-\(UUID().uuidString.prefix(8).lowercased())"
-        let script = TestDatabase.packageRoot + "/scripts/pg"
-        let started = try runScript(script, ["start", dir])
-        defer {
-            _ = try? runScript(script, ["stop", dir])
-            try? FileManager.default.removeItem(atPath: dir)
-        }
-        guard started.status == 0, let admin = started.output.split(separator: "\n").last.map(String.init) else {
-            Issue.record("could not start a private PostgreSQL cluster with scripts/pg in \(dir): \(started.output)")
-            return
-        }
-        let a = try Connection(conninfo: admin)
+        guard let cluster = try startPrivateCluster() else { return }
+        defer { cluster.stop() }
+        let a = try Connection(conninfo: cluster.admin)
         try a.executeScript("CREATE DATABASE drill")
         a.close()
-        let url = TestDatabase.url(admin, database: "drill")
+        let url = TestDatabase.url(cluster.admin, database: "drill")
         let m = try Connection(conninfo: url)
         try Migrator(directory: TestDatabase.sqlDirectory).migrateUp(m)
         m.close()
         let r = try Drill.run(kind: "pg-restart", database: url, duration: 5, faults: 2,
-                              extra: ["--cluster-dir", dir, "--pg-script", script])
+                              extra: ["--cluster-dir", cluster.dir, "--pg-script", cluster.script])
         try Drill.expectInvariants(r, try Connection(conninfo: url), payments: 500, minFaults: 2)
+    }
+
+    @Test("several databases of a new cluster migrated at the same moment: each succeeds and the roles exist once")
+    func concurrentMigrationsOfOneCluster() throws {
+        guard let cluster = try startPrivateCluster() else { return }
+        defer { cluster.stop() }
+        let a = try Connection(conninfo: cluster.admin)
+        defer { a.close() }
+        let names = (1...6).map { "m\($0)" }
+        for n in names { try a.executeScript("CREATE DATABASE \(n)") }
+        let migrator = try Migrator(directory: TestDatabase.sqlDirectory)
+        let failures = Mutex<[String]>([])
+        let admin = cluster.admin
+        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+            do {
+                let c = try Connection(conninfo: TestDatabase.url(admin, database: names[i]))
+                defer { c.close() }
+                try migrator.migrateUp(c)
+                try Migrator.checkCurrent(c)
+            } catch {
+                failures.withLock { $0.append("\(names[i]): \(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+        let roles = try a.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'chokepoint\\_%' ORDER BY 1").rows.compactMap { $0.string(0) }
+        #expect(roles == Migrator.clusterRoles.sorted())
+    }
+
+    /// A PostgreSQL cluster of the test's own, started with scripts/pg in a new folder (nil, with an issue
+    /// recorded, when it cannot start).
+    private func startPrivateCluster() throws -> PrivateCluster? {
+        let dir = "/tmp/cp-drill-\(UUID().uuidString.prefix(8).lowercased())"
+        let script = TestDatabase.packageRoot + "/scripts/pg"
+        let started = try runScript(script, ["start", dir])
+        guard started.status == 0, let admin = started.output.split(separator: "\n").last.map(String.init) else {
+            Issue.record("could not start a private PostgreSQL cluster with scripts/pg in \(dir): \(started.output)")
+            _ = try? runScript(script, ["stop", dir])
+            try? FileManager.default.removeItem(atPath: dir)
+            return nil
+        }
+        return PrivateCluster(dir: dir, script: script, admin: admin, stopScript: { _ = try? runScript(script, ["stop", dir]) })
+    }
+
+    private struct PrivateCluster {
+        var dir: String
+        var script: String
+        var admin: String
+        var stopScript: () -> Void
+
+        func stop() {
+            stopScript()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
     }
 
     /// Runs scripts/pg with posix_spawn and waitpid: `start` leaves a server running that would inherit

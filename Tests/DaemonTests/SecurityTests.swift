@@ -392,7 +392,9 @@ struct SecurityTests {
         let db = try TestDatabase.create(migrated: false)
         defer { db.drop() }
         let admin = try db.connect()
-        // The cluster-wide roles exist (another database was migrated); a DBA hands the owner role to the migrator.
+        // The cluster-wide roles exist (a DBA made them, or another database was migrated); a DBA hands the owner
+        // role to the migrator.
+        try Migrator.ensureRoles(admin)
         let migrator = "mig_\(UUID().uuidString.prefix(8).lowercased())"
         try admin.query("CREATE ROLE \(migrator) LOGIN NOCREATEROLE NOSUPERUSER IN ROLE chokepoint_owner")
         try admin.query("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I OWNER TO \(migrator)', current_database()); END $$")

@@ -41,18 +41,37 @@ let package = Package(
         .target(name: "Rescreen", dependencies: ["Store", "Screening", "Watchlists", "Postgres", logging]),
 
         .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Rescreen", "Store", "Screening", "Watchlists", "Postgres", argumentParser, logging, lifecycle]),
-        .executableTarget(name: "chokepoint-bench", dependencies: ["Daemon", "Rescreen", "Store", "Screening", "Matching", "Messages", "Watchlists", "Postgres", argumentParser, logging]),
+        // What benchmarks and tests share: real daemons as processes, a payment inserter, private clusters,
+        // the drills' invariants and full-disk volume, stand-in screeners. Never linked into `chokepoint`.
+        .target(name: "Harness", dependencies: ["Store", "Screening", "Postgres"]),
+        .executableTarget(name: "chokepoint-bench", dependencies: ["Harness", "Daemon", "Rescreen", "Store", "Screening", "Matching", "Messages", "Watchlists", "Postgres", argumentParser, logging]),
 
-        // Helpers for tests that need a real PostgreSQL (a fresh database per test).
+        // Test helpers. TestSupport: a fresh database per test (Store only). IntegrationSupport: the built
+        // binaries, a daemon in-process, hand-written lists and payments, for the tests of the running parts.
         .target(name: "TestSupport", dependencies: ["Postgres", "Store"], path: "Tests/TestSupport"),
+        .target(name: "IntegrationSupport", dependencies: ["TestSupport", "Harness", "Daemon", "Rescreen", "Store", "Screening",
+                                                           "Watchlists", "Postgres", logging],
+                path: "Tests/IntegrationSupport"),
 
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        // Unit tests of the pure modules (no database): `swift test --filter MatchingTests` and so on.
         .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
         .testTarget(name: "WatchlistsTests", dependencies: ["Watchlists"]),
         .testTarget(name: "ScreeningTests", dependencies: ["Screening", "Matching", "Messages", "Watchlists"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Rescreen", "Store", "Screening", "Watchlists", "Postgres", "TestSupport",
-                                                        logging, metrics, prometheus]),
+        // Unit tests of the runtime's pure parts (attempt ledger, audit walker, sd_notify): no database.
+        .testTarget(name: "DaemonUnitTests", dependencies: ["Daemon", "Store"]),
+
+        // Need PostgreSQL (scripts/test starts one; CHOKEPOINT_TEST_DATABASE_URL names it):
+        // the libpq wrapper,
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        // the SQL API attacked and used as each role, migrations, list storage, the audit chain,
+        .testTarget(name: "SQLAPITests", dependencies: ["IntegrationSupport", "TestSupport", "Store", "Rescreen", "Screening", "Watchlists",
+                                                        "Postgres", logging]),
+        // the daemon, the rescreen and the CLI running for real, metrics, systemd units,
+        .testTarget(name: "DaemonIntegrationTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Daemon", "Rescreen", "Store",
+                                                                   "Screening", "Watchlists", "Postgres", logging, metrics, prometheus]),
+        // and the quick fault drills (real `chokepoint run` processes, a cluster of their own for restarts).
+        .testTarget(name: "FaultDrillTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Store", "Postgres"]),
     ]
 )
 

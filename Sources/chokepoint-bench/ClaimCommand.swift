@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import Harness
 import Logging
 import Postgres
 import Screening
@@ -59,11 +60,6 @@ struct ClaimCommand: AsyncParsableCommand {
         let json = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
     }
-}
-
-/// The bare-queue baseline: every payment released without looking at it.
-struct ReleaseAll: PaymentScreener {
-    func screen(format: String, message: String) -> Decision { .release }
 }
 
 enum SampleMessages {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import Harness
 import Postgres
 #if canImport(Glibc)
 import Glibc

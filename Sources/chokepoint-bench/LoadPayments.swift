@@ -1,4 +1,5 @@
 import Foundation
+import Harness
 import Postgres
 import Screening
 import Store
@@ -15,14 +16,6 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-}
-
-/// One payment as the bank's systems insert it. The reference says what the generator intended:
-/// `C-` clean, `H-` a sanctioned party, `G-` garbage, `E<k>-` the name the k-th import of the import drill adds.
-struct PaymentRow: Sendable {
-    var ref: String
-    var format: String
-    var message: String
 }
 
 /// The lists a load run or a drill screens against.
@@ -335,10 +328,4 @@ struct PaymentGenerator: Sendable {
 
     mutating func uniform(_ n: Int) -> Int { Int.random(in: 0..<max(1, n), using: &rng) }
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
-}
-
-/// A failure of the benchmark harness itself (not of the daemon under test), with a message for the operator.
-struct BenchFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

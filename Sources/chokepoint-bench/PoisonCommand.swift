@@ -1,6 +1,7 @@
 import ArgumentParser
 import Daemon
 import Foundation
+import Harness
 import Logging
 import Postgres
 import Screening

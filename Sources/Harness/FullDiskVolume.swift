@@ -13,15 +13,15 @@ import Glibc
 /// a full WAL volume makes PostgreSQL stop (PANIC) and restart, which the pg-restart drill covers.
 ///
 /// Mounting needs root (CAP_SYS_ADMIN); `available()` says whether this machine allows it.
-final class FullDiskVolume {
-    let mountPoint: String
-    let tablespace: String
+public final class FullDiskVolume {
+    public let mountPoint: String
+    public let tablespace: String
     private var mounted = false
     private var moved = false
     private var ballast: Int32 = -1
 
     /// Why the drill cannot run here, or nil when a tmpfs can be mounted.
-    static func unavailableReason() -> String? {
+    public static func unavailableReason() -> String? {
         guard geteuid() == 0 else { return "the diskfull drill mounts a small tmpfs and must run as root" }
         let probe = "/tmp/chokepoint-mount-probe-\(getpid())"
         defer { rmdir(probe) }
@@ -35,7 +35,7 @@ final class FullDiskVolume {
 
     /// Mounts a tmpfs of `megabytes` and creates an empty tablespace on it, owned by the server's OS user
     /// (the owner of its data folder, which `control`, a superuser connection, can read).
-    init(control: Connection, megabytes: Int) throws {
+    public init(control: Connection, megabytes: Int) throws {
         if let why = Self.unavailableReason() { throw BenchFailure(why) }
         var template = Array("/tmp/chokepoint-diskfull-XXXXXX".utf8CString)
         guard let dir = mkdtemp(&template) else { throw BenchFailure("mkdtemp failed: \(String(cString: strerror(errno)))") }
@@ -68,10 +68,10 @@ final class FullDiskVolume {
     }
 
     /// The tables a decision writes besides the payment row itself.
-    static let decisionTables = ["chokepoint.audit_log", "chokepoint.hits", "chokepoint.screening_runs", "chokepoint.screening_attempts"]
+    public static let decisionTables = ["chokepoint.audit_log", "chokepoint.hits", "chokepoint.screening_runs", "chokepoint.screening_attempts"]
 
     /// Moves the decision tables and their indexes onto the volume.
-    func moveDecisionTables(_ c: Connection) throws {
+    public func moveDecisionTables(_ c: Connection) throws {
         moved = true
         try move(c, to: tablespace)
     }
@@ -87,7 +87,7 @@ final class FullDiskVolume {
     }
 
     /// Free bytes on the volume.
-    var freeBytes: Int {
+    public var freeBytes: Int {
         var s = statvfs()
         guard statvfs(mountPoint, &s) == 0 else { return -1 }
         return Int(s.f_bavail) * Int(s.f_frsize)
@@ -95,7 +95,7 @@ final class FullDiskVolume {
 
     /// Fills the volume to the last block; returns the ballast's size in bytes.
     @discardableResult
-    func fill() throws -> Int {
+    public func fill() throws -> Int {
         if ballast < 0 {
             ballast = open(mountPoint + "/ballast", O_WRONLY | O_CREAT | O_APPEND, 0o600)
             guard ballast >= 0 else { throw BenchFailure("cannot create the ballast: \(String(cString: strerror(errno)))") }
@@ -116,7 +116,7 @@ final class FullDiskVolume {
     }
 
     /// Deletes the ballast: the volume has room again.
-    func free() {
+    public func free() {
         if ballast >= 0 { close(ballast); ballast = -1 }
         unlink(mountPoint + "/ballast")
     }
@@ -125,7 +125,7 @@ final class FullDiskVolume {
     /// Safe to call twice; `c` must be a connection to the drill's database, with no daemon running. Returns
     /// what went wrong (empty when all is back as it was).
     @discardableResult
-    func tearDown(_ c: Connection?) -> [String] {
+    public func tearDown(_ c: Connection?) -> [String] {
         var problems: [String] = []
         free()
         if moved {

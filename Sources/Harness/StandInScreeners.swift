@@ -1,4 +1,6 @@
-/// The first screening step, before lists are wired in: fails closed on unknown formats and
+import Screening
+
+/// A stand-in screener for tests and benchmarks of the queue (not the product's policy): fails closed on unknown formats and
 /// empty messages, holds any BIC with country code RU in an MT header or agent field, releases the rest.
 public struct BasicScreener: PaymentScreener {
     static let formats: Set<String> = ["mt103", "mt202", "mt202cov", "pacs.008", "pacs.009"]
@@ -27,4 +29,10 @@ public struct BasicScreener: PaymentScreener {
         }
         return Decision(hits: hits)
     }
+}
+
+/// The bare-queue baseline: every payment released without looking at it.
+public struct ReleaseAll: PaymentScreener {
+    public init() {}
+    public func screen(format: String, message: String) -> Decision { .release }
 }

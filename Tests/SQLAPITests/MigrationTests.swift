@@ -1,4 +1,5 @@
 import Foundation
+import IntegrationSupport
 import Postgres
 import Store
 import TestSupport

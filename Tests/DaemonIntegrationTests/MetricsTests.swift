@@ -1,5 +1,6 @@
 import Daemon
 import Foundation
+import IntegrationSupport
 import Postgres
 import Prometheus
 import TestSupport

@@ -1,5 +1,7 @@
 import Foundation
+import IntegrationSupport
 import Postgres
+import Harness
 import Store
 import TestSupport
 import Synchronization
@@ -51,27 +53,9 @@ enum Drill {
         return Outcome(status: p.terminationStatus, figures: figures, stderr: errText)
     }
 
-    /// Why the disk-full drill cannot run here (it mounts a small tmpfs, which needs root), or nil.
-    static let mountUnavailable: String? = {
-        guard geteuid() == 0 else { return "skipped: the disk-full drill mounts a tmpfs and needs root" }
-        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("mount-probe-\(getpid())").path
-        guard mkdir(probe, 0o700) == 0 else { return "skipped: cannot create \(probe)" }
-        defer { rmdir(probe) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/mount")
-        p.arguments = ["-t", "tmpfs", "-o", "size=1m", "chokepoint-probe", probe]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return "skipped: no /usr/bin/mount" }
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return "skipped: mounting a tmpfs is not permitted here" }
-        let u = Process()
-        u.executableURL = URL(fileURLWithPath: "/usr/bin/umount")
-        u.arguments = [probe]
-        try? u.run()
-        u.waitUntilExit()
-        return nil
-    }()
+    /// Why the disk-full drill cannot run here (it mounts a small tmpfs, which needs root), or nil: the same
+    /// probe as `chokepoint-bench drill --kind all` uses.
+    static let mountUnavailable: String? = FullDiskVolume.unavailableReason().map { "skipped: " + $0 }
 
     /// What every drill must show, from its own report and from the database itself.
     static func expectInvariants(_ r: Outcome, _ c: Connection, payments: Int, minFaults: Int,
@@ -182,31 +166,30 @@ struct FaultDrillTests {
 
     @Test("PostgreSQL restarted with fast and immediate shutdown under load, in a cluster of its own")
     func pgRestart() throws {
-        guard let cluster = try startPrivateCluster() else { return }
-        defer { cluster.stop() }
-        let a = try Connection(conninfo: cluster.admin)
+        guard let (cluster, admin) = startPrivateCluster() else { return }
+        defer { cluster.destroy() }
+        let a = try Connection(conninfo: admin)
         try a.executeScript("CREATE DATABASE drill")
         a.close()
-        let url = TestDatabase.url(cluster.admin, database: "drill")
+        let url = TestDatabase.url(admin, database: "drill")
         let m = try Connection(conninfo: url)
         try Migrator(directory: TestDatabase.sqlDirectory).migrateUp(m)
         m.close()
         let r = try Drill.run(kind: "pg-restart", database: url, duration: 5, faults: 2,
-                              extra: ["--cluster-dir", cluster.dir, "--pg-script", cluster.script])
+                              extra: ["--cluster-dir", cluster.directory, "--pg-script", cluster.script])
         try Drill.expectInvariants(r, try Connection(conninfo: url), payments: 500, minFaults: 2)
     }
 
     @Test("several databases of a new cluster migrated at the same moment: each succeeds and the roles exist once")
     func concurrentMigrationsOfOneCluster() throws {
-        guard let cluster = try startPrivateCluster() else { return }
-        defer { cluster.stop() }
-        let a = try Connection(conninfo: cluster.admin)
+        guard let (cluster, admin) = startPrivateCluster() else { return }
+        defer { cluster.destroy() }
+        let a = try Connection(conninfo: admin)
         defer { a.close() }
         let names = (1...6).map { "m\($0)" }
         for n in names { try a.executeScript("CREATE DATABASE \(n)") }
         let migrator = try Migrator(directory: TestDatabase.sqlDirectory)
         let failures = Mutex<[String]>([])
-        let admin = cluster.admin
         DispatchQueue.concurrentPerform(iterations: names.count) { i in
             do {
                 let c = try Connection(conninfo: TestDatabase.url(admin, database: names[i]))
@@ -222,57 +205,18 @@ struct FaultDrillTests {
         #expect(roles == Migrator.clusterRoles.sorted())
     }
 
-    /// A PostgreSQL cluster of the test's own, started with scripts/pg in a new folder (nil, with an issue
-    /// recorded, when it cannot start).
-    private func startPrivateCluster() throws -> PrivateCluster? {
-        let dir = "/tmp/cp-drill-\(UUID().uuidString.prefix(8).lowercased())"
-        let script = TestDatabase.packageRoot + "/scripts/pg"
-        let started = try runScript(script, ["start", dir])
-        guard started.status == 0, let admin = started.output.split(separator: "\n").last.map(String.init) else {
-            Issue.record("could not start a private PostgreSQL cluster with scripts/pg in \(dir): \(started.output)")
-            _ = try? runScript(script, ["stop", dir])
-            try? FileManager.default.removeItem(atPath: dir)
+    /// A PostgreSQL cluster of the test's own (`scripts/pg` in a new folder), or nil with an issue recorded
+    /// when it cannot start.
+    private func startPrivateCluster() -> (cluster: ScratchCluster, admin: String)? {
+        let cluster = ScratchCluster(directory: "/tmp/cp-drill-\(UUID().uuidString.prefix(8).lowercased())",
+                                     script: TestDatabase.packageRoot + "/scripts/pg")
+        do {
+            return (cluster, try cluster.start())
+        } catch {
+            Issue.record("could not start a private PostgreSQL cluster with scripts/pg in \(cluster.directory): \(error)")
+            cluster.destroy()
             return nil
         }
-        return PrivateCluster(dir: dir, script: script, admin: admin, stopScript: { _ = try? runScript(script, ["stop", dir]) })
-    }
-
-    private struct PrivateCluster {
-        var dir: String
-        var script: String
-        var admin: String
-        var stopScript: () -> Void
-
-        func stop() {
-            stopScript()
-            try? FileManager.default.removeItem(atPath: dir)
-        }
-    }
-
-    /// Runs scripts/pg with posix_spawn and waitpid: `start` leaves a server running that would inherit
-    /// Foundation `Process`'s exit-watching descriptor, and `waitUntilExit` would never return.
-    private func runScript(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString.prefix(8)).out").path
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
-        }
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard rc == 0 else { return (127, "cannot run \(path): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
 

@@ -1,0 +1,94 @@
+import Daemon
+import Foundation
+import IntegrationSupport
+import Logging
+import Postgres
+import Screening
+import Store
+import TestSupport
+import Testing
+import Watchlists
+
+@Suite("watchlists in PostgreSQL", .enabled(if: TestDatabase.enabled))
+struct ListStoreTests {
+    @Test("an import creates one current version; the same files again change nothing; new files make a new version")
+    func versions() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let first = try ListFixtures.importSDN(c)
+        #expect(!first.unchanged)
+        #expect(first.entries == 3)
+        #expect(first.bics == 1)
+        let again = try ListFixtures.importSDN(c)
+        #expect(again.unchanged)
+        #expect(again.versionId == first.versionId)
+        let second = try ListFixtures.importSDN(c, extraEntity: "NORTHERN LIGHTS ELECTRONICS JSC")
+        #expect(!second.unchanged)
+        #expect(second.versionId != first.versionId)
+        let status = try ListStore.status(c)
+        #expect(status.map(\.source) == ["ofac-sdn"])
+        #expect(status.first?.versionId == second.versionId)
+        #expect(status.first?.entries == 4)
+        #expect(try c.query("SELECT count(*) FROM chokepoint.list_versions WHERE source = 'ofac-sdn'").scalar == "2")
+        #expect(try c.query("SELECT count(*) FROM chokepoint.audit_log WHERE action = 'list_version_loaded'").scalar == "2")
+    }
+
+    @Test("an import that fails half-way leaves the version in force untouched")
+    func failedImportChangesNothing() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let first = try ListFixtures.importSDN(c)
+        // Make the database refuse one entry of the next version, after others were written.
+        try c.executeScript("""
+            CREATE FUNCTION public.boom() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.source_id = '1004' THEN RAISE EXCEPTION 'disk trouble'; END IF; RETURN NEW; END $$;
+            CREATE TRIGGER boom BEFORE INSERT ON chokepoint.list_entries FOR EACH ROW EXECUTE FUNCTION public.boom();
+            """)
+        #expect(throws: PostgresError.self) { try ListFixtures.importSDN(c, extraEntity: "NORTHERN LIGHTS ELECTRONICS JSC") }
+        #expect(try ListStore.status(c).first?.versionId == first.versionId)
+        #expect(try c.query("SELECT count(*) FROM chokepoint.list_versions").scalar == "1")
+        #expect(try c.query("SELECT count(*) FROM chokepoint.list_entries WHERE source_id = '1004'").scalar == "0")
+    }
+
+    @Test("migrate loads the default indicators once: 50 CHPL codes, keywords, country sets")
+    func defaultIndicators() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        #expect(try ListStore.installDefaultIndicatorsIfMissing(c))
+        #expect(try !ListStore.installDefaultIndicatorsIfMissing(c))
+        #expect(try c.query("SELECT count(*) FROM chokepoint.indicator_hs_codes").scalar == "50")
+        #expect(try c.query("SELECT count(*) FROM chokepoint.indicator_hs_codes WHERE code = '854231' AND tier = '1'").scalar == "1")
+        #expect(try c.query("SELECT string_agg(country, ',' ORDER BY country) FROM chokepoint.country_sets WHERE set_name = 'risk'").scalar == "BY,RU")
+        #expect(try (c.query("SELECT count(*) FROM chokepoint.indicator_keywords WHERE kind = 'keyword'").scalar.flatMap(Int.init) ?? 0) > 100)
+        let data = try ListStore.loadScreeningData(c)
+        #expect(data.indicators.hsCodes.count == 50)
+        #expect(!data.hasSanctionsList)
+    }
+
+    @Test("changing the country sets by SQL is audited and reaches the screener")
+    func countrySetsAreData() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try ListStore.installDefaultIndicatorsIfMissing(c)
+        // Four eyes: one policy admin requests, another applies; the audit row carries old and new values.
+        let a = try Connection(conninfo: db.conninfo(user: db.createLoginRole(prefix: "pa", memberOf: "chokepoint_policy_admin")))
+        let b = try Connection(conninfo: db.conninfo(user: db.createLoginRole(prefix: "pb", memberOf: "chokepoint_policy_admin")))
+        let set = try c.query("SELECT jsonb_agg(country ORDER BY country) FILTER (WHERE country <> 'KZ') FROM chokepoint.country_sets WHERE set_name = 'transshipment'").scalar!
+        let request = try a.query("SELECT chokepoint.request_policy_change(jsonb_build_object('kind', 'country_set', 'set', 'transshipment', 'countries', $1::jsonb), 'we are a Kazakh bank')", [set]).scalar!
+        #expect(try c.query("SELECT count(*) FROM chokepoint.country_sets WHERE set_name = 'transshipment' AND country = 'KZ'").scalar == "1")
+        #expect(try b.query("SELECT chokepoint.apply_policy_change($1, 'agreed')", [request]).scalar == "applied")
+        let audit = try c.query("""
+            SELECT reason, detail->>'operation', detail->'old'->0->>'country', jsonb_array_length(detail->'old')
+              FROM (SELECT * FROM chokepoint.audit_log WHERE action = 'policy_data_changed' ORDER BY id DESC LIMIT 1) AS a
+            """).rows[0].values
+        #expect(audit[0]?.contains("we are a Kazakh bank") == true)
+        #expect(Array(audit.dropFirst()) == ["DELETE", "KZ", "1"])
+        let data = try ListStore.loadScreeningData(c)
+        #expect(data.indicators.countrySets["transshipment"]?.contains("KZ") == false)
+        #expect(data.indicators.countrySets["transshipment"]?.contains("AM") == true)
+    }
+}

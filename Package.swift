@@ -27,8 +27,10 @@ let package = Package(
 
         // Pure modules: no database, no knowledge of each other.
         .target(name: "Matching", exclude: ["DESIGN.md"]),
-        .target(name: "Messages"),
-        .target(name: "Watchlists"),
+        // The one strict XML parser, for payment messages and list files alike.
+        .target(name: "XML"),
+        .target(name: "Messages", dependencies: ["XML"]),
+        .target(name: "Watchlists", dependencies: ["XML"]),
 
         // Policy over the pure modules.
         .target(name: "Screening", dependencies: ["Matching", "Messages", "Watchlists"]),
@@ -55,6 +57,7 @@ let package = Package(
 
         // Unit tests of the pure modules (no database): `swift test --filter MatchingTests` and so on.
         .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
+        .testTarget(name: "XMLTests", dependencies: ["XML"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
         .testTarget(name: "WatchlistsTests", dependencies: ["Watchlists"]),
         .testTarget(name: "ScreeningTests", dependencies: ["Screening", "Matching", "Messages", "Watchlists"]),

@@ -1,3 +1,5 @@
+import XML
+
 /// Extracts a `Payment` from an ISO 20022 pacs.008 or pacs.009 document (any version, any wrapper).
 ///
 /// The document may stand alone (`<Document>`) or sit in any wrapper element (`<Envelope>`, `<message>`) next to
@@ -21,10 +23,31 @@
 /// texts that are not its own name or address (contact details, issuers, account holder names) become the
 /// party `<role>_contact`, screened like any other.
 enum ISOParser {
+    /// The XML parser's limits for a payment message, and the names the extractor switches on.
+    static let xml = XMLParser.Configuration(maxDepth: 64, maxElements: 100_000, maxAttributes: 32, names: ISOName.lookup)
+
     static func parse(_ b: UnsafeBufferPointer<UInt8>, expected: MessageFormat) throws(MessageParseError) -> Payment {
-        let tree = try XMLTreeParser.parse(b, names: ISOName.lookup)
+        let tree: XMLTree
+        do {
+            tree = try XMLParser.parse(b, xml)
+        } catch {
+            throw MessageParseError(xml: error)
+        }
         var extractor = ISOExtractor(tree: tree, format: expected)
         return try extractor.run()
+    }
+}
+
+extension MessageParseError {
+    /// The hold reason for a document the XML parser refused; the reason names no document text.
+    init(xml error: XMLError) {
+        let code: Code = switch error.category {
+        case .forbidden: .forbiddenXML
+        case .tooDeep: .tooDeep
+        case .tooLarge: .tooLarge
+        case .malformed: .malformedXML
+        }
+        self.init(code, error.description)
     }
 }
 

@@ -1,3 +1,5 @@
+import XML
+
 /// The content ISO 20022 allows inside party, agent and account blocks, so that a block the schema would reject
 /// is refused (held as `unparseable`) rather than screened on what happened to be readable.
 ///

@@ -46,7 +46,7 @@ public enum MessageParser {
     }
 }
 
-/// Byte-level helpers shared by the MT and XML parsers.
+/// Byte-level helpers of the MT and ISO parsers.
 enum Bytes {
     @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
@@ -81,21 +81,6 @@ enum Bytes {
         guard r.count >= n else { return false }
         let p = prefix.utf8Start
         for i in 0..<n where b[r.lowerBound + i] != p[i] { return false }
-        return true
-    }
-
-    /// Whether `b[at...]` starts with `prefix`, comparing ASCII letters case-insensitively.
-    static func hasPrefixIgnoringCase(_ b: UnsafeBufferPointer<UInt8>, at: Int, _ prefix: StaticString) -> Bool {
-        let n = prefix.utf8CodeUnitCount
-        guard b.count - at >= n else { return false }
-        let p = prefix.utf8Start
-        for i in 0..<n {
-            var c = b[at + i]
-            if c &- 0x61 < 26 { c -= 0x20 }
-            var d = p[i]
-            if d &- 0x61 < 26 { d -= 0x20 }
-            if c != d { return false }
-        }
         return true
     }
 }

@@ -1,3 +1,5 @@
+import XML
+
 /// Parses the EU Financial Sanctions Files XML (`xmlFullSanctionsList_1_1`, namespace
 /// `http://eu.europa.ec/fpi/fsd/export`).
 ///
@@ -12,7 +14,7 @@
 /// Namespace prefixes are ignored. `sourceId` is `logicalId`; `euReferenceNumber` is kept as an identifier.
 enum EUParser {
     static func parse(_ f: ListFile) throws(ListFileError) -> ParsedList {
-        let root = try XMLDocumentParser.parse(f)
+        let root = try ListXML.parse(f)
         guard root.name == "export" else {
             throw f.error(line: root.line, "not an EU Financial Sanctions File: the root element is <\(root.name)>, expected <export>")
         }

@@ -1,3 +1,5 @@
+import XML
+
 /// Parses OFAC's `sdn.xml` (and the same schema for `consolidated.xml`), recognised by the `.xml` extension.
 ///
 /// Schema (https://www.treasury.gov/ofac/downloads/sdn.xsd): `sdnList/sdnEntry` with `uid`, `firstName`,
@@ -9,7 +11,7 @@
 /// Names are rendered as in the CSV (`LAST, First`), so both formats give the same entries.
 enum OFACXMLParser {
     static func parse(_ f: ListFile) throws(ListFileError) -> ParsedList {
-        let root = try XMLDocumentParser.parse(f)
+        let root = try ListXML.parse(f)
         guard root.name == "sdnList" else {
             throw f.error(line: root.line, "not an OFAC sdn.xml: the root element is <\(root.name)>, expected <sdnList>")
         }

@@ -1,3 +1,5 @@
+import XML
+
 /// Parses the UK Sanctions List XML published by the FCDO (`UK_Sanctions_List.xml`).
 ///
 /// Chosen over OFSI's ConList CSV because the FCDO's UK Sanctions List covers every UK designation and has one
@@ -15,7 +17,7 @@
 /// Individuals' names are written `Name1 Name2 … Name6` (given names first).
 enum UKParser {
     static func parse(_ f: ListFile) throws(ListFileError) -> ParsedList {
-        let root = try XMLDocumentParser.parse(f)
+        let root = try ListXML.parse(f)
         guard root.name == "Designations" else {
             throw f.error(line: root.line, "not a UK Sanctions List XML: the root element is <\(root.name)>, expected <Designations>")
         }

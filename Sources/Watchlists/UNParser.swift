@@ -1,3 +1,5 @@
+import XML
+
 /// Parses the UN Security Council Consolidated List XML (`CONSOLIDATED_LIST/INDIVIDUALS/INDIVIDUAL`,
 /// `…/ENTITIES/ENTITY`).
 ///
@@ -12,7 +14,7 @@
 /// - Documents → identifiers (`TYPE_OF_DOCUMENT`, `NUMBER`, `ISSUING_COUNTRY`).
 enum UNParser {
     static func parse(_ f: ListFile) throws(ListFileError) -> ParsedList {
-        let root = try XMLDocumentParser.parse(f)
+        let root = try ListXML.parse(f)
         guard root.name == "CONSOLIDATED_LIST" else {
             throw f.error(line: root.line, "not a UN consolidated list: the root element is <\(root.name)>, expected <CONSOLIDATED_LIST>")
         }
@@ -25,7 +27,7 @@ enum UNParser {
         return ParsedList(source: .un, entries: entries, warnings: [])
     }
 
-    private static func entry(_ x: XMLNode, type: EntryType, prefix: String, _ f: ListFile) throws(ListFileError) -> ListEntry {
+    private static func entry(_ x: XMLTree.Element, type: EntryType, prefix: String, _ f: ListFile) throws(ListFileError) -> ListEntry {
         let id = x.childText("DATAID")
         guard !id.isEmpty else { throw f.error(line: x.line, "<\(prefix)> without DATAID") }
         let joined = ["FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME"].map { x.childText($0) }

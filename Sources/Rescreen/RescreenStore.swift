@@ -346,10 +346,12 @@ enum RescreenStore {
             PostgresArray.double(candidates.map { min(1, max(0, $0.hit.score)) }),
             PostgresArray.text(candidates.map { PaymentStore.clip($0.hit.explanation) }),
             PostgresArray.text(candidates.map { $0.listVersionId.map(String.init) }),
+            PostgresArray.text(candidates.map { $0.hit.identifierType }),
         ]
         let unnest = """
-            unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[], $11::bigint[])
-                AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation, list_version_id)
+            unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[], $11::bigint[],
+                   $12::text[])
+                AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation, list_version_id, identifier_type)
             """
         let notRecorded = """
             NOT EXISTS (SELECT 1 FROM chokepoint.hits AS x
@@ -363,8 +365,10 @@ enum RescreenStore {
                         [PostgresArray.int64(Array(Set(ids)))])
             params.insert(String(screeningRunId), at: 0)
             let hits = try c.query("""
-                INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation)
-                SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation
+                INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation,
+                                             identifier_type)
+                SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation,
+                       h.identifier_type
                   FROM \(unnest)
                   JOIN chokepoint.payments AS p ON p.id = h.payment_id AND p.status IN ('pending', 'held')
                  WHERE \(notRecorded)
@@ -372,9 +376,9 @@ enum RescreenStore {
             params[0] = String(runId)
             let alerts = try c.query("""
                 INSERT INTO chokepoint.retrospective_alerts (payment_id, rescreen_run_id, kind, field, matched, list, entry_id,
-                                                             entry_name, score, explanation, list_version_id)
+                                                             entry_name, score, explanation, list_version_id, identifier_type)
                 SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation,
-                       h.list_version_id
+                       h.list_version_id, h.identifier_type
                   FROM \(unnest)
                   JOIN chokepoint.payments AS p ON p.id = h.payment_id AND p.status = 'released'
                  WHERE \(notRecorded)

@@ -33,9 +33,11 @@ public struct Hit: Sendable, Codable, Equatable {
     public var score: Double
     /// A sentence for the operator.
     public var explanation: String
+    /// For a hit on an identifier (not a name or a BIC): its type (`IMO`, `LEI`, `INN`, `Passport`…).
+    public var identifierType: String?
 
     public init(kind: HitKind, field: String, matched: String, list: String? = nil, entryId: String? = nil,
-                entryName: String? = nil, score: Double = 1.0, explanation: String) {
+                entryName: String? = nil, score: Double = 1.0, explanation: String, identifierType: String? = nil) {
         self.kind = kind
         self.field = field
         self.matched = matched
@@ -44,6 +46,7 @@ public struct Hit: Sendable, Codable, Equatable {
         self.entryName = entryName
         self.score = score
         self.explanation = explanation
+        self.identifierType = identifierType
     }
 }
 

@@ -21,6 +21,8 @@ public struct PolicyScreener: PaymentScreener {
     let banksEntries: [EntryRef]
     /// BIC (8 or 11 characters) → entries that carry it.
     let sanctionsBICs: [String: [EntryRef]]
+    /// Identifiers of sanctions entries (IMO, LEI, INN, OGRN, passports…) by normalised value.
+    let sanctionsIdentifiers: IdentifierIndex
     let banksBICs: [String: [EntryRef]]
     /// The first eight bytes (the BIC8) of every BIC in either map: most payments name no listed bank, and
     /// one probe of this set settles that before any string is hashed or built.
@@ -39,6 +41,7 @@ public struct PolicyScreener: PaymentScreener {
         var sAliases: [NameIndex.Alias] = [], sEntries: [EntryRef] = []
         var bAliases: [NameIndex.Alias] = [], bEntries: [EntryRef] = []
         var sBICs: [String: [EntryRef]] = [:], bBICs: [String: [EntryRef]] = [:]
+        var sIDs = IdentifierIndex()
         for list in data.lists {
             let isBanks = list.source == .banks
             for e in list.entries {
@@ -54,6 +57,7 @@ public struct PolicyScreener: PaymentScreener {
                 } else {
                     sEntries.append(ref); sAliases += aliases
                     for bic in e.bics { sBICs[bic.uppercased(), default: []].append(ref) }
+                    sIDs.add(entry: index, identifiers: e.identifiers)
                 }
             }
         }
@@ -64,6 +68,7 @@ public struct PolicyScreener: PaymentScreener {
         banksNames = NameIndex(aliases: bAliases, configuration: config)
         banksEntries = bEntries
         sanctionsBICs = sBICs
+        sanctionsIdentifiers = sIDs
         banksBICs = bBICs
         listedBIC8s = Set((Array(sBICs.keys) + Array(bBICs.keys)).compactMap(Self.bic8Key))
         keywordTexts = data.indicators.keywords.map(\.text)
@@ -136,6 +141,13 @@ public struct PolicyScreener: PaymentScreener {
                                     explanation: "\(party.role) BIC \(bic) has country code RU (a Russian bank)"))
                 }
             }
+            // … and by identifier: structured, or written in its name and address lines.
+            for m in sanctionsIdentifiers.structured(party.identifiers, account: party.account) {
+                hits.append(identifierHit(m, field: party.role, where: "\(party.role) (\(party.sourceField)) identifier"))
+            }
+            for m in sanctionsIdentifiers.scan(lines) {
+                hits.append(identifierHit(m, field: party.role, where: "\(party.role) (\(party.sourceField)) text"))
+            }
             if party.kind == .agent {
                 for m in banksNames.search(lines: fieldLines, workspace: &workspace) {
                     let ref = banksEntries[m.entry]
@@ -152,6 +164,9 @@ public struct PolicyScreener: PaymentScreener {
                 hits.append(Hit(kind: .sanctionedParty, field: text.field, matched: m.matchedText, list: ref.list,
                                 entryId: ref.entryId, entryName: ref.entryName, score: m.score,
                                 explanation: "\(text.field) text names \(ref.list) entry \(ref.entryId) '\(ref.entryName)' (score \(Self.format(m.score)))"))
+            }
+            for m in sanctionsIdentifiers.scan(text.lines) {
+                hits.append(identifierHit(m, field: text.field, where: "\(text.field) text"))
             }
         }
         // 3. military_end_use: goods signal in free text AND risky geography.
@@ -175,6 +190,16 @@ public struct PolicyScreener: PaymentScreener {
             }
         }
         return Decision(hits: Self.deduplicated(hits), suppressed: suppressed)
+    }
+
+    /// A sanctioned_party hit on a listed identifier, naming its type.
+    func identifierHit(_ m: IdentifierIndex.Match, field: String, where place: String) -> Hit {
+        let ref = sanctionsEntries[m.ref.entry]
+        let type = m.ref.typeName
+        return Hit(kind: .sanctionedParty, field: field, matched: m.written, list: ref.list, entryId: ref.entryId,
+                   entryName: ref.entryName, score: 1,
+                   explanation: "\(place) has \(type) \(m.written), listed as \(m.ref.listType) of \(ref.list) entry \(ref.entryId) '\(ref.entryName)'",
+                   identifierType: type)
     }
 
     /// What a good-guy record is about: this party text (normalized) in this field is not that list entry.

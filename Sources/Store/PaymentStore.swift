@@ -101,6 +101,7 @@ public enum PaymentStore {
         var list: [String?] = [], entryId: [String?] = [], entryName: [String?] = []
         var score: [Double] = [], explanation: [String] = []
         var suppressedBy: [String?] = []
+        var identifierType: [String?] = []
 
         mutating func append(_ paymentId: Int64, _ h: Hit, suppressedBy goodGuy: Int64?) {
             paymentIds.append(paymentId)
@@ -108,16 +109,19 @@ public enum PaymentStore {
             list.append(h.list); entryId.append(h.entryId); entryName.append(h.entryName.map(clip))
             score.append(min(1, max(0, h.score))); explanation.append(clip(h.explanation))
             suppressedBy.append(goodGuy.map(String.init))
+            identifierType.append(h.identifierType)
         }
     }
 
     static func insertHits(_ c: Connection, runId: Int64, _ r: HitRows) throws {
         try c.query("""
-            INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by)
-            SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation, h.suppressed_by
+            INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by,
+                                         identifier_type)
+            SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation, h.suppressed_by,
+                   h.identifier_type
               FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[],
-                          $11::bigint[])
-                   AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by)
+                          $11::bigint[], $12::text[])
+                   AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by, identifier_type)
              -- A rescreen may already have recorded the same hit on a payment that was still pending.
              WHERE NOT EXISTS (SELECT 1 FROM chokepoint.hits AS x
                                 WHERE x.payment_id = h.payment_id AND x.kind = h.kind AND x.field = h.field
@@ -126,7 +130,8 @@ public enum PaymentStore {
                                   AND x.suppressed_by IS NOT DISTINCT FROM h.suppressed_by)
             """, [String(runId), PostgresArray.int64(r.paymentIds), PostgresArray.text(r.kind), PostgresArray.text(r.field),
                   PostgresArray.text(r.matched), PostgresArray.text(r.list), PostgresArray.text(r.entryId), PostgresArray.text(r.entryName),
-                  PostgresArray.double(r.score), PostgresArray.text(r.explanation), PostgresArray.text(r.suppressedBy)])
+                  PostgresArray.double(r.score), PostgresArray.text(r.explanation), PostgresArray.text(r.suppressedBy),
+                  PostgresArray.text(r.identifierType)])
     }
 
     /// Records, in its own committed statement on a second connection, that screening these payments has

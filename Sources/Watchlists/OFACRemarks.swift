@@ -76,6 +76,18 @@ struct OFACRemarks {
                 if let code = Countries.codeOrName(clean) { countries.appendUnique(code) }
                 continue
             }
+            // `Digital Currency Address - XBT 1Abc…`: the currency is part of the type.
+            if item.hasPrefix("Digital Currency Address - ") {
+                let rest = item.dropFirst("Digital Currency Address - ".count)
+                if let space = rest.firstIndex(of: " ") {
+                    let value = rest[rest.index(after: space)...].trimmed
+                    let clean = value.hasSuffix(".") ? String(value.dropLast()) : value
+                    if !clean.isEmpty {
+                        identifiers.appendUnique(EntryIdentifier(type: "Digital Currency Address - " + rest[..<space], value: clean))
+                    }
+                }
+                continue
+            }
             for (prefix, type) in Self.idPrefixes where item.hasPrefix(prefix + " ") {
                 var rest = item.dropFirst(prefix.count + 1)
                 if rest.hasSuffix(".") { rest = rest.dropLast() }

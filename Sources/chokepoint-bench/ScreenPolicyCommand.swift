@@ -133,6 +133,7 @@ struct ScreenPolicyCommand: ParsableCommand {
         var s = "\(ref)\t\(d.outcome.rawValue)\t\(d.reasons.joined(separator: ","))\t\(d.error ?? "-")"
         for h in d.hits {
             s += "\n  \(h.kind.rawValue)|\(h.field)|\(h.matched)|\(h.list ?? "-")|\(h.entryId ?? "-")|\(h.entryName ?? "-")|\(h.score)|\(h.explanation)"
+            if let type = h.identifierType { s += "|identifier:\(type)" }
         }
         return s
     }

@@ -54,9 +54,13 @@ enum ScreenOutput {
         var result: [String: Any] = [
             "ref": ref, "decision": d.outcome.rawValue, "reasons": d.reasons,
             "hits": d.hits.map { h -> [String: Any] in
-                ["kind": h.kind.rawValue, "field": h.field, "matched": h.matched, "list": h.list ?? NSNull(),
-                 "entry_id": h.entryId ?? NSNull(), "entry_name": h.entryName ?? NSNull(),
-                 "score": (h.score * 1000).rounded() / 1000, "explanation": h.explanation]
+                var hit: [String: Any] = [
+                    "kind": h.kind.rawValue, "field": h.field, "matched": h.matched, "list": h.list ?? NSNull(),
+                    "entry_id": h.entryId ?? NSNull(), "entry_name": h.entryName ?? NSNull(),
+                    "score": (h.score * 1000).rounded() / 1000, "explanation": h.explanation,
+                ]
+                if let type = h.identifierType { hit["identifier_type"] = type }
+                return hit
             },
         ]
         if let e = d.error { result["error"] = e }

@@ -104,11 +104,13 @@ struct CLITests {
         func line(_ ref: String, _ format: String, _ message: String) throws -> String {
             String(decoding: try JSONSerialization.data(withJSONObject: ["ref": ref, "format": format, "message": message, "expect": "ignored"]), as: UTF8.self)
         }
-        let input = [try line("T1", "mt103", mt), "this is not json", try line("T2", "mt103", clean), try line("T3", "mt999", clean)].joined(separator: "\n") + "\n"
+        let byLEI = DaemonListReloadTests.beneficiaryPayment("T4", name: "DUPONT SARL\r\nLEI 529900T8BM49AURSDO55")
+        let input = [try line("T1", "mt103", mt), "this is not json", try line("T2", "mt103", clean), try line("T3", "mt999", clean),
+                     try line("T4", "mt103", byLEI)].joined(separator: "\n") + "\n"
         let r = try CLI.run(["screen"], database: db.conninfo, stdin: input)
         #expect(r.status == 0)
         let out = r.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-        #expect(out.count == 4)
+        #expect(out.count == 5)
         #expect(out[0]?["ref"] as? String == "T1")
         #expect(out[0]?["decision"] as? String == "hold")
         #expect(out[0]?["reasons"] as? [String] == ["sanctioned_party"])
@@ -122,6 +124,12 @@ struct CLITests {
         #expect(out[1]?["error"] != nil)
         #expect(out[2]?["decision"] as? String == "release")
         #expect(out[3]?["reasons"] as? [String] == ["unparseable"])
+        // A benign name with a listed identifier: held, and the hit says which identifier.
+        let lei = (out[4]?["hits"] as? [[String: Any]])?.first
+        #expect(out[4]?["decision"] as? String == "hold")
+        #expect(lei?["identifier_type"] as? String == "LEI")
+        #expect(lei?["entry_id"] as? String == "1003")
+        #expect(hit?["identifier_type"] == nil)
         #expect(try c.query("SELECT count(*) FROM chokepoint.payments").scalar == "0")
         #expect(try c.query("SELECT count(*) FROM chokepoint.screening_runs").scalar == "0")
     }

@@ -7,7 +7,7 @@ public enum ListFixtures {
     public static func sdn(extraEntity: String? = nil, more: [String] = []) -> [ListFile] {
         var sdn = "1001,\"VOLGA PRECISION INSTRUMENTS LLC\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"Website www.vpi.example; a.k.a. 'VPI'.\"\r\n"
         sdn += "1002,\"KARPENKO, Dmitri Alexandrovich\",\"individual\",\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"DOB 01 Jan 1970.\"\r\n"
-        sdn += "1003,\"GOLDEN HORIZON TRADING FZE\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"SWIFT/BIC GHTRAEAD; Website x.example.\"\r\n"
+        sdn += "1003,\"GOLDEN HORIZON TRADING FZE\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,\"SWIFT/BIC GHTRAEAD; Website x.example; Legal Entity Number 529900T8BM49AURSDO55.\"\r\n"
         if let extraEntity {
             sdn += "1004,\"\(extraEntity)\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n"
         }

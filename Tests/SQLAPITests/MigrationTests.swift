@@ -77,7 +77,7 @@ struct MigrationTests {
                            (5, 'de02fb9ccf8bbf955e07a6c0080cdd5b1453ccff1ff7e362f920ebe2b864e5ac')) AS e(version, checksum)
              WHERE s.version = e.version
             """)
-        #expect(try m.migrateUp(c) == [7])
+        #expect(try m.migrateUp(c) == Array(7...Migrator.requiredVersion))
         try Migrator.checkCurrent(c)
     }
 

@@ -1,0 +1,147 @@
+/// Identifiers of list entries and of payment parties: what kind each is, its normalised form, and the
+/// check digits that make an occurrence in free text trustworthy.
+///
+/// Lists write the type of an identifier in their own words ("Vessel Registration Identification",
+/// "Legal Entity Number", "Tax ID No.", `identificationTypeDescription`, FollowTheMoney property names…);
+/// `IdentifierKind.classify` maps them to the kinds screened here and leaves out what is not an
+/// identifier of the party itself (a vessel's flag or owner, a title, a list's own reference number).
+public enum IdentifierKind: String, Sendable, CaseIterable {
+    case imo = "IMO"
+    case lei = "LEI"
+    case inn = "INN"
+    case ogrn = "OGRN"
+    case mmsi = "MMSI"
+    case passport = "Passport"
+    case nationalId = "National ID"
+    case taxId = "Tax ID"
+    case registration = "Registration Number"
+    case digitalCurrency = "Digital Currency Address"
+    /// Any other number a list gives as an identifier of the party (a driver's licence, a social security
+    /// number…): hits name it with the list's own wording.
+    case other = "Identifier"
+
+    /// The kind of a list identifier with type text `type` and value `value`, or nil when it is not screened.
+    ///
+    /// Rules in order (first match wins), on the lower-cased type text. A tax or registration number that
+    /// validates as a Russian INN or OGRN is one (the check digits decide, the list's wording need not say so).
+    public static func classify(type: String, value: String) -> IdentifierKind? {
+        let t = type.lowercased()
+        func has(_ words: String...) -> Bool { words.contains { t.contains($0) } }
+        if has("digital currency", "crypto", "wallet") { return .digitalCurrency }
+        if has("flag", "owner", "operator", "manager", "title", "gender", "website", "email", "e-mail", "phone",
+               "nationality", "citizenship", "reference number", "group id", "established", "call sign", "aircraft",
+               "former", "sanctions", "program", "date", "birth", "address", "swift", "bic", "kpp", "chinese commercial code",
+               "postal", "zip") {
+            return nil
+        }
+        // "Vessel Registration Identification: IMO 9074729": the value says what it is.
+        if has("imo") || value.uppercased().hasPrefix("IMO") || (has("vessel") && Checks.isIMO(normalize(value))) { return .imo }
+        if has("legal entity", "lei") || t == "leicode" { return .lei }
+        if has("mmsi") { return .mmsi }
+        if has("passport") { return .passport }
+        let n = normalize(value)
+        if has("tax", "inn", "tin", "taxpayer", "vat") {
+            return Checks.isINN(n) ? .inn : .taxId
+        }
+        if has("ogrn", "registration", "regist", "company number", "commercial", "business number", "d-u-n-s", "duns",
+               "okpo", "incorporation", "companyid", "ogrncode") {
+            return Checks.isOGRN(n) ? .ogrn : (Checks.isINN(n) && has("inn") ? .inn : .registration)
+        }
+        if has("national id", "national identification", "personal id", "identification number", "id card", "idnumber",
+               "national number", "cedula", "nric", "identity") {
+            return .nationalId
+        }
+        if ["curp", "rfc", "nit", "ssn", "uscc", "cuit", "cpf", "cnpj", "nif", "nie", "cif", "dni", "unp", "bin", "iin"].contains(t)
+            || has("no.", "number", " id", "#", "licen") || t.hasSuffix("id") {
+            return .other
+        }
+        return nil
+    }
+
+    /// True when the kind has check digits, which a free-text occurrence must pass.
+    public var hasCheckDigits: Bool {
+        switch self {
+        case .imo, .lei, .inn, .ogrn: return true
+        default: return false
+        }
+    }
+
+    /// True when `normalised` passes this kind's check (always true for kinds without one).
+    public func validates(_ normalised: String) -> Bool {
+        switch self {
+        case .imo: return Checks.isIMO(normalised)
+        case .lei: return Checks.isLEI(normalised)
+        case .inn: return Checks.isINN(normalised)
+        case .ogrn: return Checks.isOGRN(normalised)
+        default: return true
+        }
+    }
+
+    /// The form every comparison uses: upper-case ASCII letters and digits only (spaces, dashes, dots and
+    /// slashes dropped), and an `IMO` written in front of an IMO number dropped.
+    public static func normalize(_ value: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count)
+        for b in value.utf8 {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"): out.append(b)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): out.append(b - 32)
+            default: continue
+            }
+        }
+        if out.count == 10, out.starts(with: Array("IMO".utf8)), out[3...].allSatisfy(Checks.isDigit) { out.removeFirst(3) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The check-digit rules (pure functions of the normalised value).
+    public enum Checks {
+        static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+
+        static func digits(_ s: String, count: Int...) -> [Int]? {
+            let u = Array(s.utf8)
+            guard count.contains(u.count), u.allSatisfy(isDigit) else { return nil }
+            return u.map { Int($0 - UInt8(ascii: "0")) }
+        }
+
+        /// IMO ship and company numbers: seven digits, the last the sum of the first six weighted 7…2, mod 10.
+        public static func isIMO(_ s: String) -> Bool {
+            guard let d = digits(s, count: 7) else { return false }
+            let sum = (0..<6).reduce(0) { $0 + d[$1] * (7 - $1) }
+            return sum % 10 == d[6]
+        }
+
+        /// ISO 17442 LEI: 18 letters or digits and two check digits; ISO 7064 MOD 97-10 over the whole is 1.
+        public static func isLEI(_ s: String) -> Bool {
+            let u = Array(s.utf8)
+            guard u.count == 20, u[18...].allSatisfy(isDigit) else { return false }
+            var r = 0
+            for b in u {
+                if isDigit(b) {
+                    r = (r * 10 + Int(b - UInt8(ascii: "0"))) % 97
+                } else if b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") {
+                    r = (r * 100 + Int(b - UInt8(ascii: "A")) + 10) % 97
+                } else {
+                    return false
+                }
+            }
+            return r == 1
+        }
+
+        /// Russian INN: ten digits (organisations, one check digit) or twelve (individuals, two).
+        public static func isINN(_ s: String) -> Bool {
+            guard let d = digits(s, count: 10, 12) else { return false }
+            func check(_ weights: [Int]) -> Int { weights.enumerated().reduce(0) { $0 + $1.element * d[$1.offset] } % 11 % 10 }
+            if d.count == 10 { return check([2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[9] }
+            return check([7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[10] && check([3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[11]
+        }
+
+        /// Russian OGRN (13 digits: the first 12 mod 11, mod 10) and OGRNIP (15: the first 14 mod 13, mod 10).
+        public static func isOGRN(_ s: String) -> Bool {
+            guard let d = digits(s, count: 13, 15) else { return false }
+            let modulus = d.count == 13 ? 11 : 13
+            var r = 0
+            for x in d.dropLast() { r = (r * 10 + x) % modulus }
+            return r % 10 == d.last!
+        }
+    }
+}

@@ -1,0 +1,332 @@
+/// Text preparation: which normalized texts a field is matched as (line breaks rejoined or not), and each
+/// text's distinctive tokens, folded and laid out for the automaton (`PreparedText`).
+extension NameIndex {
+    /// A field's text as matched: normalized bytes and, for each normalized token, the line it came from.
+    struct TextVariant: Equatable {
+        var bytes: [UInt8]
+        var lineOf: [Int32]
+    }
+
+    /// The distinct normalized texts a field is matched as.
+    ///
+    /// MT wraps names at 35 characters, often mid-word, and free-format party fields put the address
+    /// right after the name, so neither "all lines joined with a space" nor "all joined without one"
+    /// is right when a name is split mid-word and followed by more lines. Each line break between two
+    /// letters or digits is decided on its own: it is rejoined when the word it would make (the last
+    /// token of one line and the first of the next) is a token of some alias or of a legal form, exactly
+    /// or within one typo; otherwise it stays a space. The field is matched as all-space and, if some
+    /// break was rejoined, as that rejoined text. Lines joined without a space count as one line.
+    func nameTextVariants(_ lines: [String]) -> [TextVariant] {
+        var joinAfter = [Bool](repeating: false, count: max(0, lines.count - 1))
+        // Each line normalized once: for the join decisions and for the all-space text.
+        let lineParts = lines.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
+        var ambiguous = [Int]()
+        if configuration.joinLinesWithoutSpace && lines.count > 1 {
+            // Left to right, so that a line that is one word joined to the previous line carries the
+            // joined word into the next decision (`SARUR, MU` / `HAMMAD` / `UL. DLUGA 43`: MUHAMMAD, then
+            // MUHAMMADUL is no word, so the address stays apart).
+            var normalized = lineParts.map(\.0)
+            var scratch = [UInt8](), keys = [UInt64](), word = [UInt8]()
+            for i in 0..<(lines.count - 1) {
+                let left = normalized[i], right = normalized[i + 1]
+                guard NameIndex.endsInWord(lines[i]), NameIndex.startsInWord(lines[i + 1]), !left.isEmpty, !right.isEmpty else { continue }
+                let l = left.lastIndex(of: 0x20).map { left[($0 + 1)...] } ?? left[...]
+                let r = right.firstIndex(of: 0x20).map { right[..<$0] } ?? right[...]
+                word.removeAll(keepingCapacity: true)
+                word.append(contentsOf: l)
+                word.append(contentsOf: r)
+                // A word within one typo of an alias token also counts, but only when neither piece is a
+                // known token itself: with ~17,000 alias tokens, `HOLDING` + `UL` is one edit from some token.
+                let leftKnown = l.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &scratch, keys: &keys) }
+                let rightKnown = r.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &scratch, keys: &keys) }
+                if word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: false, scratch: &scratch, keys: &keys) }) {
+                    joinAfter[i] = true
+                    if leftKnown || rightKnown { ambiguous.append(i) }   // `GON` + `UL. ...` is `GONUL`: try both
+                } else if !leftKnown && !rightKnown
+                    && word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: true, scratch: &scratch, keys: &keys) }) {
+                    joinAfter[i] = true
+                }
+                if joinAfter[i] && r.count == right.count { normalized[i + 1] = word }   // the next line was that word's end
+            }
+        }
+        var out = [TextVariant]()
+        func add(_ segments: [String], normalized known: [([UInt8], Bool)]? = nil) {
+            var modes: [Normalizer.Punctuation] = [.separate]
+            let parts = known ?? segments.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
+            if parts.contains(where: \.1) { modes.append(.join) }
+            for mode in modes {
+                var v = TextVariant(bytes: [], lineOf: [])
+                for (k, seg) in segments.enumerated() {
+                    let bytes = mode == .separate ? parts[k].0 : Normalizer.normalizedBytes(seg, punctuation: .join)
+                    if bytes.isEmpty { continue }
+                    if !v.bytes.isEmpty { v.bytes.append(0x20) }
+                    v.bytes.append(contentsOf: bytes)
+                    var tokens = 1
+                    for b in bytes where b == 0x20 { tokens += 1 }
+                    v.lineOf.append(contentsOf: repeatElement(Int32(k), count: tokens))
+                }
+                if !out.contains(v) { out.append(v) }
+            }
+        }
+        func segments(_ join: [Bool]) -> [String] {
+            var segments = [lines[0]]
+            for i in 1..<lines.count {
+                if join[i - 1] { segments[segments.count - 1] += lines[i] } else { segments.append(lines[i]) }
+            }
+            return segments
+        }
+        add(lines, normalized: lineParts)
+        if joinAfter.contains(true) {
+            add(segments(joinAfter))
+            // Where both pieces are words too, also the text with just that break kept (at most a few).
+            for i in ambiguous.prefix(4) {
+                var join = joinAfter
+                join[i] = false
+                if join.contains(true) { add(segments(join)) }
+            }
+        }
+        return out
+    }
+
+    /// Whether an ASCII byte is a letter or digit (what `isAlphabetic || numericType != nil` says of ASCII).
+    @inline(__always) static func asciiWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A)
+    }
+
+    static func endsInWord(_ line: String) -> Bool {
+        if let b = line.utf8.last, b < 0x80 { return asciiWordByte(b) }
+        guard let u = line.unicodeScalars.last else { return false }
+        return u.properties.isAlphabetic || u.properties.numericType != nil
+    }
+
+    static func startsInWord(_ line: String) -> Bool {
+        if let b = line.utf8.first, b < 0x80 { return asciiWordByte(b) }
+        guard let u = line.unicodeScalars.first else { return false }
+        return u.properties.isAlphabetic || u.properties.numericType != nil
+    }
+
+    /// Whether a normalized token is a token of some alias or of a legal form, exactly or (if `fuzzy`)
+    /// within one typo.
+    func isKnownToken(_ raw: [UInt8], fuzzy: Bool) -> Bool {
+        var scratch = [UInt8](), keys = [UInt64]()
+        return raw.withUnsafeBufferPointer { isKnownToken($0, fuzzy: fuzzy, scratch: &scratch, keys: &keys) }
+    }
+
+    /// `isKnownToken` on a buffer, folding into `scratch` and hashing into `keys` (reused between calls).
+    func isKnownToken(_ raw: UnsafeBufferPointer<UInt8>, fuzzy: Bool, scratch: inout [UInt8], keys: inout [UInt64]) -> Bool {
+        scratch.removeAll(keepingCapacity: true)
+        Normalizer.foldAppend(raw, to: &scratch)
+        let minTypo = configuration.minTypoTokenLength
+        return scratch.withUnsafeBufferPointer { folded in
+            if isVocabularyToken(folded) || LegalForms.matcher.isFormToken(folded) { return true }
+            guard fuzzy, raw.count >= minTypo - 1, !raw.contains(where: { $0 < 0x41 }) else { return false }
+            var found = false
+            deletionKeys(folded, into: &keys)
+            for key in keys where !found {
+                deletions.forEach(key) { id in
+                    if !found && tokenBytes[Int(id)].withUnsafeBufferPointer({ $0.count >= minTypo && Similarity.withinOneEdit($0, folded) }) {
+                        found = true
+                    }
+                }
+            }
+            deletionKeys(raw, into: &keys)
+            for key in keys where !found {
+                rawDeletions.forEach(key) { r in
+                    if !found && rawTokenBytes[Int(r)].withUnsafeBufferPointer({ Similarity.withinOneEdit($0, raw) }) { found = true }
+                }
+            }
+            return found
+        }
+    }
+
+    /// `vocabulary[folded] != nil`, through `exactTokens` (one multiply-add per byte instead of SipHash).
+    func isVocabularyToken(_ folded: [UInt8]) -> Bool {
+        folded.withUnsafeBufferPointer { isVocabularyToken($0) }
+    }
+
+    func isVocabularyToken(_ f: UnsafeBufferPointer<UInt8>) -> Bool {
+        var found = false
+        exactTokens.forEach(selfKey(f)) { id in
+            if !found && tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, f) }) { found = true }
+        }
+        return found
+    }
+
+    /// The distinct normalized texts a field is matched as.
+    static func textVariants(_ lines: [String], joinWithoutSpace: Bool) -> [[UInt8]] {
+        var raws = [lines.count == 1 ? lines[0] : lines.joined(separator: " ")]
+        if joinWithoutSpace && lines.count > 1 { raws.append(lines.joined()) }
+        var out = [[UInt8]]()
+        for raw in raws {
+            let (separated, inWordPunctuation) = Normalizer.normalizedBytesReportingJoins(raw, punctuation: .separate)
+            if !out.contains(separated) { out.append(separated) }
+            // Only text with punctuation between two letters or digits differs when joined.
+            if inWordPunctuation {
+                let joined = Normalizer.normalizedBytes(raw, punctuation: .join)
+                if !out.contains(joined) { out.append(joined) }
+            }
+        }
+        return out
+    }
+
+    /// The space-separated tokens of normalized text (a hand loop: `split` costs twice as much here).
+    static func tokenSlices(_ normalized: [UInt8]) -> [ArraySlice<UInt8>] {
+        var out = [ArraySlice<UInt8>]()
+        out.reserveCapacity(normalized.count / 4 + 1)
+        var start = 0
+        let n = normalized.count
+        normalized.withUnsafeBufferPointer { buf in
+            for i in 0..<n where buf[i] == 0x20 {
+                if i > start { out.append(normalized[start..<i]) }
+                start = i + 1
+            }
+        }
+        if start < n { out.append(normalized[start..<n]) }
+        return out
+    }
+
+    /// One text, prepared for matching: kept (distinctive) tokens, folded, and their display form.
+    ///
+    /// Flat: the normalized bytes with one range per token, and the folded kept tokens in one buffer laid
+    /// out as the automaton searches them (" T1 T2 ... Tn "), with one record per kept token. No array per token.
+    struct PreparedText {
+        struct Kept {
+            var foldedStart: Int32 = 0          // padded[foldedStart..<foldedEnd]: the token folded
+            var foldedEnd: Int32 = 0
+            var original: Int32                 // index of the display token
+            var formsBefore: UInt64             // families of the legal forms directly before it
+            var formsAfter: UInt64 = 0          // ...and directly after it
+        }
+        let normalized: [UInt8]
+        /// All normalized tokens: token i is normalized[display[2i]..<display[2i + 1]].
+        var display: [Int32] = []
+        /// Kept tokens, folded, each preceded and followed by a space: " T1 T2 ... Tn ".
+        var padded: [UInt8] = []
+        var kept: [Kept] = []
+        /// Whether the first kept token is the only kept token of the first line that has one (no other can be).
+        var firstAlone = false
+        var count: Int { kept.count }
+
+        @inline(__always) func displayRange(_ i: Int) -> Range<Int> { Int(display[2 * i])..<Int(display[2 * i + 1]) }
+        @inline(__always) func foldedRange(_ k: Int) -> Range<Int> { Int(kept[k].foldedStart)..<Int(kept[k].foldedEnd) }
+        @inline(__always) func original(_ k: Int) -> Int { Int(kept[k].original) }
+        @inline(__always) func alone(_ k: Int) -> Bool { k == 0 && firstAlone }
+
+        /// The arrays a `PreparedText` is built in, kept between texts so that their storage is reused.
+        struct Buffers {
+            var display = [Int32]()
+            var folded = [UInt8]()
+            var scanned = [Int32]()
+            var kept = [Kept]()
+            var padded = [UInt8]()
+        }
+
+        init(_ normalized: [UInt8], lineOf: [Int32]?, matcher: LegalForms.Matcher) {
+            var buffers = Buffers()
+            self.init(normalized, lineOf: lineOf, matcher: matcher, reusing: &buffers)
+        }
+
+        /// Builds in `buffers`' storage (taken over; `recycle` gives it back).
+        init(_ normalized: [UInt8], lineOf: [Int32]?, matcher: LegalForms.Matcher, reusing buffers: inout Buffers) {
+            self.normalized = normalized
+            let len = normalized.count
+            // Taken out of `buffers` so that each is uniquely referenced and grows in place.
+            var display = buffers.display, folded = buffers.folded, scanned = buffers.scanned
+            var kept = buffers.kept, padded = buffers.padded
+            buffers = Buffers()
+            display.removeAll(keepingCapacity: true)
+            folded.removeAll(keepingCapacity: true)
+            scanned.removeAll(keepingCapacity: true)
+            kept.removeAll(keepingCapacity: true)
+            padded.removeAll(keepingCapacity: true)
+            // Token ranges (a hand loop over the bytes), every token folded into one buffer, and the ranges
+            // scanned for legal forms (of the folded token, or of a legal-form word corrected from one typo,
+            // `LIMITED LIABILITY CMPANY`, as in aliases, appended after the folded tokens).
+            display.reserveCapacity(len / 2 + 2)
+            folded.reserveCapacity(2 * len + 16)
+            scanned.reserveCapacity(len / 2 + 2)
+            normalized.withUnsafeBufferPointer { buf in
+                var start = 0
+                for i in 0...len where i == len || buf[i] == 0x20 {
+                    if i > start {
+                        display.append(Int32(start))
+                        display.append(Int32(i))
+                        scanned.append(Int32(folded.count))
+                        Normalizer.foldAppend(UnsafeBufferPointer(rebasing: buf[start..<i]), to: &folded)
+                        scanned.append(Int32(folded.count))
+                    }
+                    start = i + 1
+                }
+            }
+            let tokenCount = display.count / 2
+            var scannedOwn: [Int32]? = nil
+            for i in 0..<tokenCount where display[2 * i + 1] - display[2 * i] >= 5 {
+                let corrected = normalized.withUnsafeBufferPointer { nb in
+                    folded.withUnsafeBufferPointer { fb in
+                        matcher.correctedFormToken(UnsafeBufferPointer(rebasing: nb[Int(display[2 * i])..<Int(display[2 * i + 1])]),
+                                                   foldedBuffer: UnsafeBufferPointer(rebasing: fb[Int(scanned[2 * i])..<Int(scanned[2 * i + 1])]))
+                    }
+                }
+                if let c = corrected {
+                    // The token's own folded form stays where it is (at its fold offset, recomputed below).
+                    if scannedOwn == nil { scannedOwn = scanned }
+                    scanned[2 * i] = Int32(folded.count)
+                    folded.append(contentsOf: c)
+                    scanned[2 * i + 1] = Int32(folded.count)
+                }
+            }
+            kept.reserveCapacity(tokenCount)
+            folded.withUnsafeBufferPointer { fb in
+                normalized.withUnsafeBufferPointer { nb in
+                    matcher.scan(count: tokenCount, token: { UnsafeBufferPointer(rebasing: fb[Int(scanned[2 * $0])..<Int(scanned[2 * $0 + 1])]) },
+                                 isStopAsWritten: { matcher.rawStopWords.contains(Array(nb[Int(display[2 * $0])..<Int(display[2 * $0 + 1])])) },
+                                 keep: { kept.append(Kept(original: Int32($0), formsBefore: $1)) },
+                                 formAfter: { kept[kept.count - 1].formsAfter |= $0 })
+                }
+            }
+            // The kept tokens' folded forms (not the corrected ones), laid out for the automaton.
+            let own = scannedOwn ?? scanned
+            padded.reserveCapacity(folded.count + kept.count + 1)
+            padded.append(0x20)
+            for k in kept.indices {
+                let i = Int(kept[k].original)
+                kept[k].foldedStart = Int32(padded.count)
+                padded.append(contentsOf: folded[Int(own[2 * i])..<Int(own[2 * i + 1])])
+                kept[k].foldedEnd = Int32(padded.count)
+                padded.append(0x20)
+            }
+            // Only the first line with a distinctive token holds a name that can stand alone.
+            let n = kept.count
+            if n > 0 {
+                if let lineOf, lineOf.count == tokenCount {
+                    firstAlone = n == 1 || lineOf[Int(kept[1].original)] != lineOf[Int(kept[0].original)]
+                } else {
+                    firstAlone = n == 1
+                }
+            }
+            self.display = display
+            self.padded = padded
+            self.kept = kept
+            buffers.folded = folded
+            buffers.scanned = scanned
+        }
+
+        /// Gives the storage back to `buffers` (this text is empty afterwards).
+        mutating func recycle(into buffers: inout Buffers) {
+            buffers.display = display
+            buffers.kept = kept
+            buffers.padded = padded
+            display = []
+            kept = []
+            padded = []
+        }
+        func text(_ from: Int, _ to: Int) -> String {
+            var out = [UInt8]()
+            for i in original(from)...original(to) {
+                if !out.isEmpty { out.append(0x20) }
+                out.append(contentsOf: normalized[displayRange(i)])
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,203 @@
+/// Search: a field's lines in, the aliases found in them out. Candidates come from exact and one-typo
+/// token hits; `verify` (NameIndex+Verify.swift) decides each.
+extension NameIndex {
+    /// Every alias found in a field, best first, at most one result per entry (its best alias).
+    ///
+    /// `lines` are the lines of one field as written. They are matched joined with a space and, if
+    /// `joinLinesWithoutSpace`, also with the line breaks that split a known word rejoined (see
+    /// `nameTextVariants`); each of those with punctuation as separators and with in-word punctuation
+    /// removed.
+    public func search(lines: [String]) -> [NameMatch] {
+        var workspace = SearchWorkspace()
+        return search(lines: lines, workspace: &workspace)
+    }
+
+    /// Working memory of `search`: one per thread, passed to every search it makes (of any index), so
+    /// that the buffers of one search are reused by the next instead of allocated again.
+    public struct SearchWorkspace {
+        var scratch = SearchScratch()
+        public init() {}
+    }
+
+    /// `search(lines:)` with the caller's working memory.
+    public func search(lines: [String], workspace: inout SearchWorkspace) -> [NameMatch] {
+        // No text, no name (an agent given by BIC alone has no lines): nothing to normalize or prepare.
+        if lines.allSatisfy(\.isEmpty) { return [] }
+        var best = [Int: NameMatch]()
+        for text in nameTextVariants(lines) {
+            searchNormalized(text.bytes, lineOf: text.lineOf, scratch: &workspace.scratch) { m in
+                if let old = best[m.entry], old.score > m.score || (old.score == m.score && old.aliasIndex <= m.aliasIndex) { return }
+                best[m.entry] = m
+            }
+        }
+        return best.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.entry < $1.entry }
+    }
+
+    /// Convenience for a one-line field.
+    public func search(_ text: String) -> [NameMatch] { search(lines: [text]) }
+
+    /// Alias token `token` found at kept text position `pos` with similarity `sim`.
+    struct TokenHit { var pos: Int32; var token: Int32; var sim: Double }
+
+    func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]? = nil, _ report: (NameMatch) -> Void) {
+        var scratch = SearchScratch()
+        searchNormalized(normalized, lineOf: lineOf, scratch: &scratch, report)
+    }
+
+    /// Working arrays of `searchNormalized`, reused across the texts of one field.
+    struct SearchScratch {
+        var hits = [TokenHit]()
+        var keys = [UInt64]()
+        var byPos = [Int32]()
+        var candidates = [Int32]()
+        var prepared = PreparedText.Buffers()
+    }
+
+    func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
+        var buffers = scratch.prepared
+        scratch.prepared = PreparedText.Buffers()
+        var prepared = PreparedText(normalized, lineOf: lineOf, matcher: LegalForms.matcher, reusing: &buffers)
+        let n = prepared.count
+        if n == 0 {
+            prepared.recycle(into: &buffers)
+            scratch.prepared = buffers
+            return
+        }
+        var hits = scratch.hits
+        var keys = scratch.keys
+        var byPos = scratch.byPos
+        var candidates = scratch.candidates
+        scratch = SearchScratch()   // unique references: the arrays below grow in place
+        hits.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+        byPos.removeAll(keepingCapacity: true)
+        candidates.removeAll(keepingCapacity: true)
+        defer {
+            prepared.recycle(into: &buffers)
+            scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, prepared: buffers)
+        }
+
+        // Exact whole-token hits from the automaton over the padded folded text.
+        if let automaton = tokenAutomaton {
+            prepared.padded.withUnsafeBytes { raw in
+                automaton.forEachOverlappingMatch(in: raw) { m in
+                    var lo = 0, hi = n - 1
+                    while lo < hi {
+                        let mid = (lo + hi + 1) / 2
+                        // A token's leading space is at foldedStart - 1.
+                        if Int(prepared.kept[mid].foldedStart) - 1 <= m.start { lo = mid } else { hi = mid - 1 }
+                    }
+                    hits.append(TokenHit(pos: Int32(lo), token: Int32(m.pattern.rawValue), sim: 1))
+                }
+            }
+        } else {
+            for i in 0..<n {
+                if let id = vocabulary[Array(prepared.padded[prepared.foldedRange(i)])] {
+                    hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
+                }
+            }
+        }
+
+        // One-typo hits from the deletion neighbourhood.
+        let minTypo = configuration.minTypoTokenLength
+        if !deletions.isEmpty {
+            let exactCount = hits.count
+            // Tokens with digits (account numbers, postcodes, amounts) are never typo'd names.
+            for i in 0..<n {
+                let tRange = prepared.foldedRange(i)
+                let t = prepared.padded[tRange]
+                guard t.count <= 64 && !t.contains(where: { $0 < 0x41 }) else { continue }
+                let pos = Int32(i)
+                let fuzzyStart = hits.count
+                // Vocabulary keys have at least minTypo - 1 bytes: a token of minTypo - 1 letters can meet one only
+                // with its own key (its deletions are shorter), a shorter token not at all.
+                if t.count >= minTypo { deletionKeys(t, into: &keys) } else if t.count == minTypo - 1 {
+                    keys.removeAll(keepingCapacity: true)
+                    keys.append(selfKey(t))
+                } else { keys.removeAll(keepingCapacity: true) }
+                prepared.padded.withUnsafeBufferPointer { pb in
+                    let tb = UnsafeBufferPointer(rebasing: pb[tRange])
+                    for key in keys {
+                        deletions.forEach(key) { id in
+                            if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
+                            if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
+                            tokenBytes[Int(id)].withUnsafeBufferPointer { a in
+                                if a.count < minTypo { return }
+                                if !NameIndex.equal(a, tb) && Similarity.withinOneEdit(a, tb) {
+                                    hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, tb)))
+                                }
+                            }
+                        }
+                    }
+                }
+                // The same on the unfolded form (folding can make one typo two).
+                let rawRange = prepared.displayRange(prepared.original(i))
+                if rawRange.count < minTypo - 1 || rawRange.count > 64 || rawDeletions.isEmpty { continue }
+                if rawRange.count >= minTypo { deletionKeys(prepared.normalized[rawRange], into: &keys) } else {
+                    keys.removeAll(keepingCapacity: true)
+                    keys.append(selfKey(prepared.normalized[rawRange]))
+                }
+                prepared.normalized.withUnsafeBufferPointer { nb in
+                    let w = UnsafeBufferPointer(rebasing: nb[rawRange])
+                    for key in keys {
+                        rawDeletions.forEach(key) { r in
+                            let id = rawTokenFolded[Int(r)]
+                            if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
+                            rawTokenBytes[Int(r)].withUnsafeBufferPointer { a in
+                                guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { return }
+                                // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
+                                // than `STIFEN` to `STEFEN`).
+                                let sim = NameIndex.typoSimilarity(a, w)
+                                if let k = hits[fuzzyStart...].firstIndex(where: { $0.token == id }) {
+                                    hits[k].sim = max(hits[k].sim, sim)
+                                } else {
+                                    hits.append(TokenHit(pos: pos, token: id, sim: sim))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if hits.isEmpty { return }
+        // Group hits by text position so verification looks at one position's hits only.
+        hits.sort { $0.pos < $1.pos }
+        byPos.append(contentsOf: repeatElement(0, count: n + 1))
+        for h in hits { byPos[Int(h.pos) + 1] += 1 }
+        for i in 0..<n { byPos[i + 1] += byPos[i] }
+
+        // Candidates: variants anchored on a token seen in the text.
+        for th in hits {
+            let lo = Int(anchorOffsets[Int(th.token)]), hi = Int(anchorOffsets[Int(th.token) + 1])
+            if lo < hi { candidates.append(contentsOf: anchorVariants[lo..<hi]) }
+        }
+        if candidates.isEmpty { return }
+        candidates.sort()
+        var previous: Int32 = -1
+        for v in candidates where v != previous {
+            previous = v
+            if let (score, from, to) = verify(Int(v), hits, byPos, prepared), score >= configuration.threshold {
+                let ai = Int(variantAlias[Int(v)])
+                report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: score, matchedText: prepared.text(from, to)))
+            }
+        }
+    }
+
+    /// Similarity of an alias token and a text token known to be one edit apart: Jaro-Winkler, but at
+    /// least 1 - 1/length. Jaro-Winkler alone punishes an early edit in a long word with repeated letters
+    /// far more than one edit deserves (`IFTERNATIONAL` for `INTERNATIONAL` scores 0.85).
+    static func typoSimilarity(_ alias: [UInt8], _ text: [UInt8]) -> Double {
+        max(Similarity.jaroWinkler(alias, text), 1 - 1 / Double(max(alias.count, 1)))
+    }
+
+    /// `typoSimilarity` on buffers (the same arithmetic; no allocation up to 64 bytes).
+    static func typoSimilarity(_ alias: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> Double {
+        let jw = alias.count <= 64 && text.count <= 64 ? Similarity.jaroWinkler64(alias, text)
+            : Similarity.jaroWinkler(Array(alias), Array(text))
+        return max(jw, 1 - 1 / Double(max(alias.count, 1)))
+    }
+
+    @inline(__always) static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && a.elementsEqual(b)
+    }
+}

@@ -1,0 +1,136 @@
+/// Verification: whether a candidate variant really matches the text's token hits, and with what score.
+extension NameIndex {
+    /// Scores variant `v` against the text's token hits: (score, first kept token, last kept token).
+    /// `hits` are sorted by position; those at position p are hits[byPos[p]..<byPos[p+1]].
+    func verify(_ v: Int, _ hits: [TokenHit], _ byPos: [Int32], _ prepared: PreparedText) -> (Double, Int, Int)? {
+        let n = prepared.count
+        let lo = Int(variantOffsets[v]), hi = Int(variantOffsets[v + 1])
+        let count = hi - lo
+        let flags = variantFlags[v]
+        let fuzzy = flags & NameIndex.flagFuzzy != 0
+
+        @inline(__always) func sim(_ aliasTok: Int, at pos: Int) -> Double? {
+            guard pos < n else { return nil }
+            let t = variantTokens[aliasTok]
+            for k in Int(byPos[pos])..<Int(byPos[pos + 1]) where hits[k].token == t {
+                if hits[k].sim < 1 && !fuzzy { return nil }
+                return hits[k].sim
+            }
+            return nil
+        }
+        @inline(__always) func weight(_ aliasTok: Int) -> Double { Double(tokenBytes[Int(variantTokens[aliasTok])].count) }
+
+        let isPerson = flags & NameIndex.flagPerson != 0 && flags & NameIndex.flagWeak == 0
+        if count == 1 && flags & (NameIndex.flagBare | NameIndex.flagAnchored) != 0 {
+            // A single distinctive token: alone (whole token; an a.k.a. only as its line's whole
+            // distinctive text), or anchored by a legal form of the alias' family directly before or
+            // after it (legal forms and punctuation between them are fine, other words are not).
+            let t = variantTokens[lo]
+            let forms = variantForms[v]
+            let shortLength = Int(variantShortLength[v])
+            var best: (Double, Int, Int)? = nil
+            for h in hits where h.token == t {
+                let p = Int(h.pos)
+                // A typo is never the name plus a letter at either end: that is the name inside a longer
+                // word (`TPROISTOK OOO` is not `PROISTOK OOO`).
+                if h.sim < 1 && NameIndex.isExtension(prepared.padded[prepared.foldedRange(p)], of: tokenBytes[Int(t)]) { continue }
+                let around = prepared.kept[p].formsBefore | prepared.kept[p].formsAfter
+                // As the whole name: alone on the first line, with no legal form of another family than the
+                // alias' own (`NOWAK AB` is not `NOVAK OOO`); a short acronym also at its written length.
+                let whole = prepared.alone(p) && (around == 0 || forms == 0 || around & forms != 0)
+                    && (shortLength == 0
+                        || prepared.displayRange(prepared.original(p)).count == shortLength)
+                let bare = flags & NameIndex.flagBare != 0 && (h.sim == 1 || fuzzy)
+                    && (flags & NameIndex.flagWholeOnly == 0 || whole)
+                let anchored = flags & NameIndex.flagAnchored != 0 && (h.sim == 1 || flags & NameIndex.flagAnchorFuzzy != 0)
+                    && around & forms != 0
+                if (bare || anchored) && (best == nil || h.sim > best!.0) { best = (h.sim, p, p) }
+            }
+            return best
+        }
+        if !isPerson {
+            // Entities and weak aliases: the tokens in order, on consecutive kept text tokens.
+            guard count <= n else { return nil }
+            var best: (Double, Int, Int)? = nil
+            let first = variantTokens[lo]
+            // Only positions where the first token is found can start the name.
+            for h in hits where h.token == first && Int(h.pos) + count <= n {
+                let start = Int(h.pos)
+                var num = 0.0, den = 0.0
+                var ok = true
+                for j in 0..<count {
+                    guard let s = sim(lo + j, at: start + j) else { ok = false; break }
+                    num += weight(lo + j) * s
+                    den += weight(lo + j)
+                }
+                if ok, den > 0 {
+                    let score = num / den
+                    if best == nil || score > best!.0 { best = (score, start, start + count - 1) }
+                }
+            }
+            return best
+        }
+
+        // Persons: tokens in any order, each on a distinct text token, within a window; middle
+        // names may be missing (penalized). A valid match spans at most `count + maxExtra` tokens
+        // and starts at one of its matched tokens, so it is enough to try the windows that start at
+        // a position where one of the alias tokens was found, each with a tiny exhaustive search.
+        let maxExtra = configuration.maxExtraTokens
+        let penalty = configuration.missingTokenPenalty
+        let maxPenalized = configuration.maxPenalizedMissingTokens
+        let width = count + maxExtra
+        var starts = [Int]()
+        for h in hits where (h.sim == 1 || fuzzy) && variantTokens[lo..<hi].contains(h.token) {
+            if starts.last != Int(h.pos) { starts.append(Int(h.pos)) }   // hits are sorted by position
+        }
+        var best: (Double, Int, Int)? = nil
+        let hasGroup = variantEssential[lo..<hi].contains(NameIndex.group)
+        var options = [[(Int, Double)]](repeating: [], count: count)
+        var used = [Bool](repeating: false, count: width)
+        windows: for start in starts {
+            let end = min(n, start + width)
+            for j in 0..<count {
+                options[j].removeAll(keepingCapacity: true)
+                for p in start..<end { if let sv = sim(lo + j, at: p) { options[j].append((p, sv)) } }
+                if options[j].isEmpty && variantEssential[lo + j] == NameIndex.required { continue windows }
+            }
+            // `group`: -2 no group token matched yet, -1 the group's name token matched, p >= 0 only the
+            // leading particle matched, at text position p.
+            func search(_ j: Int, _ num: Double, _ den: Double, _ matched: Int, _ missing: Int, _ minP: Int, _ maxP: Int,
+                        _ group: Int) {
+                if j == count {
+                    guard matched >= 2, den > 0, minP == start, maxP - minP + 1 <= matched + maxExtra else { return }
+                    if hasGroup {
+                        if group == -2 { return }
+                        // A particle stands for the given names only if no other word follows it
+                        // (`ABD AL-LIBI`, not `AL-MASRI ABU HAFS` for `AL-MASRI, Abu Dujana`).
+                        if group >= 0 {
+                            let q = group + 1
+                            if q < n && !(q >= start && q < start + width && used[q - start]) { return }
+                        }
+                    }
+                    let score = num / den - penalty * Double(min(missing, maxPenalized))
+                    if best == nil || score > best!.0 { best = (score, minP, maxP) }
+                    return
+                }
+                let role = variantEssential[lo + j]
+                for (p, sv) in options[j] where !used[p - start] {
+                    used[p - start] = true
+                    let g = role != NameIndex.group ? group : (group == -2 ? p : -1)
+                    search(j + 1, num + weight(lo + j) * sv, den + weight(lo + j), matched + 1, missing, min(minP, p), max(maxP, p), g)
+                    used[p - start] = false
+                }
+                if role != NameIndex.required {
+                    search(j + 1, num, den, matched, missing + 1, minP, maxP, group)
+                }
+            }
+            search(0, 0, 0, 0, 0, Int.max, Int.min, -2)
+        }
+        return best
+    }
+
+    /// Whether `text` is `name` with one more character at its start or end.
+    static func isExtension<C: Collection<UInt8>>(_ text: C, of name: [UInt8]) -> Bool {
+        text.count == name.count + 1 && (text.dropFirst().elementsEqual(name) || text.dropLast().elementsEqual(name))
+    }
+}

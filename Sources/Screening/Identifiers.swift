@@ -44,14 +44,14 @@ public enum IdentifierKind: String, Sendable, CaseIterable {
             return Checks.isINN(n) ? .inn : .taxId
         }
         if has("ogrn", "registration", "regist", "company number", "commercial", "business number", "d-u-n-s", "duns",
-               "okpo", "incorporation", "companyid", "ogrncode") {
+               "okpo", "incorporation", "companyid", "ogrncode", "uscc", "usccode", "unified social credit") {
             return Checks.isOGRN(n) ? .ogrn : (Checks.isINN(n) && has("inn") ? .inn : .registration)
         }
         if has("national id", "national identification", "personal id", "identification number", "id card", "idnumber",
                "national number", "cedula", "nric", "identity") {
             return .nationalId
         }
-        if ["curp", "rfc", "nit", "ssn", "uscc", "cuit", "cpf", "cnpj", "nif", "nie", "cif", "dni", "unp", "bin", "iin"].contains(t)
+        if ["curp", "rfc", "nit", "ssn", "cuit", "cpf", "cnpj", "nif", "nie", "cif", "dni", "unp", "bin", "iin"].contains(t)
             || has("no.", "number", " id", "#", "licen") || t.hasSuffix("id") {
             return .other
         }

@@ -60,7 +60,8 @@ struct IdentifierTests {
               ("National ID No.", "12345678", .nationalId), ("Identification Number", "X1234567", .nationalId),
               ("Digital Currency Address - XBT", "12QtD5BFwRsdNsAZY76UVE1xyCGNTojH9h", .digitalCurrency),
               ("Cedula No.", "1234567", .nationalId), ("SSN", "123-45-6789", .other), ("Trade License No.", "12345", .other),
-              ("D-U-N-S Number", "123456789", .registration),
+              ("D-U-N-S Number", "123456789", .registration), ("uscCode", "91110000100000000X", .registration),
+              ("USCC", "91110000100000000X", .registration), ("idNumber", "X1234567", .nationalId),
           ])
     func classification(type: String, value: String, kind: IdentifierKind) {
         #expect(IdentifierKind.classify(type: type, value: value) == kind)
@@ -69,7 +70,7 @@ struct IdentifierTests {
     @Test("flags, owners, titles, call signs, list reference numbers and BICs are not screened as identifiers",
           arguments: ["Vessel Flag", "Vessel Owner", "Title", "Call Sign", "UN Reference Number", "EU Reference Number", "Gender",
                       "Website", "Email Address", "SWIFT/BIC", "swiftBic", "Nationality Country", "OFSI Group ID", "kppCode",
-                      "Aircraft Tail Number", "Chinese Commercial Code", "Organization Established Date"])
+                      "Aircraft Tail Number", "Chinese Commercial Code", "Organization Established Date", "callSign", "isin"])
     func notScreened(type: String) {
         #expect(IdentifierKind.classify(type: type, value: "ABC1234567") == nil)
     }

@@ -94,34 +94,53 @@ struct IdentifierIndex: Sendable {
     private static let gluedLabels = ["OGRNIP", "OGRN", "INN", "IMO", "LEI", "MMSI", "TIN"]
 
     /// Identifiers in free text lines. Tokens are runs of letters and digits, so digits inside a longer
-    /// run (an account number, a reference) are never looked at on their own.
+    /// run (an account number, a reference) are never looked at on their own. A token that ends its line
+    /// is also tried joined with the token that starts the next one (MT lines wrap at 35 characters).
     func scan(_ lines: [String]) -> [Match] {
         guard !byValue.isEmpty else { return [] }
         var out: [Match] = []
-        for line in lines where line.utf8.count >= 5 {
+        // The last token of the previous line when it ran to the line's end, and whether a label preceded it.
+        var carry: (token: Substring, labelled: Bool)?
+        for line in lines {
+            let tokens = Self.tokens(line)
             var previous: Substring = ""
-            for token in Self.tokens(line) {
+            for (k, token) in tokens.enumerated() {
                 defer { previous = token }
+                if k == 0, let c = carry, token.startIndex == line.startIndex {
+                    consider(String(c.token) + token, labelled: c.labelled, into: &out)
+                }
                 let length = token.utf8.count
                 guard length >= 5, token.utf8.contains(where: IdentifierKind.Checks.isDigit) || length >= 20 else { continue }
-                var candidates: [(String, labelled: Bool)] = []
-                let n = IdentifierKind.normalize(String(token))
-                guard lengths.contains(n.utf8.count) || n.utf8.count > 5 else { continue }
-                let labelled = Self.labels.contains(previous.uppercased())
-                if lengths.contains(n.utf8.count) { candidates.append((n, labelled)) }
-                for label in Self.gluedLabels where n.hasPrefix(label) {
-                    let rest = String(n.dropFirst(label.count))
-                    if lengths.contains(rest.utf8.count) { candidates.append((rest, true)) }
-                    break
-                }
-                for (c, labelled) in candidates {
-                    for ref in byValue[c] ?? [] where Self.trusted(c, kind: ref.kind, labelled: labelled) {
-                        out.append(Match(ref: ref, written: String(token)))
-                    }
-                }
+                consider(String(token), labelled: Self.isLabel(previous), into: &out)
+            }
+            if let last = tokens.last, last.endIndex == line.endIndex {
+                carry = (last, Self.isLabel(tokens.count > 1 ? tokens[tokens.count - 2] : ""))
+            } else {
+                carry = nil
             }
         }
         return out
+    }
+
+    private static func isLabel(_ token: Substring) -> Bool { !token.isEmpty && labels.contains(token.uppercased()) }
+
+    /// Looks up one token (and the token without a label glued to its front) and keeps the trusted matches.
+    private func consider(_ token: String, labelled: Bool, into out: inout [Match]) {
+        let n = IdentifierKind.normalize(token)
+        if lengths.contains(n.utf8.count) {
+            for ref in byValue[n] ?? [] where Self.trusted(n, kind: ref.kind, labelled: labelled) {
+                out.append(Match(ref: ref, written: token))
+            }
+        }
+        for label in Self.gluedLabels where n.hasPrefix(label) {
+            let rest = String(n.dropFirst(label.count))
+            if lengths.contains(rest.utf8.count) {
+                for ref in byValue[rest] ?? [] where Self.trusted(rest, kind: ref.kind, labelled: true) {
+                    out.append(Match(ref: ref, written: token))
+                }
+            }
+            break
+        }
     }
 
     /// Whether a free-text occurrence of listed value `n` is trusted: check digits pass; a digital currency

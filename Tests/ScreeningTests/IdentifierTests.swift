@@ -130,6 +130,17 @@ struct IdentifierTests {
         #expect(Self.listed.scan([text]).map(\.ref.typeName).first == expected, "\(text)")
     }
 
+    @Test("an identifier wrapped at a line end is joined with the next line's first token; separate words are not")
+    func wrapped() {
+        #expect(Self.listed.scan(["CHARTER OF MV SEA STAR IMO 90747", "29 FOR VOYAGE"]).map(\.ref.typeName) == ["IMO"])
+        #expect(Self.listed.scan(["PAYMENT TO LEI 529900T8BM49", "AURSDO55"]).map(\.ref.typeName) == ["LEI"])
+        #expect(Self.listed.scan(["PASSPORT 1234", "567"]).map(\.ref.typeName) == ["Passport"])
+        // A space at the end of the line, or at the start of the next, separates the words.
+        #expect(Self.listed.scan(["CHARTER IMO 90747 ", "29 FOR VOYAGE"]).isEmpty)
+        #expect(Self.listed.scan(["CHARTER IMO 90747", " 29 FOR VOYAGE"]).isEmpty)
+        #expect(Self.listed.scan(["INVOICE 1234", "567"]).isEmpty)
+    }
+
     @Test("a listed identifier whose own check digit is wrong never fires in free text (only structured)")
     func invalidListedValue() {
         let index = Self.index([EntryIdentifier(type: "IMO", value: "9074720")])

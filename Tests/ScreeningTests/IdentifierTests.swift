@@ -155,7 +155,8 @@ struct IdentifierTests {
                   identifiers: [EntryIdentifier(type: "Vessel Registration Identification", value: "IMO 9074729")]),
         ListEntry(sourceId: "2002", type: .entity, names: [EntryName(name: "ZORBEX HEAVY INDUSTRIES", kind: "primary", strength: .strong)],
                   identifiers: [EntryIdentifier(type: "Legal Entity Number", value: "529900T8BM49AURSDO55"),
-                                EntryIdentifier(type: "Tax ID No.", value: "7707083893", country: "RU")]),
+                                EntryIdentifier(type: "Tax ID No.", value: "7707083893", country: "RU"),
+                                EntryIdentifier(type: "Passport", value: "AB7654321")]),
     ])], indicators: IndicatorSet())
 
     @Test("a benign name with a listed identifier is held, and the hit names the identifier's type")
@@ -182,6 +183,10 @@ struct IdentifierTests {
             <Cdtr><Nm>DUPONT SARL</Nm><Id><OrgId><Othr><Id>7707083893</Id><SchmeNm><Cd>TXID</Cd></SchmeNm></Othr></OrgId></Id></Cdtr>
             """))
         #expect(othr.hits.map(\.identifierType) == ["INN"])
+        let person = screener.screen(format: "pacs.008", message: pacs("""
+            <Cdtr><Nm>JOHN SMITH</Nm><Id><PrvtId><Othr><Id>AB7654321</Id><SchmeNm><Cd>CCPT</Cd></SchmeNm></Othr></PrvtId></Id></Cdtr>
+            """))
+        #expect(person.hits.map(\.identifierType) == ["Passport"])
         let text = screener.screen(format: "pacs.008", message: pacs("<Cdtr><Nm>DUPONT SARL</Nm></Cdtr>", remittance: "FREIGHT MV OCEAN IMO 9074729"))
         #expect(text.hits.map(\.identifierType) == ["IMO"])
         #expect(text.hits.first?.explanation.contains("IMO 9074729") == true)

@@ -31,14 +31,14 @@ public enum IdentifierKind: String, Sendable, CaseIterable {
         if has("flag", "owner", "operator", "manager", "title", "gender", "website", "email", "e-mail", "phone",
                "nationality", "citizenship", "reference number", "group id", "established", "call sign", "aircraft",
                "former", "sanctions", "program", "date", "birth", "address", "swift", "bic", "kpp", "chinese commercial code",
-               "postal", "zip") {
+               "postal", "zip", "gazette", "ticker", "issuer", "target type", "directive", "isin") {
             return nil
         }
         // "Vessel Registration Identification: IMO 9074729": the value says what it is.
         if has("imo") || value.uppercased().hasPrefix("IMO") || (has("vessel") && Checks.isIMO(normalize(value))) { return .imo }
         if has("legal entity", "lei") || t == "leicode" { return .lei }
         if has("mmsi") { return .mmsi }
-        if has("passport") { return .passport }
+        if has("passport", "pasaport", "passeport", "pasport") { return .passport }
         let n = normalize(value)
         if has("tax", "inn", "tin", "taxpayer", "vat") {
             return Checks.isINN(n) ? .inn : .taxId

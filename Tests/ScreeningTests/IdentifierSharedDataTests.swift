@@ -91,4 +91,34 @@ struct IdentifierSharedDataTests {
         // A random 7-to-20-digit number equal to one of ~10,000 listed values: astronomically unlikely.
         #expect(fired.isEmpty, "\(fired.prefix(5))")
     }
+
+    @Test("the real XML samples (OFAC non-SDN XML, UN) give identifiers of the kinds screened, and none of the non-identifier types")
+    func xmlSamples() throws {
+        let samples = RealSDN.root + "/realsamples"
+        guard FileManager.default.fileExists(atPath: samples + "/UN_consolidated_perchrh.xml") else { return }
+        let ofac = try ListParser.parse(source: .ofacSDN, files: [samples + "/consolidated_nonsdn_2024-02-23.xml"])
+        let un = try ListParser.parse(source: .un, files: [samples + "/UN_consolidated_perchrh.xml"])
+        func kinds(_ list: ParsedList) -> [IdentifierKind: Int] {
+            var out: [IdentifierKind: Int] = [:]
+            for e in list.entries {
+                for id in e.identifiers {
+                    if let k = IdentifierKind.classify(type: id.type, value: id.value) { out[k, default: 0] += 1 }
+                }
+            }
+            return out
+        }
+        let o = kinds(ofac), u = kinds(un)
+        #expect((o[.inn] ?? 0) + (o[.taxId] ?? 0) > 150, "\(o)")
+        #expect((o[.registration] ?? 0) + (o[.ogrn] ?? 0) > 200, "\(o)")
+        #expect((u[.passport] ?? 0) > 250 && (u[.nationalId] ?? 0) > 100, "\(u)")
+        // Websites, e-mail addresses, ISINs, directives, dates and the like are not identifiers of the party.
+        for e in ofac.entries {
+            for id in e.identifiers where ["Website", "Email Address", "ISIN", "Equity Ticker", "Issuer Name"].contains(id.type) {
+                #expect(IdentifierKind.classify(type: id.type, value: id.value) == nil, "\(id.type)")
+            }
+        }
+        var index = IdentifierIndex()
+        for (i, e) in (ofac.entries + un.entries).enumerated() { index.add(entry: i, identifiers: e.identifiers) }
+        #expect(index.count > 700, "\(index.count)")
+    }
 }

@@ -62,6 +62,8 @@ struct IdentifierTests {
               ("Cedula No.", "1234567", .nationalId), ("SSN", "123-45-6789", .other), ("Trade License No.", "12345", .other),
               ("D-U-N-S Number", "123456789", .registration), ("uscCode", "91110000100000000X", .registration),
               ("USCC", "91110000100000000X", .registration), ("idNumber", "X1234567", .nationalId),
+              ("Número de pasaporte", "A1234567", .passport), ("Numéro de passeport ", "A1234567", .passport),
+              ("National passport", "A1234567", .passport), ("National identification no.", "12345678", .nationalId),
           ])
     func classification(type: String, value: String, kind: IdentifierKind) {
         #expect(IdentifierKind.classify(type: type, value: value) == kind)
@@ -70,7 +72,10 @@ struct IdentifierTests {
     @Test("flags, owners, titles, call signs, list reference numbers and BICs are not screened as identifiers",
           arguments: ["Vessel Flag", "Vessel Owner", "Title", "Call Sign", "UN Reference Number", "EU Reference Number", "Gender",
                       "Website", "Email Address", "SWIFT/BIC", "swiftBic", "Nationality Country", "OFSI Group ID", "kppCode",
-                      "Aircraft Tail Number", "Chinese Commercial Code", "Organization Established Date", "callSign", "isin"])
+                      "Aircraft Tail Number", "Chinese Commercial Code", "Organization Established Date", "callSign", "isin", "ISIN",
+                      "Government Gazette Number", "Equity Ticker", "Issuer Name", "Target Type", "Secondary sanctions risk:",
+                      "Executive Order 13662 Directive Determination -", "Executive Order 14024 Directive Information",
+                      "Listing Date (CMIC)"])
     func notScreened(type: String) {
         #expect(IdentifierKind.classify(type: type, value: "ABC1234567") == nil)
     }

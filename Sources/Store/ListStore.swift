@@ -15,6 +15,24 @@ public enum ListStore {
         public var warnings: [String]
     }
 
+    /// The default shrink guard: a new version with more than this share fewer entries than the version in
+    /// force is refused (a truncated download, or the wrong file, must never replace a good list).
+    public static let defaultMaxShrink = 0.05
+
+    /// A new version that would drop too many of the current version's entries.
+    public struct ShrinkRefused: Error, CustomStringConvertible {
+        public var source: String
+        public var current: Int
+        public var new: Int
+        public var maxShrink: Double
+        public var description: String {
+            let pct = String(format: "%.1f", 100 * Double(current - new) / Double(max(current, 1)))
+            return "\(source): the new files have \(new) entries, \(pct) % fewer than the \(current) of the version in force "
+                + "(more than the \(String(format: "%g", 100 * maxShrink)) % allowed); nothing imported. If the list really shrank, "
+                + "import again with --allow-shrink"
+        }
+    }
+
     public struct StatusRow: Sendable {
         public var source: String
         public var versionId: Int64
@@ -38,7 +56,11 @@ public enum ListStore {
 
     /// Imports a parsed list as a new current version in ONE transaction: either the whole version is
     /// in force afterwards, or nothing changed. A re-import of byte-identical files creates no version.
-    public static func importList(_ c: Connection, parsed: ParsedList, files: [ListFile], auditReason: String? = nil) throws -> ImportResult {
+    ///
+    /// `maxShrink` is the shrink guard: the share of the current version's entries a new version may drop
+    /// (nil: any); checked inside the transaction against the version in force at that moment.
+    public static func importList(_ c: Connection, parsed: ParsedList, files: [ListFile], auditReason: String? = nil,
+                                  maxShrink: Double? = defaultMaxShrink) throws -> ImportResult {
         let sum = checksum(files)
         let source = parsed.source.rawValue
         return try c.transaction { c in
@@ -51,6 +73,12 @@ public enum ListStore {
                 """, [source]).rows.first, row.string(1) == sum {
                 return ImportResult(versionId: row.int64(0) ?? 0, unchanged: true, entries: row.int(2) ?? 0,
                                     names: row.int(3) ?? 0, bics: row.int(4) ?? 0, warnings: parsed.warnings)
+            }
+            if let maxShrink, parsed.source != .indicators,
+               let current = try c.query("SELECT entry_count FROM chokepoint.list_versions WHERE source = $1 AND is_current",
+                                         [source]).rows.first?.int(0),
+               Double(parsed.entries.count) < Double(current) * (1 - maxShrink) {
+                throw ShrinkRefused(source: source, current: current, new: parsed.entries.count, maxShrink: maxShrink)
             }
             let names = parsed.entries.reduce(0) { $0 + $1.names.count }
             let bics = parsed.entries.reduce(0) { $0 + $1.bics.count }

@@ -1,6 +1,9 @@
 /// The list sources of the public contract (`lists import --source KIND`).
 public enum ListSource: String, Sendable, CaseIterable, Codable {
     case ofacSDN = "ofac-sdn"
+    /// OFAC's Consolidated (non-SDN) list (`cons_*.csv`, `consolidated.xml`): a source of its own, so that
+    /// importing it never replaces the SDN list in force.
+    case ofacCons = "ofac-cons"
     case csl = "csl"
     case eu = "eu"
     case uk = "uk"

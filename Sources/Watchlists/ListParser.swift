@@ -29,14 +29,30 @@ public enum ListParser {
 
     private static func parseFiles(source: ListSource, _ files: [ListFile]) throws(ListFileError) -> ParsedList {
         switch source {
-        case .ofacSDN:
+        case .ofacSDN, .ofacCons:
+            // The SDN list and the consolidated (non-SDN) list are two sources: a file of one, recognised by its
+            // published name, is refused under the other rather than silently replacing it.
+            for f in files {
+                let consolidated = f.baseName.hasPrefix("cons_") || f.baseName.hasPrefix("consolidated")
+                let sdn = ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv", "sdn.xml"].contains(f.baseName)
+                if source == .ofacSDN && consolidated {
+                    throw f.error(line: nil, "\(f.baseName) is OFAC's consolidated (non-SDN) list: import it with --source ofac-cons "
+                        + "(a list of its own, so it never replaces the SDN list)")
+                }
+                if source == .ofacCons && sdn {
+                    throw f.error(line: nil, "\(f.baseName) is OFAC's SDN list: import it with --source ofac-sdn")
+                }
+            }
+            var parsed: ParsedList
             if files.count == 1, files[0].fileExtension == "xml" {
-                return try OFACXMLParser.parse(files[0])
+                parsed = try OFACXMLParser.parse(files[0])
+            } else if let xml = files.first(where: { $0.fileExtension == "xml" }) {
+                throw xml.error(line: nil, "an OFAC XML file is imported on its own, not together with other files")
+            } else {
+                parsed = try OFACCSVParser.parse(files)
             }
-            if let xml = files.first(where: { $0.fileExtension == "xml" }) {
-                throw xml.error(line: nil, "an OFAC sdn.xml is imported on its own, not together with CSV files")
-            }
-            return try OFACCSVParser.parse(files)
+            parsed.source = source
+            return parsed
         case .csl:
             return try merge(source, files.map { (f) throws(ListFileError) in try CSLParser.parse(f) })
         case .un:

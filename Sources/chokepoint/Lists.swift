@@ -15,8 +15,11 @@ struct ListsImport: ParsableCommand {
         commandName: "import",
         abstract: "Load list files as a new list version (one transaction) and wake running daemons to reload.",
         discussion: """
-            KIND: ofac-sdn (sdn.csv with alt.csv, add.csv, sdn_comments.csv, or cons_*.csv; or sdn.xml), csl, eu, uk, un,
-            opensanctions, indicators, banks (CSV with a header naming bic and name).
+            KIND: ofac-sdn (sdn.csv with alt.csv, add.csv, sdn_comments.csv; or sdn.xml), ofac-cons (OFAC's consolidated
+            non-SDN list: cons_prim.csv with cons_alt.csv, cons_add.csv, cons_comments.csv; or consolidated.xml; a list of
+            its own beside ofac-sdn), csl, eu, uk, un, opensanctions, indicators, banks (CSV with a header naming bic and name).
+            Shrink guard: a new version with more than --max-shrink percent (default 5) fewer entries than the version in
+            force is refused (a truncated download or the wrong file never replaces a good list) unless --allow-shrink.
             A malformed file is refused with its name and line, and the version in force stays.
             Re-importing byte-identical files changes nothing and says so.
             An indicators import is a policy change: it needs --reason and is recorded as a request that a second
@@ -24,15 +27,18 @@ struct ListsImport: ParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "ofac-sdn, csl, eu, uk, un, opensanctions, indicators or banks.") var source: String
+    @Option(help: "ofac-sdn, ofac-cons, csl, eu, uk, un, opensanctions, indicators or banks.") var source: String
     @Argument(help: "The list file(s).") var paths: [String]
     @Option(help: "Why (required for --source indicators, which is a four-eyes policy change).") var reason: String?
+    @Option(help: "The share of the current version's entries, in percent, a new version may drop.") var maxShrink = 100 * ListStore.defaultMaxShrink
+    @Flag(help: "Import even if the new version drops more entries than --max-shrink allows.") var allowShrink = false
 
     func validate() throws {
         guard ListSource(rawValue: source) != nil else {
             throw ValidationError("unknown --source '\(source)'; use one of: \(ListSource.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard !paths.isEmpty else { throw ValidationError("give at least one list file") }
+        guard maxShrink >= 0, maxShrink <= 100 else { throw ValidationError("--max-shrink is a percentage between 0 and 100") }
         if source == ListSource.indicators.rawValue, (reason ?? "").allSatisfy(\.isWhitespace) {
             throw ValidationError("--source indicators changes the screening policy: give --reason")
         }
@@ -72,7 +78,9 @@ struct ListsImport: ParsableCommand {
             }
             let result: ListStore.ImportResult
             do {
-                result = try ListStore.importList(c, parsed: parsed, files: files)
+                result = try ListStore.importList(c, parsed: parsed, files: files, maxShrink: allowShrink ? nil : maxShrink / 100)
+            } catch let e as ListStore.ShrinkRefused {
+                throw CLIError(code: .badInput, message: "refused: \(e)")
             } catch {
                 throw CLIError(code: .failure, message: "import failed, nothing changed: \(error)")
             }

@@ -55,6 +55,25 @@ struct CLITests {
         #expect(status.status == 0)
         #expect(status.stdout.contains("\"entries\":2"))
         #expect(status.stdout.contains("\"source\":\"banks\""))
+        // The shrink guard: one bank instead of two (50 % fewer) is refused unless allowed.
+        let half = dir.appendingPathComponent("banks-half.csv").path
+        try "bic,name\nLENDRUMM,LENDER BANK PJSC\n".write(toFile: half, atomically: true, encoding: .utf8)
+        let r5 = try CLI.run(["lists", "import", "--source", "banks", half], database: db.conninfo)
+        #expect(r5.status == 5)
+        #expect(r5.stderr.contains("50.0 % fewer") && r5.stderr.contains("--allow-shrink"), "\(r5.stderr)")
+        #expect(try CLI.run(["lists", "import", "--source", "banks", "--max-shrink", "60", half], database: db.conninfo).status == 0)
+        let r6 = try CLI.run(["lists", "import", "--source", "banks", good], database: db.conninfo)
+        #expect(r6.status == 0)
+        let r7 = try CLI.run(["lists", "import", "--source", "banks", "--allow-shrink", half], database: db.conninfo)
+        #expect(r7.status == 0)
+        #expect(r7.stdout.contains("1 entries"))
+        // Consolidated files under ofac-sdn are refused, naming the right source.
+        let cons = dir.appendingPathComponent("cons_prim.csv").path
+        try "9001,\"ORION CAPITAL MARKETS JSC\",-0- ,\"RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n".write(toFile: cons, atomically: true, encoding: .utf8)
+        let r8 = try CLI.run(["lists", "import", "--source", "ofac-sdn", cons], database: db.conninfo)
+        #expect(r8.status == 5)
+        #expect(r8.stderr.contains("--source ofac-cons"))
+        #expect(try CLI.run(["lists", "import", "--source", "ofac-cons", cons], database: db.conninfo).status == 0)
     }
 
     @Test("lists import --source indicators needs a reason and a second policy admin")

@@ -34,6 +34,58 @@ struct ListStoreTests {
         #expect(try c.query("SELECT count(*) FROM chokepoint.audit_log WHERE action = 'list_version_loaded'").scalar == "2")
     }
 
+    @Test("the consolidated (non-SDN) list is a source of its own: importing it keeps the SDN list in force, and both screen")
+    func consolidatedBesideSDN() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let sdn = try ListFixtures.importSDN(c)
+        let consFile = ListFile(name: "cons_prim.csv",
+                                text: "9001,\"ORION CAPITAL MARKETS JSC\",-0- ,\"UKRAINE-EO13662] [RUSSIA-EO14024\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r\n\u{1A}\r\n")
+        let cons = try ListStore.importList(c, parsed: ListParser.parse(source: .ofacCons, contents: [consFile]), files: [consFile])
+        // One entry replacing three would trip the shrink guard if the two shared a source; they do not.
+        #expect(!cons.unchanged)
+        let status = try ListStore.status(c)
+        #expect(status.map(\.source).sorted() == ["ofac-cons", "ofac-sdn"])
+        #expect(status.first { $0.source == "ofac-sdn" }?.versionId == sdn.versionId)
+        let screener = PolicyScreener(data: try ListStore.loadScreeningData(c))
+        for (name, list) in [("ORION CAPITAL MARKETS JSC", "ofac-cons"), ("VOLGA PRECISION INSTRUMENTS LLC", "ofac-sdn")] {
+            let d = screener.screen(format: "mt103", message: RescreenFixtures.mt103(ref: "X", beneficiary: name))
+            #expect(d.hits.first?.list == list, "\(name)")
+        }
+    }
+
+    @Test("shrink guard: a version with more than 5 % fewer entries is refused unless allowed; the version in force stays")
+    func shrinkGuard() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let more = (1...37).map { "INVENTED TRADING HOUSE NUMBER \($0) LLC" }
+        let big = try ListFixtures.importSDN(c, more: more)
+        #expect(big.entries == 40)
+        // 38 of 40 (5 % fewer): allowed. 37 of 40 (7.5 % fewer): refused, and nothing changed.
+        let files38 = ListFixtures.sdn(more: Array(more.prefix(35)))
+        let v38 = try ListStore.importList(c, parsed: ListParser.parse(source: .ofacSDN, contents: files38), files: files38)
+        #expect(v38.entries == 38)
+        let files35 = ListFixtures.sdn(more: Array(more.prefix(32)))
+        let parsed35 = try ListParser.parse(source: .ofacSDN, contents: files35)
+        do {
+            _ = try ListStore.importList(c, parsed: parsed35, files: files35)
+            Issue.record("a 7.9 % shrink was imported")
+        } catch let e as ListStore.ShrinkRefused {
+            #expect(e.current == 38 && e.new == 35)
+            #expect(e.description.contains("--allow-shrink"))
+        }
+        #expect(try ListStore.status(c).first?.versionId == v38.versionId)
+        // A wider guard, or none, lets it through.
+        #expect(try ListStore.importList(c, parsed: parsed35, files: files35, maxShrink: 0.10).entries == 35)
+        let files3 = ListFixtures.sdn()
+        #expect(throws: ListStore.ShrinkRefused.self) {
+            try ListStore.importList(c, parsed: ListParser.parse(source: .ofacSDN, contents: files3), files: files3)
+        }
+        #expect(try ListStore.importList(c, parsed: ListParser.parse(source: .ofacSDN, contents: files3), files: files3, maxShrink: nil).entries == 3)
+    }
+
     @Test("an import that fails half-way leaves the version in force untouched")
     func failedImportChangesNothing() throws {
         let db = try TestDatabase.create()

@@ -98,12 +98,40 @@ struct OFACCSVTests {
     }
 
     @Test func consolidatedNamesAreRecognised() throws {
-        let r = try ListParser.parse(source: .ofacSDN, contents: [
-            file("cons_prim.csv", OFACFixture.sdn), file("cons_alt.csv", OFACFixture.alt),
-            file("cons_add.csv", OFACFixture.add), file("cons_comments.csv", OFACFixture.comments),
-        ])
+        let cons = [file("cons_prim.csv", OFACFixture.sdn), file("cons_alt.csv", OFACFixture.alt),
+                    file("cons_add.csv", OFACFixture.add), file("cons_comments.csv", OFACFixture.comments)]
+        let r = try ListParser.parse(source: .ofacCons, contents: cons)
+        #expect(r.source == .ofacCons)
         #expect(r.entries.count == 5)
         #expect(r.entries[0].subList == "OFAC Consolidated (non-SDN)")
+    }
+
+    @Test("the SDN and consolidated lists are two sources: a file of one is refused under the other, naming the right one")
+    func sdnAndConsolidatedAreSeparate() throws {
+        for name in ["cons_prim.csv", "cons_alt.csv", "consolidated.xml", "CONS_PRIM.CSV"] {
+            do {
+                _ = try ListParser.parse(source: .ofacSDN, contents: [file("sdn.csv", OFACFixture.sdn), file(name, OFACFixture.sdn)])
+                Issue.record("\(name) accepted as ofac-sdn")
+            } catch {
+                #expect(error.message.contains("--source ofac-cons"), "\(error)")
+            }
+        }
+        for name in ["sdn.csv", "alt.csv", "sdn.xml"] {
+            do {
+                _ = try ListParser.parse(source: .ofacCons, contents: [file(name, OFACFixture.sdn)])
+                Issue.record("\(name) accepted as ofac-cons")
+            } catch {
+                #expect(error.message.contains("--source ofac-sdn"), "\(error)")
+            }
+        }
+        // sdn.xml and consolidated.xml together: refused, naming the source for the consolidated file.
+        do {
+            _ = try ListParser.parse(source: .ofacSDN, contents: [file("sdn.xml", "<sdnList/>"), file("consolidated.xml", "<sdnList/>")])
+            Issue.record("sdn.xml + consolidated.xml accepted")
+        } catch {
+            #expect(error.message.contains("consolidated.xml is OFAC's consolidated (non-SDN) list"), "\(error)")
+        }
+        #expect(try ListParser.parse(source: .ofacSDN, contents: OFACFixture.files).source == .ofacSDN)
     }
 
     @Test func refusesWrongColumns() throws {
@@ -223,7 +251,7 @@ struct OFACCSVRealFileTests {
                    SharedData.missing("ofac/consolidated_non_sdn_2025-12/cons_prim.csv")))
     func consolidatedNonSDN() throws {
         let d = "ofac/consolidated_non_sdn_2025-12/"
-        let r = try SharedData.parse(.ofacSDN, d + "cons_prim.csv", d + "cons_alt.csv", d + "cons_add.csv", d + "cons_comments.csv")
+        let r = try SharedData.parse(.ofacCons, d + "cons_prim.csv", d + "cons_alt.csv", d + "cons_add.csv", d + "cons_comments.csv")
         #expect(r.entries.count == 442)
         #expect(r.warnings.isEmpty)
         let bics = Set(r.entries.flatMap(\.bics))

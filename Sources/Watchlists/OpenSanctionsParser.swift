@@ -5,8 +5,10 @@
 /// `properties` (each a list of strings, or of nested entity objects in the nested export). Subjects are kept:
 /// `Person` → person; `Company`, `Organization`, `LegalEntity`, `PublicBody` → entity; `Vessel` → vessel;
 /// `Airplane` → aircraft; `Asset` → other. Relation and detail schemas (`Sanction`, `Address`, `Ownership`,
-/// `Identification`, …) are skipped and counted in a warning. Properties used: `name` (first is primary, others
-/// `aka`), `alias` (aka), `weakAlias` (weak), `previousName` (fka), `swiftBic`, `country`/`nationality`/
+/// `Identification`, …) are skipped and counted in a warning, and so are entities with `"target": false` (in
+/// the data only as context: relatives, associates). Address entities are read only to resolve the
+/// `addressEntity` ids of the flat export. Properties used: `caption` (the primary name; else the first
+/// `name`), `name` (aka), `alias` (aka), `weakAlias` (weak), `previousName` (fka), `swiftBic`, `country`/`nationality`/
 /// `citizenship`/`jurisdiction`/`mainCountry` (ISO codes, upper-cased), `program`/`programId`, `address` and
 /// nested `addressEntity`, `notes`, and identifier properties (`registrationNumber`, `taxNumber`, `innCode`,
 /// `ogrnCode`, `leiCode`, `imoNumber`, `passportNumber`, `idNumber`, …). `topics` `fin.bank` keeps the type
@@ -14,7 +16,8 @@
 ///
 /// CSV: header with `schema`, `name`, `alias` (`; `-separated), `weakAlias`, `previousName`, `country`,
 /// `nationality`, `jurisdiction`, `swiftBic`, `address` (`; `-separated), identifier columns as above,
-/// `programKey`; `sourceId` is `celex-annex-recordId` (e.g. `32014R0833-IV-12`; the name when `recordId` is
+/// `programKey`; the simple export's plural columns `aliases`, `countries`, `addresses`, `identifiers` (`;`-separated);
+/// `sourceId` is `celex-annex-recordId` (e.g. `32014R0833-IV-12`; the name when `recordId` is
 /// empty), or `id` without `celex`.
 enum OpenSanctionsParser {
     static func parse(_ f: ListFile) throws(ListFileError) -> ParsedList {
@@ -41,10 +44,15 @@ enum OpenSanctionsParser {
         let b = f.bytes
         var entries: [ListEntry] = []
         var skipped: [String: Int] = [:]
+        var nonTargets = 0
         var seen = Set<String>()
         var duplicates = 0
         var line = 0
         var start = f.contentStart
+        // Address entities by id (the flat export refers to them from `addressEntity`), and each entry's
+        // references, resolved once the whole file is read.
+        var addressText: [String: String] = [:]
+        var addressRefs: [(entry: Int, id: String)] = []
         while start < b.count {
             line += 1
             var end = start
@@ -60,8 +68,14 @@ enum OpenSanctionsParser {
             guard let schema = v["schema"]?.string, let id = v["id"]?.string, !id.isEmpty else {
                 throw f.error(line: line, "not a FollowTheMoney entity: needs \"id\" and \"schema\"")
             }
-            guard let type = subjectTypes[schema] else { skipped[schema, default: 0] += 1; continue }
             let props = v["properties"] ?? .object([:])
+            if schema == "Address" {
+                if let text = props["full"]?.strings.first ?? v["caption"]?.string { addressText[id] = text.trimmed }
+            }
+            guard let type = subjectTypes[schema] else { skipped[schema, default: 0] += 1; continue }
+            // FollowTheMoney's `target`: false marks an entity that is in the data only as context (a relative, an
+            // associate, a position holder's family), not as a sanctioned or listed party itself.
+            if case .bool(false)? = v["target"] { nonTargets += 1; continue }
             func values(_ key: String) -> [String] {
                 guard case .array(let a)? = props[key] else { return props[key]?.strings ?? [] }
                 return a.compactMap { item -> String? in
@@ -73,12 +87,14 @@ enum OpenSanctionsParser {
                 }.filter { !$0.isEmpty }
             }
             let allNames = values("name")
-            guard let primary = allNames.first ?? v["caption"]?.string else {
+            // The caption is the entity's display name as OpenSanctions chose it among the names.
+            let caption = v["caption"]?.string?.trimmed ?? ""
+            guard let primary = caption.isEmpty ? allNames.first : caption else {
                 throw f.error(line: line, "\(schema) \(id) has no name")
             }
             if !seen.insert(id).inserted { duplicates += 1; continue }
             var e = ListEntry(sourceId: id, type: type, names: [EntryName(name: primary, kind: "primary", strength: .strong)])
-            addNames(&e, allNames.dropFirst() + values("alias"), kind: "aka", strength: .strong)
+            addNames(&e, allNames + values("alias"), kind: "aka", strength: .strong)
             addNames(&e, values("previousName"), kind: "fka", strength: .strong)
             addNames(&e, values("weakAlias"), kind: "weak_aka", strength: .weak)
             for s in values("swiftBic") { if let bic = BIC.normalize(s) { e.bics.appendUnique(bic) } }
@@ -88,7 +104,15 @@ enum OpenSanctionsParser {
             if case .array(let sanctions)? = props["sanctions"] {
                 for s in sanctions { for p in s["properties"]?["program"]?.strings ?? [] { e.programs.appendUnique(p) } }
             }
-            for a in values("address") + values("addressEntity") { e.addresses.appendUnique(a) }
+            for a in values("address") { e.addresses.appendUnique(a) }
+            // `addressEntity`: nested Address objects (their caption), or ids of Address entities in the file.
+            if case .array(let refs)? = props["addressEntity"] {
+                for r in refs {
+                    if let ref = r.string { addressRefs.append((entries.count, ref.trimmed)) } else if let text = r["caption"]?.string {
+                        e.addresses.appendUnique(text.trimmed)
+                    }
+                }
+            }
             for k in identifierProperties {
                 for value in values(k) { e.identifiers.appendUnique(EntryIdentifier(type: k, value: value)) }
             }
@@ -100,11 +124,17 @@ enum OpenSanctionsParser {
             if let ds = v["datasets"]?.strings, !ds.isEmpty { e.subList = ds.joined(separator: ", ") }
             entries.append(e)
         }
+        var unresolved = 0
+        for (i, ref) in addressRefs {
+            if let text = addressText[ref], !text.isEmpty { entries[i].addresses.appendUnique(text) } else { unresolved += 1 }
+        }
         var warnings: [String] = []
         if !skipped.isEmpty {
             let detail = skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             warnings.append("\(f.name): \(skipped.values.reduce(0, +)) non-subject entities skipped (\(detail))")
         }
+        if nonTargets > 0 { warnings.append("\(f.name): \(nonTargets) entities that are not targets (\"target\": false) skipped") }
+        if unresolved > 0 { warnings.append("\(f.name): \(unresolved) address references point at no Address entity in the file") }
         if duplicates > 0 { warnings.append("\(f.name): \(duplicates) entities repeated an id and were skipped") }
         return ParsedList(source: .openSanctions, entries: entries, warnings: warnings)
     }
@@ -145,6 +175,11 @@ enum OpenSanctionsParser {
             func col(_ n: String) -> String { r.field(h.column(n)) }
             var e = ListEntry(sourceId: id, type: type, names: [EntryName(name: name, kind: "primary", strength: .strong)])
             addNames(&e, col("alias").splitList("; "), kind: "aka", strength: .strong)
+            // targets.simple.csv: plural columns separated by ";".
+            addNames(&e, Self.plural(col("aliases")), kind: "aka", strength: .strong)
+            for c in Self.plural(col("countries")) { addCountry(&e, c) }
+            for a in Self.plural(col("addresses")) { e.addresses.appendUnique(a) }
+            for i in Self.plural(col("identifiers")) { e.identifiers.appendUnique(EntryIdentifier(type: "OpenSanctions identifier", value: i)) }
             addNames(&e, col("previousname").splitList("; "), kind: "fka", strength: .strong)
             addNames(&e, col("weakalias").splitList("; "), kind: "weak_aka", strength: .weak)
             for s in col("swiftbic").splitList("; ") { if let bic = BIC.normalize(s) { e.bics.appendUnique(bic) } }
@@ -174,6 +209,11 @@ enum OpenSanctionsParser {
         var warnings: [String] = []
         if skipped > 0 { warnings.append("\(f.name): \(skipped) rows without a subject schema or a name skipped") }
         return ParsedList(source: .openSanctions, entries: entries, warnings: warnings)
+    }
+
+    /// A `;`-separated cell of the simple CSV export, trimmed, empties dropped.
+    static func plural(_ cell: String) -> [String] {
+        cell.split(separator: ";").map { String($0).trimmed }.filter { !$0.isEmpty }
     }
 
     private static func addNames(_ e: inout ListEntry, _ names: some Sequence<String>, kind: String, strength: AliasStrength) {

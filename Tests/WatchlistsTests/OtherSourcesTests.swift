@@ -196,8 +196,9 @@ struct OpenSanctionsTests {
         #expect(r.warnings == ["entities.ftm.json: 1 non-subject entities skipped (Address 1)"])
         let g = r.entries[0]
         #expect(g.type == .entity)
-        #expect(g.names == [EntryName(name: "Gazprombank JSC", kind: "primary", strength: .strong),
-                            EntryName(name: "Gazprombank", kind: "aka", strength: .strong),
+        // The caption is the primary name; every `name` is an a.k.a.
+        #expect(g.names == [EntryName(name: "Gazprombank", kind: "primary", strength: .strong),
+                            EntryName(name: "Gazprombank JSC", kind: "aka", strength: .strong),
                             EntryName(name: "Газпромбанк", kind: "aka", strength: .strong),
                             EntryName(name: "Gazprombank OJSC", kind: "fka", strength: .strong),
                             EntryName(name: "GPB", kind: "weak_aka", strength: .weak)])

@@ -1,0 +1,60 @@
+import Testing
+@testable import Watchlists
+
+/// The real OpenSanctions exports in `../shared/data/realsamples/` (never copied here).
+@Suite("OpenSanctions, real exports")
+struct OpenSanctionsRealTests {
+    static let dir = "realsamples/"
+
+    @Test("FtM target flag: relatives and associates (target false) are not imported as listed parties",
+          .enabled(if: SharedData.exists(dir + "table681_sa_wiki_peps_entities.ftm.json"), SharedData.missing(dir + "table681_sa_wiki_peps_entities.ftm.json")))
+    func targetFlag() throws {
+        let r = try SharedData.parse(.openSanctions, Self.dir + "table681_sa_wiki_peps_entities.ftm.json")
+        #expect(r.entries.count == 423)
+        #expect(r.warnings.contains { $0.contains("192 entities that are not targets") }, "\(r.warnings)")
+        #expect(!r.entries.contains { $0.sourceId == "Q100158039" })  // "Yusuf", a sibling: target false
+        #expect(r.entries.allSatisfy { $0.type == .person })
+    }
+
+    @Test("caption is the primary name; addressEntity ids resolve to the Address entity's text; identifiers kept",
+          .enabled(if: SharedData.exists(dir + "yente_t1_entities.ftm.json"), SharedData.missing(dir + "yente_t1_entities.ftm.json")))
+    func captionsAndAddresses() throws {
+        let r = try SharedData.parse(.openSanctions, Self.dir + "yente_t1_entities.ftm.json")
+        #expect(r.entries.count == 6)
+        let tobacco = try #require(r.entries.first { $0.sourceId == "NK-2GdmHtZTeNXjNVrBGEXZNj" })
+        #expect(tobacco.primaryName == "RAB „Inter Tobacco“")
+        #expect(tobacco.names.contains { $0.name == "LLC “Inter Tobacco”" && $0.kind == "aka" })
+        #expect(tobacco.names.filter { $0.kind == "primary" }.count == 1)
+        #expect(!tobacco.identifiers.filter { $0.type == "registrationNumber" }.isEmpty)
+        // Its addressEntity points at an Address entity that is not in this excerpt: no id is stored as an address.
+        #expect(!tobacco.addresses.contains { $0.hasPrefix("addr-") })
+        #expect(r.warnings.contains { $0.contains("address references point at no Address entity") }, "\(r.warnings)")
+        let kuzmenko = try #require(r.entries.first { $0.sourceId == "NK-2Ka3UvopqbpZmVDFjWd4LA" })
+        #expect(kuzmenko.primaryName == "Vitaly Yurievich KUZMENKO")
+        #expect(kuzmenko.identifiers.contains { $0.type == "taxNumber" })
+    }
+
+    @Test("addressEntity ids resolve to the text of the Address entity in the same file")
+    func addressResolution() throws {
+        let text = """
+            {"id":"a1","schema":"Address","caption":"1 Main St, Minsk","properties":{"full":["1 Main Street, Minsk, Belarus"]},"target":false}
+            {"id":"p1","caption":"ORION TRADING","schema":"Company","properties":{"name":["ORION TRADING LLC"],"addressEntity":["a1"]},"target":true}
+            """
+        let r = try ListParser.parse(source: .openSanctions, contents: [ListFile(name: "entities.ftm.json", text: text)])
+        #expect(r.entries.map(\.addresses) == [["1 Main Street, Minsk, Belarus"]])
+        #expect(r.entries.first?.names.map(\.name) == ["ORION TRADING", "ORION TRADING LLC"])
+    }
+
+    @Test("targets.simple.csv: the plural aliases, countries and identifiers columns, split on ';'",
+          .enabled(if: SharedData.exists(dir + "wd_persons_targets.simple.csv"), SharedData.missing(dir + "wd_persons_targets.simple.csv")))
+    func simpleCSV() throws {
+        let r = try SharedData.parse(.openSanctions, Self.dir + "wd_persons_targets.simple.csv")
+        #expect(r.entries.count == 20)
+        #expect(r.entries.reduce(0) { $0 + $1.names.count - 1 } == 250)
+        let abdullah = try #require(r.entries.first { $0.sourceId == "Q262597" })
+        #expect(abdullah.primaryName == "Abdullah")
+        #expect(abdullah.names.contains { $0.name == "Abdullah bin Muhammad Al ash-Sheikh" && $0.kind == "aka" })
+        #expect(abdullah.countries == ["SA"])
+        #expect(abdullah.identifiers.map(\.value) == ["Q262597"])
+    }
+}

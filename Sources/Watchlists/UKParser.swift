@@ -12,9 +12,11 @@ import XML
 /// - `NonLatinNames/NonLatinName/NameNonLatinScript` → `original_script`;
 /// - `IndividualEntityShip` (`Individual` → person, `Entity` → entity, `Ship` → vessel);
 /// - `RegimeName` → programs; `Addresses/Address` (`AddressLine1…6`, `AddressPostalCode`, `AddressCountry`);
-///   `IndividualDetails/Individual/Nationalities/Nationality`; `ShipDetails/Ship/IMONumbers/IMONumber`;
+///   `IndividualDetails/Individual/Nationalities/Nationality`; identifiers: `IMONumber`, `PassportNumber`,
+///   `NationalIdentifierNumber`, `BusinessRegistrationNumber`;
 /// - `OtherInformation` → remarks (BICs written there as `SWIFT/BIC X` are read).
-/// Individuals' names are written `Name1 Name2 … Name6` (given names first).
+/// Individuals' names are written `Name1 Name2 … Name6` (given names first). A Designation without UniqueID or
+/// without a name is skipped with a warning naming its line; the rest of the file is imported.
 enum UKParser {
     static func parse(_ f: ListFile) throws(ListFileError) -> ParsedList {
         let root = try ListXML.parse(f)
@@ -22,9 +24,14 @@ enum UKParser {
             throw f.error(line: root.line, "not a UK Sanctions List XML: the root element is <\(root.name)>, expected <Designations>")
         }
         var entries: [ListEntry] = []
+        // One bad record does not refuse the list: it is skipped, and named in a warning kept with the version.
+        var warnings: [String] = []
         for d in root.children("Designation") {
             let id = d.childText("UniqueID")
-            guard !id.isEmpty else { throw f.error(line: d.line, "Designation without UniqueID") }
+            guard !id.isEmpty else {
+                warnings.append("\(f.name) line \(d.line): a Designation without UniqueID was skipped")
+                continue
+            }
             let type: EntryType
             switch d.childText("IndividualEntityShip").lowercased() {
             case "individual": type = .person
@@ -62,7 +69,10 @@ enum UKParser {
                     names.append(EntryName(name: t, kind: "original_script", strength: .strong))
                 }
             }
-            guard !names.isEmpty else { throw f.error(line: d.line, "Designation \(id) has no name") }
+            guard !names.isEmpty else {
+                warnings.append("\(f.name) line \(d.line): Designation \(id) has no name and was skipped")
+                continue
+            }
             var e = ListEntry(sourceId: id, type: type, names: names)
             for (tag, label) in [("OFSIGroupID", "OFSI Group ID"), ("UNReferenceNumber", "UN Reference Number")] {
                 let v = d.childText(tag)
@@ -82,9 +92,14 @@ enum UKParser {
             for n in d.descendants("Nationality") {
                 if let c = Countries.codeOrName(n.text.collapsedWhitespace) { e.countries.appendUnique(c) }
             }
-            for imo in d.descendants("IMONumber") {
-                let v = imo.text.trimmed
-                if !v.isEmpty { e.identifiers.appendUnique(EntryIdentifier(type: "IMO", value: v)) }
+            // Identifiers: IMO numbers of ships, passports and national identifiers of individuals, registration
+            // numbers of entities.
+            for (tag, label) in [("IMONumber", "IMO"), ("PassportNumber", "Passport"), ("NationalIdentifierNumber", "National Identifier"),
+                                 ("BusinessRegistrationNumber", "Business Registration Number")] {
+                for n in d.descendants(tag) {
+                    let v = n.text.trimmed
+                    if !v.isEmpty { e.identifiers.appendUnique(EntryIdentifier(type: label, value: v)) }
+                }
             }
             let other = d.childText("OtherInformation")
             if !other.isEmpty {
@@ -93,6 +108,6 @@ enum UKParser {
             }
             entries.append(e)
         }
-        return ParsedList(source: .uk, entries: entries, warnings: [])
+        return ParsedList(source: .uk, entries: entries, warnings: warnings)
     }
 }

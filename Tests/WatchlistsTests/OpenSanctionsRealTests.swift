@@ -58,3 +58,36 @@ struct OpenSanctionsRealTests {
         #expect(abdullah.identifiers.map(\.value) == ["Q262597"])
     }
 }
+
+@Suite("UK Sanctions List, real excerpt and bad records")
+struct UKRealTests {
+    @Test("passports, national identifiers and IMO numbers are read as identifiers",
+          .enabled(if: SharedData.exists("realsamples/jaggeman_uk_sample_realonly.xml"), SharedData.missing("realsamples/jaggeman_uk_sample_realonly.xml")))
+    func identifiers() throws {
+        let r = try SharedData.parse(.uk, "realsamples/jaggeman_uk_sample_realonly.xml")
+        let all = r.entries.flatMap(\.identifiers)
+        #expect(all.filter { $0.type == "Passport" }.map(\.value).sorted() == ["D0009720", "D0010442"])
+        #expect(all.contains { $0.type == "National Identifier" && $0.value == "0075258" })
+        #expect(all.contains { $0.type == "IMO" })
+        #expect(r.warnings.isEmpty)
+    }
+
+    @Test("a Designation without UniqueID or without a name is skipped with a warning naming its line; the rest is imported")
+    func badRecordsSkipped() throws {
+        let xml = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <Designations>
+              <Designation><UniqueID>RUS0001</UniqueID><IndividualEntityShip>Entity</IndividualEntityShip>
+                <Names><Name><Name6>ORION TRADING LLC</Name6><NameType>Primary Name</NameType></Name></Names></Designation>
+              <Designation><IndividualEntityShip>Entity</IndividualEntityShip>
+                <Names><Name><Name6>NO ID LLC</Name6><NameType>Primary Name</NameType></Name></Names></Designation>
+              <Designation><UniqueID>RUS0003</UniqueID><IndividualEntityShip>Entity</IndividualEntityShip></Designation>
+            </Designations>
+            """
+        let r = try ListParser.parse(source: .uk, contents: [ListFile(name: "UK_Sanctions_List.xml", text: xml)])
+        #expect(r.entries.map(\.sourceId) == ["RUS0001"])
+        #expect(r.warnings.count == 2)
+        #expect(r.warnings.first?.contains("line 5") == true && r.warnings.first?.contains("without UniqueID") == true, "\(r.warnings)")
+        #expect(r.warnings.last?.contains("RUS0003") == true)
+    }
+}

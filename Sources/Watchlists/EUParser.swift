@@ -5,8 +5,13 @@ import XML
 ///
 /// Layout: `export/sanctionEntity` (attributes `logicalId`, `euReferenceNumber`, `unitedNationId`) with
 /// - `subjectType@code` — `person` → person, `enterprise` → entity (also `vessel`/`aircraft` if present);
-/// - `nameAlias` (`wholeName`, or `firstName`/`middleName`/`lastName`; `strong` = "false" → weak alias);
-///   the first name alias is the primary name;
+/// - `nameAlias` (`wholeName`, or `firstName`/`middleName`/`lastName`; `strong` = "false" → weak alias, the
+///   file's mark of a low-quality alias). The primary name is the entry's own name by the file's conventions:
+///   a strong alias in the regulation's language (or with no language), written with its parts (first and
+///   last name) where there are any, the first such in file order; the others are a.k.a.s;
+/// - `identification` also keeps `latinNumber` (the number in Latin script when `number` is not);
+/// - country code `00` ("UNKNOWN") is no country;
+/// - a sanctionEntity without logicalId or without any name is skipped with a warning naming its line;
 /// - `identification` (`identificationTypeCode`, `identificationTypeDescription`, `number`, `countryIso2Code`);
 ///   type code `swiftbic` (or a description naming SWIFT/BIC) → BICs;
 /// - `address` (`street`, `city`, `zipCode`, `region`, `place`, `poBox`, `countryIso2Code`, `countryDescription`);
@@ -19,9 +24,13 @@ enum EUParser {
             throw f.error(line: root.line, "not an EU Financial Sanctions File: the root element is <\(root.name)>, expected <export>")
         }
         var entries: [ListEntry] = []
+        var warnings: [String] = []
         for s in root.children("sanctionEntity") {
             let id = s.attr("logicalId")
-            guard !id.isEmpty else { throw f.error(line: s.line, "sanctionEntity without logicalId") }
+            guard !id.isEmpty else {
+                warnings.append("\(f.name) line \(s.line): a sanctionEntity without logicalId was skipped")
+                continue
+            }
             let type: EntryType
             switch (s.child("subjectType")?.attr("code") ?? "").lowercased() {
             case "person": type = .person
@@ -30,18 +39,27 @@ enum EUParser {
             case "aircraft": type = .aircraft
             default: type = .entity
             }
-            var names: [EntryName] = []
+            // (name, weak, rank): lower rank is a better candidate for the primary name.
+            var aliases: [(name: String, weak: Bool, rank: Int)] = []
             for a in s.children("nameAlias") {
+                let parts = [a.attr("firstName"), a.attr("middleName"), a.attr("lastName")].filter { !$0.isEmpty }
                 var n = a.attr("wholeName")
-                if n.isEmpty {
-                    n = [a.attr("firstName"), a.attr("middleName"), a.attr("lastName")].filter { !$0.isEmpty }.joined(separator: " ")
-                }
-                if n.isEmpty || names.contains(where: { $0.name == n }) { continue }
+                if n.isEmpty { n = parts.joined(separator: " ") }
+                if n.isEmpty || aliases.contains(where: { $0.name == n }) { continue }
                 let weak = a.attr("strong").lowercased() == "false"
-                let kind = names.isEmpty ? "primary" : (weak ? "weak_aka" : "aka")
-                names.append(EntryName(name: n, kind: kind, strength: names.isEmpty || !weak ? .strong : .weak))
+                let language = a.attr("nameLanguage").lowercased()
+                let regulation = a.attr("regulationLanguage").lowercased()
+                let ownLanguage = language.isEmpty || language == (regulation.isEmpty ? "en" : regulation)
+                aliases.append((n, weak, (weak ? 4 : 0) + (ownLanguage ? 0 : 2) + (parts.isEmpty ? 1 : 0)))
             }
-            guard !names.isEmpty else { throw f.error(line: s.line, "sanctionEntity \(id) has no nameAlias") }
+            guard let best = aliases.indices.min(by: { aliases[$0].rank < aliases[$1].rank }) else {
+                warnings.append("\(f.name) line \(s.line): sanctionEntity \(id) has no nameAlias and was skipped")
+                continue
+            }
+            var names = [EntryName(name: aliases[best].name, kind: "primary", strength: .strong)]
+            for (i, a) in aliases.enumerated() where i != best {
+                names.append(EntryName(name: a.name, kind: a.weak ? "weak_aka" : "aka", strength: a.weak ? .weak : .strong))
+            }
             var e = ListEntry(sourceId: id, type: type, names: names)
             let euRef = s.attr("euReferenceNumber")
             if !euRef.isEmpty { e.identifiers.append(EntryIdentifier(type: "EU Reference Number", value: euRef)) }
@@ -61,8 +79,13 @@ enum EUParser {
                     e.bics.appendUnique(bic)
                     continue
                 }
-                let country = i.attr("countryIso2Code").isEmpty ? Countries.codeOrName(i.attr("countryDescription")) : i.attr("countryIso2Code").uppercased()
-                e.identifiers.appendUnique(EntryIdentifier(type: desc.isEmpty ? code : desc, value: number, country: country))
+                let iso = i.attr("countryIso2Code").uppercased()
+                let described = i.attr("countryDescription")
+                let country = iso == "00" || described.uppercased() == "UNKNOWN" ? nil : iso.isEmpty ? Countries.codeOrName(described) : iso
+                let type = desc.isEmpty ? code : desc
+                e.identifiers.appendUnique(EntryIdentifier(type: type, value: number, country: country))
+                let latin = i.attr("latinNumber")
+                if !latin.isEmpty, latin != number { e.identifiers.appendUnique(EntryIdentifier(type: type, value: latin, country: country)) }
             }
             for a in s.children("address") {
                 let iso = a.attr("countryIso2Code").uppercased()
@@ -85,6 +108,6 @@ enum EUParser {
             }
             entries.append(e)
         }
-        return ParsedList(source: .eu, entries: entries, warnings: [])
+        return ParsedList(source: .eu, entries: entries, warnings: warnings)
     }
 }

@@ -91,3 +91,46 @@ struct UKRealTests {
         #expect(r.warnings.last?.contains("RUS0003") == true)
     }
 }
+
+@Suite("EU Financial Sanctions File, real excerpt and bad records")
+struct EURealTests {
+    @Test("the primary name is the entry's own name (strong, regulation language, written with its parts), not the first alias",
+          .enabled(if: SharedData.exists("realsamples/jaggeman_eu_sample_realonly.xml"), SharedData.missing("realsamples/jaggeman_eu_sample_realonly.xml")))
+    func primaryNames() throws {
+        let r = try SharedData.parse(.eu, "realsamples/jaggeman_eu_sample_realonly.xml")
+        #expect(r.entries.count == 4)
+        let primaries = Dictionary(uniqueKeysWithValues: r.entries.map { ($0.sourceId, $0.primaryName) })
+        // Entity 191's first alias is a misspelled French variant ("… Bin Adballah"); its own name is the structured one.
+        #expect(primaries["191"] == "Khalid Sheikh MOHAMMED")
+        #expect(primaries["13"] == "Saddam Hussein Al-Tikriti")
+        #expect(primaries["330"] == "Al-Rasheed Trust")
+        let e191 = try #require(r.entries.first { $0.sourceId == "191" })
+        #expect(e191.names.contains { $0.name == "Bin Khalid Fahd Bin Adballah" && $0.kind == "aka" })
+        #expect(e191.names.filter { $0.kind == "primary" }.count == 1)
+        // Country 00 ("UNKNOWN") is no country.
+        let passport = r.entries.flatMap(\.identifiers).first { $0.value == "488555" }
+        #expect(passport != nil && passport?.country == nil)
+        #expect(!r.entries.flatMap(\.countries).contains("00"))
+        #expect(r.warnings.isEmpty)
+    }
+
+    @Test("a sanctionEntity without a name or logicalId is skipped with a warning; latinNumber is kept as an identifier")
+    func badRecordsAndLatinNumbers() throws {
+        let xml = """
+            <export xmlns="http://eu.europa.ec/fpi/fsd/export">
+            <sanctionEntity logicalId="1"><subjectType code="enterprise"/>
+              <nameAlias wholeName="ORION TRADING LLC" strong="true" nameLanguage="" regulationLanguage="en"/>
+              <identification number="№ 12345" latinNumber="12345" identificationTypeDescription="Registration Number" countryIso2Code="BY"/>
+            </sanctionEntity>
+            <sanctionEntity logicalId="2"><subjectType code="enterprise"/></sanctionEntity>
+            <sanctionEntity><subjectType code="enterprise"/><nameAlias wholeName="NO ID LLC" strong="true"/></sanctionEntity>
+            </export>
+            """
+        let r = try ListParser.parse(source: .eu, contents: [ListFile(name: "eu.xml", text: xml)])
+        #expect(r.entries.map(\.sourceId) == ["1"])
+        #expect(r.entries.first?.identifiers.map(\.value) == ["№ 12345", "12345"])
+        #expect(r.warnings.count == 2)
+        #expect(r.warnings.contains { $0.contains("sanctionEntity 2 has no nameAlias") })
+        #expect(r.warnings.contains { $0.contains("line 7") && $0.contains("without logicalId") }, "\(r.warnings)")
+    }
+}

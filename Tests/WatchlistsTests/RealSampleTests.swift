@@ -134,3 +134,36 @@ struct EURealTests {
         #expect(r.warnings.contains { $0.contains("line 7") && $0.contains("without logicalId") }, "\(r.warnings)")
     }
 }
+
+@Suite("OFAC Sanctions List Service XML and legacy consolidated XML, real files")
+struct OFACXMLRealTests {
+    @Test("the Sanctions List Service export (its own namespace) reads like sdn.xml: names, types, identifiers, countries once",
+          .enabled(if: SharedData.exists("realsamples/jaggeman_us_sample_sls.xml"), SharedData.missing("realsamples/jaggeman_us_sample_sls.xml")))
+    func sanctionsListService() throws {
+        let r = try SharedData.parse(.ofacSDN, "realsamples/jaggeman_us_sample_sls.xml")
+        #expect(r.entries.map(\.sourceId) == ["36", "2674", "4238", "9758", "6944"])
+        #expect(r.entries.map(\.type) == [.entity, .person, .vessel, .person, .person])
+        let ibrahim = try #require(r.entries.first { $0.sourceId == "9758" })
+        #expect(ibrahim.primaryName == "IBRAHIM, Dawood")
+        #expect(ibrahim.names.contains { $0.name == "EBRAHIM, Dawood" && $0.kind == "aka" })
+        #expect(ibrahim.identifiers.contains(EntryIdentifier(type: "Passport", value: "M-110522", country: "IN")))
+        // India is both nationality and citizenship: once.
+        #expect(ibrahim.countries.filter { $0 == "IN" }.count == 1)
+        #expect(Set(ibrahim.countries).isSuperset(of: ["IN", "PK", "AE"]))
+        let tug = try #require(r.entries.first { $0.sourceId == "4238" })
+        #expect(tug.identifiers.contains { $0.type == "Call Sign" && $0.value == "CL2192" })
+    }
+
+    @Test("the legacy consolidated (non-SDN) XML imports as ofac-cons with its 444 entries",
+          .enabled(if: SharedData.exists("realsamples/consolidated_nonsdn_2024-02-23.xml"), SharedData.missing("realsamples/consolidated_nonsdn_2024-02-23.xml")))
+    func consolidatedXML() throws {
+        let path = SharedData.path("realsamples/consolidated_nonsdn_2024-02-23.xml")
+        let file = try ListFile.read(path: path)
+        let r = try ListParser.parse(source: .ofacCons, contents: [ListFile(name: "consolidated.xml", bytes: file.bytes)])
+        #expect(r.source == .ofacCons)
+        #expect(r.entries.count == 444)
+        #expect(throws: ListFileError.self) {
+            try ListParser.parse(source: .ofacSDN, contents: [ListFile(name: "consolidated.xml", bytes: file.bytes)])
+        }
+    }
+}

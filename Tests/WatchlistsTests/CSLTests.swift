@@ -120,3 +120,43 @@ extension String {
         return out
     }
 }
+
+@Suite("US Consolidated Screening List, JSON")
+struct CSLJSONTests {
+    /// The same three records as `CSLFixture`, as the trade.gov API returns them.
+    static let json = #"""
+        {"total": 4, "sources": [], "results": [
+          {"id": "17013", "source": "Sectoral Sanctions Identifications List (SSI) - Treasury Department", "entity_number": 17013,
+           "type": "Entity", "programs": ["UKRAINE-EO13662", "RUSSIA-EO14024"], "name": "VTB BANK PUBLIC JOINT STOCK COMPANY",
+           "addresses": [{"address": "29, Bolshaya Morskaya str.", "city": "St. Petersburg", "postal_code": "190000", "country": "RU"},
+                         {"address": "Vorontsovskaya str", "city": "Moscow", "postal_code": "109044", "country": "RU"}],
+           "alt_names": ["VTB BANK OJSC", "BANK VTB"],
+           "ids": [{"type": "SWIFT/BIC", "number": "VTBRRUMM"}, {"type": "Registration Number", "number": "1027739609391", "country": "RU"}]},
+          {"id": "dcc742038bcb47f1bf9e805ef279484d", "source": "Military End User (MEU) List - Bureau of Industry and Security",
+           "name": "Academy of Aerospace Solid Propulsion Technology (AASPT)",
+           "addresses": [{"address": "Tian Wang te Zi #1, Baqiao District", "city": "Xian, China", "country": "CN"}]},
+          {"id": "11474", "source": "Specially Designated Nationals (SDN) - Treasury Department", "type": "Individual", "programs": ["SDNT"],
+           "name": "DURAN PORRAS, Gloria Amparo", "addresses": [{"address": "c/o FRANZUL S.A.", "city": "Medellin", "country": "CO"}],
+           "remarks": "Line one,\nline \"two\"; SWIFT/BIC ABCDCOBB", "ids": [{"type": "Cedula No.", "number": "42895110", "country": "CO"}]},
+          {"id": "99999", "source": "Entity List (EL) - Bureau of Industry and Security", "name": ""}
+        ]}
+        """#
+
+    @Test("the API's JSON gives the same entries as the CSV of the same records; a record without a name is skipped with a warning")
+    func sameAsCSV() throws {
+        let fromJSON = try ListParser.parse(source: .csl, contents: [file("consolidated.json", Self.json)])
+        let fromCSV = try ListParser.parse(source: .csl, contents: [file("csl.csv", CSLFixture.text)])
+        #expect(fromJSON.entries.count == 3)
+        for (j, c) in zip(fromJSON.entries, fromCSV.entries) {
+            #expect(j.sourceId == c.sourceId && j.type == c.type && j.names == c.names && j.bics == c.bics)
+            #expect(j.identifiers == c.identifiers && j.programs == c.programs && j.countries == c.countries && j.subList == c.subList)
+            #expect(j.remarks == c.remarks)
+        }
+        #expect(fromJSON.warnings == ["consolidated.json: record 4 has no name and was skipped"])
+        // A bare array of records is read too; anything else is refused.
+        let bare = try ListParser.parse(source: .csl, contents: [file("csl.json", #"[{"id": "1", "name": "ORION TRADING LLC"}]"#)])
+        #expect(bare.entries.map(\.primaryName) == ["ORION TRADING LLC"])
+        #expect(throws: ListFileError.self) { try ListParser.parse(source: .csl, contents: [file("csl.json", #"{"data": []}"#)]) }
+        #expect(throws: ListFileError.self) { try ListParser.parse(source: .csl, contents: [file("csl.json", "{not json")]) }
+    }
+}

@@ -45,10 +45,13 @@ enum CSLParser {
             }
             let r = rec.fields
             let name = r.field(cName)
-            if name.isEmpty { throw f.error(line: rec.line, "record without a name") }
             var id = r.field(cId)
             if id.isEmpty { id = r.field(cEntNum) }
-            if id.isEmpty { throw f.error(line: rec.line, "record without an _id") }
+            // One bad record does not refuse the list: it is skipped and named in a warning kept with the version.
+            if name.isEmpty || id.isEmpty {
+                warnings.append("\(f.name):\(rec.line): a record without \(name.isEmpty ? "a name" : "an _id") was skipped")
+                continue
+            }
             if !seen.insert(id).inserted {
                 // The same OFAC ent_num is listed on two sub-lists (SSI and NS-MBS, SDN and PLC): both records are
                 // kept, the second with the sub-list's abbreviation ("17016/SSI") so source ids stay unique.

@@ -55,7 +55,10 @@ enum OFACCSVParser {
                 let ent = try entNum(fields[0], f, rec.line)
                 if indexByEnt[ent] != nil { duplicates += 1; continue }
                 let name = fields.field(1)
-                guard !name.isEmpty else { throw f.error(line: rec.line, "entry \(ent) has no name") }
+                guard !name.isEmpty else {
+                    warnings.append("\(f.name):\(rec.line): entry \(ent) has no name and was skipped")
+                    continue
+                }
                 let type: EntryType
                 switch fields.field(2).lowercased() {
                 case "individual": type = .person

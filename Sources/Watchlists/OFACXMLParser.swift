@@ -16,11 +16,15 @@ enum OFACXMLParser {
             throw f.error(line: root.line, "not an OFAC sdn.xml: the root element is <\(root.name)>, expected <sdnList>")
         }
         var entries: [ListEntry] = []
+        // One bad record does not refuse the list: it is skipped and named in a warning kept with the version.
+        var warnings: [String] = []
         for s in root.children("sdnEntry") {
             let uid = s.childText("uid")
-            guard !uid.isEmpty else { throw f.error(line: s.line, "sdnEntry without uid") }
             let name = joinName(last: s.childText("lastName"), first: s.childText("firstName"))
-            guard !name.isEmpty else { throw f.error(line: s.line, "sdnEntry \(uid) has no name") }
+            guard !uid.isEmpty, !name.isEmpty else {
+                warnings.append("\(f.name) line \(s.line): an sdnEntry without \(uid.isEmpty ? "uid" : "a name (uid \(uid))") was skipped")
+                continue
+            }
             let type: EntryType
             switch s.childText("sdnType").lowercased() {
             case "individual": type = .person
@@ -75,7 +79,7 @@ enum OFACXMLParser {
             }
             entries.append(e)
         }
-        return ParsedList(source: .ofacSDN, entries: entries, warnings: [])
+        return ParsedList(source: .ofacSDN, entries: entries, warnings: warnings)
     }
 
     /// `LAST, First` as in the CSV; an entity has only `lastName`.

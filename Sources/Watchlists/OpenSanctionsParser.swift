@@ -45,6 +45,7 @@ enum OpenSanctionsParser {
         var entries: [ListEntry] = []
         var skipped: [String: Int] = [:]
         var nonTargets = 0
+        var nameless = 0
         var seen = Set<String>()
         var duplicates = 0
         var line = 0
@@ -90,7 +91,8 @@ enum OpenSanctionsParser {
             // The caption is the entity's display name as OpenSanctions chose it among the names.
             let caption = v["caption"]?.string?.trimmed ?? ""
             guard let primary = caption.isEmpty ? allNames.first : caption else {
-                throw f.error(line: line, "\(schema) \(id) has no name")
+                nameless += 1
+                continue
             }
             if !seen.insert(id).inserted { duplicates += 1; continue }
             var e = ListEntry(sourceId: id, type: type, names: [EntryName(name: primary, kind: "primary", strength: .strong)])
@@ -133,6 +135,7 @@ enum OpenSanctionsParser {
             let detail = skipped.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             warnings.append("\(f.name): \(skipped.values.reduce(0, +)) non-subject entities skipped (\(detail))")
         }
+        if nameless > 0 { warnings.append("\(f.name): \(nameless) entities without any name skipped") }
         if nonTargets > 0 { warnings.append("\(f.name): \(nonTargets) entities that are not targets (\"target\": false) skipped") }
         if unresolved > 0 { warnings.append("\(f.name): \(unresolved) address references point at no Address entity in the file") }
         if duplicates > 0 { warnings.append("\(f.name): \(duplicates) entities repeated an id and were skipped") }

@@ -19,12 +19,20 @@ enum UNParser {
             throw f.error(line: root.line, "not a UN consolidated list: the root element is <\(root.name)>, expected <CONSOLIDATED_LIST>")
         }
         var entries: [ListEntry] = []
+        // One bad record does not refuse the list: it is skipped and named in a warning kept with the version.
+        var warnings: [String] = []
         for (group, item, type) in [("INDIVIDUALS", "INDIVIDUAL", EntryType.person), ("ENTITIES", "ENTITY", EntryType.entity)] {
             for g in root.children(group) {
-                for x in g.children(item) { entries.append(try entry(x, type: type, prefix: item, f)) }
+                for x in g.children(item) {
+                    do {
+                        entries.append(try entry(x, type: type, prefix: item, f))
+                    } catch {
+                        warnings.append("\(f.name) line \(x.line): \(error.message); skipped")
+                    }
+                }
             }
         }
-        return ParsedList(source: .un, entries: entries, warnings: [])
+        return ParsedList(source: .un, entries: entries, warnings: warnings)
     }
 
     private static func entry(_ x: XMLTree.Element, type: EntryType, prefix: String, _ f: ListFile) throws(ListFileError) -> ListEntry {

@@ -76,3 +76,53 @@ struct RobustnessTests {
         #expect(try #require(expectRefused(.un, [file("u.xml", "<CONSOLIDATED_LIST/>")])).message.contains("no entries"))
     }
 }
+
+/// One bad record does not refuse a list: it is skipped and named in a warning (kept with the version);
+/// the rest of the file is imported. A structurally broken file is still refused.
+@Suite("bad records are skipped with a warning, not the whole list")
+struct BadRecordTests {
+    @Test("OFAC CSV and XML, UN, CSL, OpenSanctions: the nameless or id-less record is skipped and named")
+    func skippedAndNamed() throws {
+        let ofac = try ListParser.parse(source: .ofacSDN, contents: [file("sdn.csv", """
+            1001,"ORION TRADING LLC",-0- ,"RUSSIA-EO14024",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r
+            1002,"",-0- ,"RUSSIA-EO14024",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \r
+
+            """)])
+        #expect(ofac.entries.map(\.sourceId) == ["1001"])
+        #expect(ofac.warnings.contains { $0.contains("entry 1002 has no name") }, "\(ofac.warnings)")
+
+        let xml = try ListParser.parse(source: .ofacSDN, contents: [file("sdn.xml", """
+            <sdnList><sdnEntry><uid>1</uid><lastName>ORION TRADING LLC</lastName></sdnEntry>
+            <sdnEntry><lastName>NO UID LLC</lastName></sdnEntry><sdnEntry><uid>3</uid></sdnEntry></sdnList>
+            """)])
+        #expect(xml.entries.map(\.sourceId) == ["1"])
+        #expect(xml.warnings.count == 2)
+
+        let un = try ListParser.parse(source: .un, contents: [file("un.xml", """
+            <CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><DATAID>11</DATAID><FIRST_NAME>IVAN</FIRST_NAME><SECOND_NAME>PETROV</SECOND_NAME></INDIVIDUAL>
+            <INDIVIDUAL><FIRST_NAME>NO ID</FIRST_NAME></INDIVIDUAL></INDIVIDUALS><ENTITIES/></CONSOLIDATED_LIST>
+            """)])
+        #expect(un.entries.map(\.sourceId) == ["11"])
+        #expect(un.warnings.contains { $0.contains("without DATAID") }, "\(un.warnings)")
+
+        let csl = try ListParser.parse(source: .csl, contents: [file("csl.csv", CSLFixture.header + "\n"
+            + CSLFixture.row("1", "Entity List (EL) - Bureau of Industry and Security", "", "", "ORION TRADING LLC") + "\n"
+            + CSLFixture.row("2", "Entity List (EL) - Bureau of Industry and Security", "", "", "") + "\n")])
+        #expect(csl.entries.map(\.sourceId) == ["1"])
+        #expect(csl.warnings.contains { $0.contains("csl.csv:3") && $0.contains("without a name") }, "\(csl.warnings)")
+
+        let os = try ListParser.parse(source: .openSanctions, contents: [file("entities.ftm.json", """
+            {"id":"a","schema":"Company","properties":{"name":["ORION TRADING LLC"]}}
+            {"id":"b","schema":"Company","properties":{}}
+            """)])
+        #expect(os.entries.map(\.sourceId) == ["a"])
+        #expect(os.warnings.contains { $0.contains("1 entities without any name") }, "\(os.warnings)")
+    }
+
+    @Test("a structurally broken file is still refused whole")
+    func brokenFilesRefused() {
+        #expect(throws: ListFileError.self) { try ListParser.parse(source: .un, contents: [file("un.xml", "<CONSOLIDATED_LIST><INDIVIDUALS>")]) }
+        #expect(throws: ListFileError.self) { try ListParser.parse(source: .ofacSDN, contents: [file("sdn.csv", "1001,\"SHORT\"\r\n")]) }
+        #expect(throws: ListFileError.self) { try ListParser.parse(source: .openSanctions, contents: [file("e.ftm.json", "{nope}\n")]) }
+    }
+}

@@ -14,6 +14,8 @@ extension NameIndex {
             let t = variantTokens[aliasTok]
             for k in Int(byPos[pos])..<Int(byPos[pos + 1]) where hits[k].token == t {
                 if hits[k].sim < 1 && !fuzzy { return nil }
+                // Payment vocabulary is never a typo of a name (`INVOICE`, `PAYMENT`).
+                if hits[k].sim < 1 && NameTables.isPaymentVocabulary(prepared.written(pos)) { return nil }
                 return hits[k].sim
             }
             return nil
@@ -28,9 +30,18 @@ extension NameIndex {
             let t = variantTokens[lo]
             let forms = variantForms[v]
             let shortLength = Int(variantShortLength[v])
+            let writtenKey = variantWrittenKey[v]
+            let craft = variantCraft[v]
             var best: (Double, Int, Int)? = nil
             for h in hits where h.token == t {
                 let p = Int(h.pos)
+                // A common given name or a payment word reaches a one-token name only as written, not through
+                // folding or a typo (`PAVEL` is not the vessel `PAWELL`, `IBAN` not the aircraft `YI-BAN`).
+                let written = prepared.written(p)
+                if selfKey(written) != writtenKey {
+                    if NameTables.isPaymentVocabulary(written) { continue }
+                    if NameTables.isGivenName(written) && !NameTables.givenNameKeys.contains(writtenKey) { continue }
+                }
                 // A typo is never the name plus a letter at either end: that is the name inside a longer
                 // word (`TPROISTOK OOO` is not `PROISTOK OOO`).
                 if h.sim < 1 && NameIndex.isExtension(prepared.padded[prepared.foldedRange(p)], of: tokenBytes[Int(t)]) { continue }
@@ -41,7 +52,7 @@ extension NameIndex {
                     && (shortLength == 0
                         || prepared.displayRange(prepared.original(p)).count == shortLength)
                 let bare = flags & NameIndex.flagBare != 0 && (h.sim == 1 || fuzzy)
-                    && (flags & NameIndex.flagWholeOnly == 0 || whole)
+                    && (flags & NameIndex.flagWholeOnly == 0 || whole || (craft != 0 && NameIndex.hasCraftContext(prepared, p, craft)))
                 let anchored = flags & NameIndex.flagAnchored != 0 && (h.sim == 1 || flags & NameIndex.flagAnchorFuzzy != 0)
                     && around & forms != 0
                 if (bare || anchored) && (best == nil || h.sim > best!.0) { best = (h.sim, p, p) }
@@ -129,8 +140,34 @@ extension NameIndex {
         return best
     }
 
+    /// Whether the text has words of a vessel (`craft` 1) or an aircraft (2) directly before or after kept token
+    /// `p` (`MV GLADIATOR`, `M/V PASSAT`, `GLADIATOR (IMO 7621011)`, `AIRCRAFT YI-BAN`).
+    static func hasCraftContext(_ prepared: PreparedText, _ p: Int, _ craft: UInt8) -> Bool {
+        let o = prepared.original(p)
+        let tokens = prepared.display.count / 2
+        func token(_ i: Int) -> ArraySlice<UInt8> { prepared.normalized[prepared.displayRange(i)] }
+        func matches(_ phrase: [[UInt8]], from i: Int) -> Bool {
+            guard i >= 0, i + phrase.count <= tokens else { return false }
+            return phrase.indices.allSatisfy { token(i + $0).elementsEqual(phrase[$0]) }
+        }
+        for phrase in craft == Craft.vessel.rawValue ? vesselContext : aircraftContext {
+            if matches(phrase, from: o - phrase.count) || matches(phrase, from: o + 1) { return true }
+        }
+        // `IMO 7621011 GLADIATOR`: the vessel's number between the word and the name.
+        if craft == Craft.vessel.rawValue && o >= 2 && token(o - 2).elementsEqual("IMO".utf8)
+            && token(o - 1).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return true }
+        return false
+    }
+    static let vesselContext = NameTables.vesselContext.map { $0.map { Array($0.utf8) } }
+    static let aircraftContext = NameTables.aircraftContext.map { $0.map { Array($0.utf8) } }
+
     /// Whether `text` is `name` with one more character at its start or end.
     static func isExtension<C: Collection<UInt8>>(_ text: C, of name: [UInt8]) -> Bool {
         text.count == name.count + 1 && (text.dropFirst().elementsEqual(name) || text.dropLast().elementsEqual(name))
     }
+}
+
+extension NameIndex.PreparedText {
+    /// Kept token `k` as written (normalized, not folded).
+    @inline(__always) func written(_ k: Int) -> ArraySlice<UInt8> { normalized[displayRange(original(k))] }
 }

@@ -66,13 +66,22 @@ public struct NameIndex: Sendable {
         /// The entry's primary name (false for an a.k.a., f.k.a., weak a.k.a. …). A single-token alias
         /// that is not the primary name fires only as a party's whole name or next to a legal form.
         public var primary: Bool
-        public init(entry: Int, name: String, isPerson: Bool, weak: Bool, primary: Bool = true) {
+        /// What the entry is when that is not a person or an entity: a one-token vessel or aircraft name fires
+        /// only as the whole name or next to words of its kind (`MV`, `VESSEL`, `IMO`; `AIRCRAFT`, `MSN`).
+        public var craft: Craft
+        public init(entry: Int, name: String, isPerson: Bool, weak: Bool, primary: Bool = true, craft: Craft = .none) {
             self.entry = entry
             self.name = name
             self.isPerson = isPerson
             self.weak = weak
             self.primary = primary
+            self.craft = craft
         }
+    }
+
+    /// The kind of a vessel or aircraft entry, whose one-token names need their context (`NameTables`).
+    public enum Craft: UInt8, Sendable, Equatable {
+        case none = 0, vessel = 1, aircraft = 2
     }
 
     public let configuration: MatchConfiguration
@@ -100,6 +109,11 @@ public struct NameIndex: Sendable {
     /// Length as written of a single-token variant shorter than `minSingleTokenLength` (else 0): such an
     /// acronym matches only the same length as written (`SPP` folds to `SP` but is not `SP`).
     let variantShortLength: [UInt8]
+    /// Per single-token variant: `selfKey` of its token as written (normalized, not folded), else 0. A text
+    /// token that is a common given name or payment vocabulary meets it only written the same.
+    let variantWrittenKey: [UInt64]
+    /// Per single-token variant: `Craft.rawValue` of a vessel or aircraft alias (its context words), else 0.
+    let variantCraft: [UInt8]
     /// Alias tokens as written (normalized, not folded) of at least `minTypoTokenLength` characters, and
     /// the vocabulary token each folds to: typos are also looked up on this unfolded form, because folding
     /// can turn one edit into two (`INTERRADE`→`INTERADE` against `INTERTRADE`, `INDUTSRY`→`INDUCRI`).
@@ -121,7 +135,7 @@ public struct NameIndex: Sendable {
             + tokenBytes.reduce(0) { $0 + $1.count + 32 } + vocabulary.count * 48
             + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count) * 4
             + variantFlags.count + variantEssential.count + aliasEntry.count * 8
-            + variantForms.count * 9 + rawDeletions.slots.count * 8 + (deletions.filter.count + rawDeletions.filter.count) * 8 + rawTokenBytes.reduce(0) { $0 + $1.count + 36 }
+            + variantForms.count * 18 + rawDeletions.slots.count * 8 + (deletions.filter.count + rawDeletions.filter.count) * 8 + rawTokenBytes.reduce(0) { $0 + $1.count + 36 }
     }
     public var vocabularySize: Int { tokenBytes.count }
 
@@ -146,6 +160,7 @@ public struct NameIndex: Sendable {
         var tokenBytes = [[UInt8]]()
         var variantAlias = [Int32](), variantFlags = [UInt8](), variantOffsets: [Int32] = [0]
         var variantTokens = [Int32](), variantEssential = [UInt8](), variantForms = [UInt64](), variantShortLength = [UInt8]()
+        var variantWrittenKey = [UInt64](), variantCraft = [UInt8]()
         var rawIndex = [[UInt8]: Int32](), rawTokenBytes = [[UInt8]](), rawTokenFolded = [Int32]()
         var skipped = 0
 
@@ -220,6 +235,8 @@ public struct NameIndex: Sendable {
                 var flags: UInt8 = 0
                 var anchorForms: UInt64 = 0
                 var shortLength: UInt8 = 0
+                var writtenKey: UInt64 = 0
+                var craft: UInt8 = 0
                 if alias.isPerson { flags |= NameIndex.flagPerson }
                 if alias.weak { flags |= NameIndex.flagWeak }
                 if ids.count == 1 {
@@ -243,7 +260,13 @@ public struct NameIndex: Sendable {
                         flags |= NameIndex.flagBare
                         if !alias.weak && t.count >= configuration.minFuzzySingleTokenLength { flags |= NameIndex.flagFuzzy }
                         if !alias.primary || !long { flags |= NameIndex.flagWholeOnly }
+                        // A vessel's or aircraft's name alone is also an ordinary word (`GLADIATOR`, `PASSAT`):
+                        // it needs the whole name or its context. So does an entity named like a person
+                        // (`CONRAD` in `CONRAD VOGEL`).
+                        if alias.craft != .none || NameTables.isGivenName(raw[0]) { flags |= NameIndex.flagWholeOnly }
                     }
+                    writtenKey = selfKey(raw[0])
+                    craft = alias.weak ? 0 : alias.craft.rawValue   // weak a.k.a.s keep the whole-name rule alone
                     if anchored {
                         flags |= NameIndex.flagAnchored
                         if !alias.weak { flags |= NameIndex.flagAnchorFuzzy }
@@ -257,6 +280,8 @@ public struct NameIndex: Sendable {
                 variantFlags.append(flags)
                 variantForms.append(anchorForms)
                 variantShortLength.append(shortLength)
+                variantWrittenKey.append(writtenKey)
+                variantCraft.append(craft)
                 variantTokens.append(contentsOf: ids)
                 variantEssential.append(contentsOf: essential)
                 variantOffsets.append(Int32(variantTokens.count))
@@ -317,6 +342,8 @@ public struct NameIndex: Sendable {
         self.rawTokenFolded = rawTokenFolded
         self.variantForms = variantForms
         self.variantShortLength = variantShortLength
+        self.variantWrittenKey = variantWrittenKey
+        self.variantCraft = variantCraft
 
         self.vocabulary = vocabulary
         self.tokenBytes = tokenBytes

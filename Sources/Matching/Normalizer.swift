@@ -298,7 +298,16 @@ public enum Normalizer {
     /// Variant-tolerant skeleton of one token. Rules, applied until nothing changes:
     /// X->KS, W->V, Q->K, J->I, Y->I; SHCH->SCH, TSCH->CH, TCH->CH, KH->H, TS->C, TZ->C, PH->F;
     /// doubled letters collapsed; IE->E. Digits are left alone (and never collapsed).
+    /// Then a romanisation of a name of `NameTables.equivalenceGroups` (`MOHAMMED`, `HOSSEIN`, `PETR`) becomes
+    /// its group's canonical form (`MUHAMAD`, `HUSEIN`, `PIOTR`, folded).
     public static func fold(_ token: some Collection<UInt8>) -> [UInt8] {
+        let s = foldLetters(token)
+        return s.withUnsafeBufferPointer { NameTables.equivalences.canonical($0) } ?? s
+    }
+
+    /// The letter rules of `fold` without the name equivalences (`NameTables.equivalenceGroups`), which are
+    /// keyed on this form.
+    static func foldLetters(_ token: some Collection<UInt8>) -> [UInt8] {
         var s = [UInt8](unsafeUninitializedCapacity: 2 * token.count) { buf, count in
             var w = 0
             for b in token {
@@ -331,9 +340,14 @@ public enum Normalizer {
         var end = out.count
         while true {
             let w = out.withUnsafeMutableBufferPointer { foldPass(UnsafeMutableBufferPointer(rebasing: $0[base..<end])) }
-            if w == end - base { return }
+            if w == end - base { break }
             out.removeLast(end - base - w)
             end = base + w
+        }
+        // A romanisation of a name in `NameTables.equivalenceGroups` becomes the group's canonical form.
+        if let c = out.withUnsafeBufferPointer({ NameTables.equivalences.canonical(UnsafeBufferPointer(rebasing: $0[base..<end])) }) {
+            out.removeLast(end - base)
+            out.append(contentsOf: c)
         }
     }
 

@@ -49,7 +49,7 @@ public struct PolicyScreener: PaymentScreener {
                 let index = isBanks ? bEntries.count : sEntries.count
                 let aliases = e.names.enumerated().map { i, n in
                     NameIndex.Alias(entry: index, name: n.name, isPerson: e.type == .person, weak: n.strength == .weak,
-                                    primary: Self.isPrimary(n, at: i))
+                                    primary: Self.isPrimary(n, at: i), craft: Self.craft(e.type))
                 }
                 if isBanks {
                     bEntries.append(ref); bAliases += aliases
@@ -249,6 +249,15 @@ public struct PolicyScreener: PaymentScreener {
         case "primary", "primary_variation", "original_script": return true
         case "": return position == 0
         default: return false
+        }
+    }
+
+    /// Vessels and aircraft: their one-token names need the whole name or their context (see NameIndex).
+    static func craft(_ type: EntryType) -> NameIndex.Craft {
+        switch type {
+        case .vessel: return .vessel
+        case .aircraft: return .aircraft
+        default: return .none
         }
     }
 

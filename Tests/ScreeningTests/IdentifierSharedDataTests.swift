@@ -101,7 +101,7 @@ struct IdentifierSharedDataTests {
     func xmlSamples() throws {
         let samples = RealSDN.root + "/realsamples"
         guard FileManager.default.fileExists(atPath: samples + "/UN_consolidated_perchrh.xml") else { return }
-        let ofac = try ListParser.parse(source: .ofacSDN, files: [samples + "/consolidated_nonsdn_2024-02-23.xml"])
+        let ofac = try ListParser.parse(source: .ofacCons, files: [samples + "/consolidated_nonsdn_2024-02-23.xml"])
         let un = try ListParser.parse(source: .un, files: [samples + "/UN_consolidated_perchrh.xml"])
         func kinds(_ list: ParsedList) -> [IdentifierKind: Int] {
             var out: [IdentifierKind: Int] = [:]

@@ -30,7 +30,6 @@ public struct PolicyScreener: PaymentScreener {
     let keywords: PhraseIndex
     let keywordTexts: [String]
     let exclusions: PhraseIndex
-    let exclusionForms: [[String]]
     let hsCodes: Set<String>
     let geography: Geography
     /// Good-guy records by who they are about.
@@ -72,9 +71,9 @@ public struct PolicyScreener: PaymentScreener {
         banksBICs = bBICs
         listedBIC8s = Set((Array(sBICs.keys) + Array(bBICs.keys)).compactMap(Self.bic8Key))
         keywordTexts = data.indicators.keywords.map(\.text)
-        keywords = PhraseIndex(phrases: keywordTexts)
-        exclusions = PhraseIndex(phrases: data.indicators.exclusions.map(\.text))
-        exclusionForms = data.indicators.exclusions.map { Normalizer.tokens($0.text) }
+        // Keywords and exclusions of English, Turkish and Russian match on stems (Stemmer), others as written.
+        keywords = PhraseIndex(phrases: keywordTexts, languages: data.indicators.keywords.map(\.language))
+        exclusions = PhraseIndex(phrases: data.indicators.exclusions.map(\.text), languages: data.indicators.exclusions.map(\.language))
         hsCodes = Set(data.indicators.hsCodes.map(\.code))
         var risky = Set<String>()
         for (name, codes) in data.indicators.countrySets where name == "risk" || name == "transshipment" {
@@ -226,14 +225,21 @@ public struct PolicyScreener: PaymentScreener {
     func goodsSignals(_ payment: Payment) -> [GoodsSignal] {
         var out: [GoodsSignal] = []
         for text in payment.texts {
-            // Prepared once for both phrase indexes (normalized, folded, padded).
-            let prepared = PhraseIndex.PreparedLines(lines: text.lines)
-            let keywordMatches = keywords.search(prepared, lines: text.lines)
-            let excluded = keywordMatches.isEmpty ? [] : exclusions.search(prepared, lines: text.lines).map { Normalizer.tokens($0.matchedText) }
-            for m in keywordMatches {
-                let tokens = Normalizer.tokens(m.matchedText)
-                if excluded.contains(where: { Self.contains($0, tokens) }) { continue }
-                out.append(GoodsSignal(field: text.field, matched: m.matchedText, label: "end-use keyword", entryId: keywordTexts[m.phrase]))
+            // Prepared once for both phrase indexes (normalized, folded, stemmed, padded). A keyword occurrence is
+            // dropped when an exclusion occurrence covers its tokens (`FOOD PROCESSOR` covers `PROCESSOR`); each
+            // keyword is reported once, at its first occurrence that no exclusion covers, in keyword order.
+            let prepared = keywords.prepare(lines: text.lines)
+            let keywordMatches = keywords.occurrences(prepared)
+            if !keywordMatches.isEmpty {
+                let excluded = exclusions.occurrences(prepared)
+                var first: [Int: PhraseOccurrence] = [:]
+                for m in keywordMatches where first[m.phrase] == nil && !excluded.contains(where: { $0.covers(m) }) {
+                    first[m.phrase] = m
+                }
+                for p in first.keys.sorted() {
+                    out.append(GoodsSignal(field: text.field, matched: prepared.text(of: first[p]!), label: "end-use keyword",
+                                           entryId: keywordTexts[p]))
+                }
             }
             for code in HSCodeScanner.codes(in: text.lines.joined(separator: " ")) where hsCodes.contains(code.hs6) {
                 out.append(GoodsSignal(field: text.field, matched: code.written, label: "CHPL HS code", entryId: code.hs6))
@@ -259,12 +265,6 @@ public struct PolicyScreener: PaymentScreener {
         case .aircraft: return .aircraft
         default: return .none
         }
-    }
-
-    static func contains(_ haystack: [String], _ needle: [String]) -> Bool {
-        guard !needle.isEmpty, needle.count <= haystack.count else { return false }
-        for i in 0...(haystack.count - needle.count) where Array(haystack[i..<(i + needle.count)]) == needle { return true }
-        return false
     }
 
     /// A BIC's first eight bytes as one number (nil when it is shorter).

@@ -6,10 +6,12 @@
 /// - Keywords: military and dual-use goods as they appear in remittance text, in English, Turkish (the ASCII form
 ///   SWIFT's character set forces, and with diacritics for ISO 20022 text) and Russian (Cyrillic, and
 ///   transliterated both BGN/PCGN-style — MIKROSKHEMY, PROTSESSORY — and in the SWIFT MT transliteration —
-///   MIKROSXEMY, PROCESSORY). Chosen so ordinary trade does not fire: no bare CHIPS (potato chips), no singular
-///   PROCESSOR, no DRAM (also the Armenian currency), no bare REMOTE CONTROL in English; multiword phrases where a
-///   single word is ambiguous. The few ambiguous plural goods words the screening must still catch (PROCESSORS,
-///   ISLEMCI, UZAKTAN KUMANDA, AMPLIFIERS, ANTENNAS) come with `exclusions` for their benign uses.
+///   MIKROSXEMY, PROCESSORY). Chosen so ordinary trade does not fire: no bare CHIPS (potato chips),
+///   no DRAM (also the Armenian currency), no bare REMOTE CONTROL in English; multiword phrases where a single
+///   word is ambiguous. The few ambiguous plural goods words the screening must still catch (PROCESSORS,
+///   ISLEMCI, UZAKTAN KUMANDA, AMPLIFIERS, ANTENNAS) come with `exclusions` for their benign uses. English, Turkish
+///   and Russian keywords and exclusions match on stems (`Stemmer`): `PROCESSORS` also finds `PROCESSOR`, so the
+///   exclusions cover singular uses too (`INTEREST BEARING`, `CARD PROCESSORS`).
 /// - Country sets: `risk` = RU, BY; `transshipment` = AM, AZ, GE, KZ, KG, TJ, UZ, AE, CN, HK, RS.
 public enum DefaultIndicators {
     /// The default indicator set.
@@ -376,6 +378,9 @@ public enum DefaultIndicators {
         ("GUITAR AMPLIFIERS", "en"),
         ("TV ANTENNAS", "en"),
         ("TOY DRONES", "en"),
+        // English keywords match on stems (singular and plural alike): the singular's own benign uses.
+        ("INTEREST BEARING", "en"),
+        ("CARD PROCESSORS", "en"),
         ("ODEME ISLEMCI", "tr"),
         ("ÖDEME İŞLEMCİ", "tr"),
         ("ODEME ISLEMCILER", "tr"),

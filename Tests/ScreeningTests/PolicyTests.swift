@@ -168,7 +168,10 @@ struct PolicyTests {
     @Test("military_end_use: a CHPL code or keyword with risky geography holds")
     func endUse() {
         let kz = ["/KZ75125KZT2069100100", "ALMATY ELECTRONICS TOO", "ALMATY"]
-        for text in ["GOODS HS 8542.31", "854231 QTY 100", "8542 31", "GTIP 8542.31.00.00.00", "HS 85423100", "INTEGRATED CIRCUITS LOT 7", "PROCESSORS"] {
+        for text in ["GOODS HS 8542.31", "854231 QTY 100", "8542 31", "GTIP 8542.31.00.00.00", "HS 85423100", "INTEGRATED CIRCUITS LOT 7", "PROCESSORS",
+                     // on stems: singular, Russian case endings (transliterated), Turkish suffixes
+                     "INTEGRATED CIRCUIT LOT 7", "1 PROCESSOR", "MIKROSKHEM 10 SHT", "POSTAVKA MIKROSKHEMAMI", "ENTEGRE DEVRELERIN",
+                     "HTS 8542.31.3579", "TN VED 8542.31.900.0"] {
             let d = decide(PolicyFixtures.mt103(beneficiary: kz, remittance: [text]))
             #expect(d.reasons.contains("military_end_use"), "\(text)")
         }
@@ -219,6 +222,9 @@ struct PolicyTests {
         #expect(decide(PolicyFixtures.mt103(beneficiary: de, remittance: ["INTEGRATED CIRCUITS"])).outcome == .release)
         #expect(decide(PolicyFixtures.mt103(beneficiary: kz, remittance: ["FRESH APRICOTS"])).outcome == .release)
         #expect(decide(PolicyFixtures.mt103(beneficiary: kz, remittance: ["FOOD PROCESSORS 20 UNITS"])).outcome == .release)
+        #expect(decide(PolicyFixtures.mt103(beneficiary: kz, remittance: ["FOOD PROCESSOR 1 UNIT"])).outcome == .release)
+        // An exclusion covers the occurrence it contains, not the keyword everywhere in the text.
+        #expect(decide(PolicyFixtures.mt103(beneficiary: kz, remittance: ["PROCESSORS X86 AND FOOD PROCESSORS"])).outcome == .hold)
         for text in ["INV18542319", "REF 9533901420", "ACC 854231777", "854231-001", "2024/854231"] {
             #expect(decide(PolicyFixtures.mt103(beneficiary: kz, remittance: [text])).outcome == .release, "\(text)")
         }
@@ -263,6 +269,10 @@ struct HSCodeTests {
             ("HS 85423100", "854231"), ("GTIP 8542.31.00.00.00", "854231"), ("CODE 8542.31, QTY 5", "854231"),
             ("INV18542319", nil), ("REF 9533901420", nil), ("ACCOUNT 85423199887766", nil), ("854231-001", nil),
             ("2024/854231", nil), ("12.854231", nil), ("8542.3", nil), ("85423", nil),
+            ("HTS 8542.31.3579", "854231"), ("8542.31.3579", "854231"), ("TN VED 8542 31 900 0", "854231"),
+            ("TN VED 8542.31.900.0", "854231"), ("KOD TN VED: 854231.9000", "854231"), ("GTIP 8542.31.00.00.19", "854231"),
+            ("GTIP NO 854231000019", "854231"), ("8542.31.900.0", nil), ("854231.9000", nil), ("HTS 8542.31.3579.1", nil),
+            ("REF 8542.31.35791", nil), ("TN VED 8542.31.900.0.123", nil),
           ] as [(String, String?)])
     func writings(text: String, expected: String?) {
         let s = PolicyScreener(data: PolicyFixtures.data)

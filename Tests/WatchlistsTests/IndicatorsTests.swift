@@ -115,9 +115,10 @@ struct IndicatorsTests {
             }
             #expect(hits.isEmpty, "\(text): \(hits.map(\.text))")
         }
-        // Every exclusion contains a keyword (otherwise it would never apply).
+        // Every exclusion contains a keyword (otherwise it would never apply): as written, or its singular, since
+        // English keywords match on stems (ScreeningTests checks this on the stems themselves).
         for e in DefaultIndicators.set.exclusions {
-            #expect(kw.contains { e.text.contains($0.text) }, "\(e.text)")
+            #expect(kw.contains { e.text.contains($0.text) || ($0.text.hasSuffix("S") && e.text.contains($0.text.dropLast())) }, "\(e.text)")
         }
     }
 }

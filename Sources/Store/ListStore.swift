@@ -178,11 +178,24 @@ public enum ListStore {
     public static func installDefaultIndicatorsIfMissing(_ c: Connection) throws -> Bool {
         let have = try c.query("SELECT count(*) FROM chokepoint.list_versions WHERE source = 'indicators'").rows.first?.int(0) ?? 0
         guard have == 0 else { return false }
-        let text = IndicatorsFile.render(DefaultIndicators.set)
-        let file = ListFile(name: "default-indicators.csv", bytes: Array(text.utf8))
+        let file = defaultIndicatorsFile
         let parsed = ParsedList(source: .indicators, indicators: DefaultIndicators.set)
         _ = try importList(c, parsed: parsed, files: [file], auditReason: "default end-use indicators installed by chokepoint migrate")
         return true
+    }
+
+    /// The shipped default indicators as an `indicators` import file (what `migrate` installs).
+    public static var defaultIndicatorsFile: ListFile {
+        ListFile(name: "default-indicators.csv", bytes: Array(IndicatorsFile.render(DefaultIndicators.set).utf8))
+    }
+
+    /// True when the indicators in force are a default set installed by an earlier release whose defaults
+    /// differ from this release's (an upgrade leaves the policy alone: changing it needs four eyes).
+    public static func defaultIndicatorsOutdated(_ c: Connection) throws -> Bool {
+        guard let row = try c.query("""
+            SELECT checksum, files FROM chokepoint.list_versions WHERE source = 'indicators' AND is_current
+            """).rows.first else { return false }
+        return row.string(1) == "{default-indicators.csv}" && row.string(0) != checksum([defaultIndicatorsFile])
     }
 
     public static func status(_ c: Connection) throws -> [StatusRow] {

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Postgres
 import Screening
@@ -45,6 +46,13 @@ public enum MigrateHooks {
     public static func afterMigrate(_ c: Connection) throws {
         if try ListStore.installDefaultIndicatorsIfMissing(c) {
             print("loaded the default end-use indicators (CHPL codes, keywords, country sets)")
+        } else if try ListStore.defaultIndicatorsOutdated(c) {
+            FileHandle.standardError.write(Data(("""
+                notice: the indicators in force are the defaults of an earlier release; this release's defaults differ \
+                (keywords, exclusions). They are policy, so migrate leaves them: to adopt them, a policy admin runs \
+                `chokepoint lists default-indicators > defaults.csv` and `chokepoint lists import --source indicators \
+                defaults.csv --reason "…"`, and a second one applies the request (docs/OPERATIONS.md, Upgrade).\n
+                """).utf8))
         }
     }
 }

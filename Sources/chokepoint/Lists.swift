@@ -7,7 +7,7 @@ import Watchlists
 struct Lists: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import list files and show loaded list versions.",
-        subcommands: [ListsImport.self, ListsStatus.self])
+        subcommands: [ListsImport.self, ListsStatus.self, ListsDefaultIndicators.self])
 }
 
 struct ListsImport: ParsableCommand {
@@ -129,5 +129,16 @@ struct ListsStatus: ParsableCommand {
                 print(zip(row, widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
             }
         }
+    }
+}
+
+struct ListsDefaultIndicators: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "default-indicators",
+        abstract: "Print this release's default indicators (CHPL codes, keywords, exclusions, country sets) as an indicators file.",
+        discussion: "To adopt them after an upgrade: save the output and import it with --source indicators (four eyes).")
+
+    func run() throws {
+        FileHandle.standardOutput.write(Data(ListStore.defaultIndicatorsFile.bytes))
     }
 }

@@ -86,6 +86,23 @@ struct ListStoreTests {
         #expect(try ListStore.importList(c, parsed: ListParser.parse(source: .ofacSDN, contents: files3), files: files3, maxShrink: nil).entries == 3)
     }
 
+    @Test("defaults installed by an earlier release are recognised as outdated; this release's, or a bank's own set, are not")
+    func outdatedDefaults() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        #expect(try ListStore.installDefaultIndicatorsIfMissing(c))
+        #expect(try !ListStore.defaultIndicatorsOutdated(c))
+        // The file `lists default-indicators` prints is exactly what was installed.
+        let parsed = try ListParser.parse(source: .indicators, contents: [ListStore.defaultIndicatorsFile])
+        #expect(parsed.indicators == DefaultIndicators.set)
+        // As an earlier release would have left it: the same file name, other contents.
+        try withTriggersOff(c, "UPDATE chokepoint.list_versions SET checksum = 'an-earlier-release' WHERE source = 'indicators' AND is_current")
+        #expect(try ListStore.defaultIndicatorsOutdated(c))
+        try withTriggersOff(c, "UPDATE chokepoint.list_versions SET files = '{bank-indicators.csv}' WHERE source = 'indicators' AND is_current")
+        #expect(try !ListStore.defaultIndicatorsOutdated(c))
+    }
+
     @Test("an import that fails half-way leaves the version in force untouched")
     func failedImportChangesNothing() throws {
         let db = try TestDatabase.create()

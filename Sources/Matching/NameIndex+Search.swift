@@ -162,8 +162,9 @@ extension NameIndex {
                 }
             }
         }
-        // Names written joined or split (they need no token hit: `RBHOLDING` is no alias token).
-        searchCompounds(prepared, lineOf: lineOf, prefix: &compoundPrefix, report)
+        // Names written joined or split (they need no token hit: `RBHOLDING` is no alias token), searched last so
+        // that a name also found token by token is reported as that (ties keep the first report).
+        defer { searchCompounds(prepared, lineOf: lineOf, prefix: &compoundPrefix, report) }
         if hits.isEmpty { return }
         // Group hits by text position so verification looks at one position's hits only.
         hits.sort { $0.pos < $1.pos }

@@ -205,6 +205,8 @@ extension NameIndex {
         var kept: [Kept] = []
         /// Whether the first kept token is the only kept token of the first line that has one (no other can be).
         var firstAlone = false
+        /// How many kept tokens the first line that has one holds (all of them without line information).
+        var firstLineCount = 0
         var count: Int { kept.count }
 
         @inline(__always) func displayRange(_ i: Int) -> Range<Int> { Int(display[2 * i])..<Int(display[2 * i + 1]) }
@@ -300,8 +302,12 @@ extension NameIndex {
             if n > 0 {
                 if let lineOf, lineOf.count == tokenCount {
                     firstAlone = n == 1 || lineOf[Int(kept[1].original)] != lineOf[Int(kept[0].original)]
+                    let first = lineOf[Int(kept[0].original)]
+                    firstLineCount = 1
+                    while firstLineCount < n && lineOf[Int(kept[firstLineCount].original)] == first { firstLineCount += 1 }
                 } else {
                     firstAlone = n == 1
+                    firstLineCount = n
                 }
             }
             self.display = display
@@ -319,6 +325,10 @@ extension NameIndex {
             display = []
             kept = []
             padded = []
+        }
+        /// Normalized tokens from...to (display indices), as text.
+        func displayText(_ from: Int, _ to: Int) -> String {
+            String(decoding: normalized[Int(display[2 * from])..<Int(display[2 * to + 1])], as: UTF8.self)
         }
         func text(_ from: Int, _ to: Int) -> String {
             var out = [UInt8]()

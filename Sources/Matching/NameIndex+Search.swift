@@ -51,6 +51,7 @@ extension NameIndex {
         var byPos = [Int32]()
         var candidates = [Int32]()
         var prepared = PreparedText.Buffers()
+        var compoundPrefix = [UInt64]()
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
@@ -67,6 +68,7 @@ extension NameIndex {
         var keys = scratch.keys
         var byPos = scratch.byPos
         var candidates = scratch.candidates
+        var compoundPrefix = scratch.compoundPrefix
         scratch = SearchScratch()   // unique references: the arrays below grow in place
         hits.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
@@ -74,7 +76,8 @@ extension NameIndex {
         candidates.removeAll(keepingCapacity: true)
         defer {
             prepared.recycle(into: &buffers)
-            scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, prepared: buffers)
+            scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, prepared: buffers,
+                                    compoundPrefix: compoundPrefix)
         }
 
         // Exact whole-token hits from the automaton over the padded folded text.
@@ -159,6 +162,9 @@ extension NameIndex {
                 }
             }
         }
+        // Names written joined or split (they need no token hit: `RBHOLDING` is no alias token), searched last so
+        // that a name also found token by token is reported as that (ties keep the first report).
+        defer { searchCompounds(prepared, lineOf: lineOf, prefix: &compoundPrefix, report) }
         if hits.isEmpty { return }
         // Group hits by text position so verification looks at one position's hits only.
         hits.sort { $0.pos < $1.pos }

@@ -28,6 +28,12 @@ public struct MatchConfiguration: Sendable, Equatable {
     public var missingTokenPenalty: Double = 0.03
     /// Also match the field's lines joined without a space (MT wraps names mid-word at 35 characters).
     public var joinLinesWithoutSpace: Bool = true
+    /// Compound names: an entity name also matches written joined or split (`RB HOLDING` / `RBHOLDING`,
+    /// `BELVNESHPROMSERVICE` / `BELVNESH PROM SERVICE`): a run of whole text tokens whose space-free form
+    /// is an alias' distinctive tokens joined, exactly, if that joined form has at least this many characters.
+    public var minCompoundLength: Int = 8
+    /// At most this many text tokens are joined into one compound.
+    public var maxCompoundTokens: Int = 4
 
     public init() {}
     public static let `default` = MatchConfiguration()
@@ -123,6 +129,9 @@ public struct NameIndex: Sendable {
     /// Anchor postings: vocabulary token -> variants whose rarest required token it is.
     let anchorOffsets: [Int32]
     let anchorVariants: [Int32]
+    /// Compound forms of entity variants (`NameIndex+Compound.swift`), behind one reference so that copying
+    /// the index stays cheap.
+    let compoundForms: CompoundForms
 
     let aliasEntry: [Int]
     public let aliasCount: Int
@@ -135,7 +144,8 @@ public struct NameIndex: Sendable {
             + tokenBytes.reduce(0) { $0 + $1.count + 32 } + vocabulary.count * 48
             + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count) * 4
             + variantFlags.count + variantEssential.count + aliasEntry.count * 8
-            + variantForms.count * 18 + rawDeletions.slots.count * 8 + (deletions.filter.count + rawDeletions.filter.count) * 8 + rawTokenBytes.reduce(0) { $0 + $1.count + 36 }
+            + variantForms.count * 18 + compoundForms.table.slots.count * 8 + compoundForms.table.filter.count * 8
+            + compoundForms.bytes.reduce(0) { $0 + $1.count + 36 } + rawDeletions.slots.count * 8 + (deletions.filter.count + rawDeletions.filter.count) * 8 + rawTokenBytes.reduce(0) { $0 + $1.count + 36 }
     }
     public var vocabularySize: Int { tokenBytes.count }
 
@@ -162,6 +172,8 @@ public struct NameIndex: Sendable {
         var variantTokens = [Int32](), variantEssential = [UInt8](), variantForms = [UInt64](), variantShortLength = [UInt8]()
         var variantWrittenKey = [UInt64](), variantCraft = [UInt8]()
         var rawIndex = [[UInt8]: Int32](), rawTokenBytes = [[UInt8]](), rawTokenFolded = [Int32]()
+        var compoundBytes = [[UInt8]](), compoundVariant = [Int32]()
+        var compoundSeen = Set<[UInt8]>()   // per alias
         var skipped = 0
 
         func intern(_ t: [UInt8]) -> Int32 {
@@ -174,6 +186,7 @@ public struct NameIndex: Sendable {
 
         for (ai, alias) in aliases.enumerated() {
             var seen = [[Int32]]()
+            compoundSeen.removeAll(keepingCapacity: true)
             for punct in Normalizer.Punctuation.allCases {
                 // Person names written "FAMILY, GIVEN MIDDLE": the comma marks the family name.
                 let commaParts = alias.isPerson ? alias.name.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: true) : []
@@ -276,6 +289,17 @@ public struct NameIndex: Sendable {
                 } else if !alias.weak {
                     flags |= NameIndex.flagFuzzy
                 }
+                if !alias.isPerson && !alias.weak {
+                    // Compound forms: the distinctive tokens joined as written, and the whole name joined (its
+                    // legal forms and stop words too: `COMMERCIALBANK OF SYRIA` is a run of three tokens).
+                    let joined = Array(raw.joined())
+                    let whole = Normalizer.normalizedBytes(alias.name, punctuation: punct).filter { $0 != 0x20 }
+                    for f in [joined, whole] where f.count >= configuration.minCompoundLength && !compoundSeen.contains(f) {
+                        compoundSeen.insert(f)
+                        compoundBytes.append(f)
+                        compoundVariant.append(Int32(variantAlias.count))
+                    }
+                }
                 variantAlias.append(Int32(ai))
                 variantFlags.append(flags)
                 variantForms.append(anchorForms)
@@ -338,6 +362,7 @@ public struct NameIndex: Sendable {
             keyTokens.append(contentsOf: repeatElement(Int32(r), count: scratch.count))
         }
         self.rawDeletions = DeletionTable(keys: keys, values: keyTokens)
+        self.compoundForms = CompoundForms(bytes: compoundBytes, variants: compoundVariant)
         self.rawTokenBytes = rawTokenBytes
         self.rawTokenFolded = rawTokenFolded
         self.variantForms = variantForms

@@ -93,7 +93,15 @@ extension NameIndex {
     /// of its family (directly before the run's first token or after its last).
     func compoundRunMatches(_ v: Int, _ i: Int, _ j: Int, _ prepared: PreparedText) -> (Int, Int)? {
         let count = Int(variantOffsets[v + 1] - variantOffsets[v])
-        if count >= 2 { return (i, j) }
+        if count >= 2 {
+            // A vessel's or aircraft's name written as one word is a one-token name there, and keeps the craft
+            // rule of one-token names: the whole first line, or its context (`MV`, `IMO …`, `AIRCRAFT`) beside it.
+            let craft = variantCraft[v]
+            guard i == j, craft != 0 else { return (i, j) }
+            guard let k = (0..<prepared.count).first(where: { prepared.original($0) == i }) else { return nil }
+            let whole = k == 0 && prepared.firstLineCount == 1
+            return whole || NameIndex.hasCraftContext(prepared, k, craft) ? (i, j) : nil
+        }
         guard j > i, variantShortLength[v] == 0 else { return nil }
         // The kept tokens inside the run (pieces that look like legal forms or stop words are not kept).
         var first = -1, last = -1

@@ -249,7 +249,9 @@ public struct NameIndex: Sendable {
                 var anchorForms: UInt64 = 0
                 var shortLength: UInt8 = 0
                 var writtenKey: UInt64 = 0
-                var craft: UInt8 = 0
+                // Weak a.k.a.s keep the whole-name rule alone; a craft's multi-token name keeps it when written as
+                // one word (the compound search).
+                let craft: UInt8 = alias.weak ? 0 : alias.craft.rawValue
                 if alias.isPerson { flags |= NameIndex.flagPerson }
                 if alias.weak { flags |= NameIndex.flagWeak }
                 if ids.count == 1 {
@@ -279,7 +281,6 @@ public struct NameIndex: Sendable {
                         if alias.craft != .none || NameTables.isGivenName(raw[0]) { flags |= NameIndex.flagWholeOnly }
                     }
                     writtenKey = selfKey(raw[0])
-                    craft = alias.weak ? 0 : alias.craft.rawValue   // weak a.k.a.s keep the whole-name rule alone
                     if anchored {
                         flags |= NameIndex.flagAnchored
                         if !alias.weak { flags |= NameIndex.flagAnchorFuzzy }

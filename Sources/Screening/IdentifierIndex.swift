@@ -25,6 +25,9 @@ struct IdentifierIndex: Sendable {
     /// Lengths of the normalised values in the index: a token of another length is not looked up.
     private var lengths = Set<Int>()
 
+    /// Whether any digital currency address is indexed (only then is an account looked up).
+    private var hasDigitalCurrency = false
+
     var isEmpty: Bool { byValue.isEmpty }
     var count: Int { byValue.values.reduce(0) { $0 + $1.count } }
 
@@ -38,6 +41,7 @@ struct IdentifierIndex: Sendable {
             var refs = byValue[n, default: []]
             guard !refs.contains(where: { $0.entry == entry && $0.kind == kind }) else { continue }
             refs.append(Ref(entry: entry, kind: kind, listType: id.type))
+            if kind == .digitalCurrency { hasDigitalCurrency = true }
             byValue[n] = refs
             lengths.insert(n.utf8.count)
         }
@@ -76,7 +80,7 @@ struct IdentifierIndex: Sendable {
                 }
             }
         }
-        if let account {
+        if let account, hasDigitalCurrency, account.utf8.count >= 20 {
             for ref in byValue[IdentifierKind.normalize(account)] ?? [] where ref.kind == .digitalCurrency {
                 out.append(Match(ref: ref, written: account))
             }
@@ -99,22 +103,35 @@ struct IdentifierIndex: Sendable {
     func scan(_ lines: [String]) -> [Match] {
         guard !byValue.isEmpty else { return [] }
         var out: [Match] = []
-        // The last token of the previous line when it ran to the line's end, and whether a label preceded it.
-        var carry: (token: Substring, labelled: Bool)?
+        // The last token of the previous line when it ran to the line's end and has a digit, and the token
+        // before it (a label?). Identifiers without a digit are not indexed, so lines without one are skipped
+        // (a digital currency address always has digits in practice).
+        var carry: (token: Substring, before: Substring)?
         for line in lines {
-            let tokens = Self.tokens(line)
-            var previous: Substring = ""
-            for (k, token) in tokens.enumerated() {
-                defer { previous = token }
-                if k == 0, let c = carry, token.startIndex == line.startIndex {
-                    consider(String(c.token) + token, labelled: c.labelled, into: &out)
+            guard line.utf8.contains(where: IdentifierKind.Checks.isDigit) else {
+                if let c = carry, let first = Self.tokens(line).first, first.startIndex == line.startIndex {
+                    consider(String(c.token) + first, before: c.before, into: &out)
                 }
-                let length = token.utf8.count
-                guard length >= 5, token.utf8.contains(where: IdentifierKind.Checks.isDigit) || length >= 20 else { continue }
-                consider(String(token), labelled: Self.isLabel(previous), into: &out)
+                carry = nil
+                continue
             }
-            if let last = tokens.last, last.endIndex == line.endIndex {
-                carry = (last, Self.isLabel(tokens.count > 1 ? tokens[tokens.count - 2] : ""))
+            var previous: Substring = "", last: Substring = "", beforeLast: Substring = ""
+            var first = true
+            Self.forEachToken(line) { token in
+                if first, let c = carry, token.startIndex == line.startIndex {
+                    consider(String(c.token) + token, before: c.before, into: &out)
+                }
+                first = false
+                let length = token.utf8.count
+                if length >= 5, token.utf8.contains(where: IdentifierKind.Checks.isDigit) || length >= 20, mayBeListed(token) {
+                    consider(String(token), before: previous, into: &out)
+                }
+                beforeLast = previous
+                previous = token
+                last = token
+            }
+            if !last.isEmpty, last.endIndex == line.endIndex, last.utf8.contains(where: IdentifierKind.Checks.isDigit) {
+                carry = (last, beforeLast)
             } else {
                 carry = nil
             }
@@ -122,13 +139,25 @@ struct IdentifierIndex: Sendable {
         return out
     }
 
+    /// A cheap test before any allocation: a token of letters and digits normalises to itself upper-cased, so
+    /// its length must be one of the indexed lengths, unless it starts with `IMO` or a glued label.
+    private func mayBeListed(_ token: Substring) -> Bool {
+        if lengths.contains(token.utf8.count) { return true }
+        guard let first = token.utf8.first, first >= UInt8(ascii: "A") else { return false }
+        let upper = first & 0xDF
+        return upper == UInt8(ascii: "I") || upper == UInt8(ascii: "O") || upper == UInt8(ascii: "L") || upper == UInt8(ascii: "M")
+            || upper == UInt8(ascii: "T")
+    }
+
     private static func isLabel(_ token: Substring) -> Bool { !token.isEmpty && labels.contains(token.uppercased()) }
 
-    /// Looks up one token (and the token without a label glued to its front) and keeps the trusted matches.
-    private func consider(_ token: String, labelled: Bool, into out: inout [Match]) {
+    /// Looks up one token (and the token without a label glued to its front) and keeps the trusted matches;
+    /// `before` is the token in front of it (a label makes an identifier without check digits count).
+    private func consider(_ token: String, before: Substring, into out: inout [Match]) {
         let n = IdentifierKind.normalize(token)
-        if lengths.contains(n.utf8.count) {
-            for ref in byValue[n] ?? [] where Self.trusted(n, kind: ref.kind, labelled: labelled) {
+        if lengths.contains(n.utf8.count), let refs = byValue[n] {
+            let labelled = Self.isLabel(before)
+            for ref in refs where Self.trusted(n, kind: ref.kind, labelled: labelled) {
                 out.append(Match(ref: ref, written: token))
             }
         }
@@ -156,6 +185,12 @@ struct IdentifierIndex: Sendable {
     /// Runs of ASCII letters and digits, and of Cyrillic letters (for the labels ИНН, ОГРН), read byte by byte.
     static func tokens(_ line: String) -> [Substring] {
         var out: [Substring] = []
+        forEachToken(line) { out.append($0) }
+        return out
+    }
+
+    /// The same runs, handed to `body` one by one (no array).
+    static func forEachToken(_ line: String, _ body: (Substring) -> Void) {
         let u = line.utf8
         var start: String.Index?
         var i = u.startIndex
@@ -176,13 +211,12 @@ struct IdentifierIndex: Sendable {
             if word {
                 if start == nil { start = i }
             } else if let s = start {
-                out.append(line[s..<i])
+                body(line[s..<i])
                 start = nil
             }
             i = u.index(i, offsetBy: width, limitedBy: u.endIndex) ?? u.endIndex
         }
-        if let s = start { out.append(line[s...]) }
-        return out
+        if let s = start { body(line[s...]) }
     }
 }
 

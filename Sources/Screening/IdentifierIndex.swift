@@ -109,7 +109,7 @@ struct IdentifierIndex: Sendable {
         var carry: (token: Substring, before: Substring)?
         for line in lines {
             guard line.utf8.contains(where: IdentifierKind.Checks.isDigit) else {
-                if let c = carry, let first = Self.tokens(line).first, first.startIndex == line.startIndex {
+                if let c = carry, let first = Self.leadingToken(line) {
                     consider(String(c.token) + first, before: c.before, into: &out)
                 }
                 carry = nil
@@ -182,14 +182,15 @@ struct IdentifierIndex: Sendable {
         return u.count >= 8 && u.contains(where: IdentifierKind.Checks.isDigit) && u.contains(where: { $0 >= UInt8(ascii: "A") })
     }
 
-    /// Runs of ASCII letters and digits, and of Cyrillic letters (for the labels ИНН, ОГРН), read byte by byte.
-    static func tokens(_ line: String) -> [Substring] {
-        var out: [Substring] = []
-        forEachToken(line) { out.append($0) }
-        return out
+    /// The token a line starts with (nil when it starts with a separator): what a wrapped identifier continues with.
+    static func leadingToken(_ line: String) -> Substring? {
+        var first: Substring?
+        forEachToken(line) { t in if first == nil { first = t } }
+        return first.flatMap { $0.startIndex == line.startIndex ? $0 : nil }
     }
 
-    /// The same runs, handed to `body` one by one (no array).
+    /// Runs of ASCII letters and digits, and of Cyrillic letters (for the labels ИНН, ОГРН), read byte by
+    /// byte and handed to `body` one by one (no array).
     static func forEachToken(_ line: String, _ body: (Substring) -> Void) {
         let u = line.utf8
         var start: String.Index?

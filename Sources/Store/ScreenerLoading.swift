@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import Postgres
 import Screening
@@ -43,16 +42,19 @@ public enum ScreenerLoading {
 
 /// Work `migrate` does after the SQL files: loading the default indicators when none are loaded.
 public enum MigrateHooks {
-    public static func afterMigrate(_ c: Connection) throws {
+    /// Installs the default indicators where none are loaded; returns what to tell the operator: lines for
+    /// standard output, and notices for standard error.
+    public static func afterMigrate(_ c: Connection) throws -> (info: [String], notices: [String]) {
         if try ListStore.installDefaultIndicatorsIfMissing(c) {
-            print("loaded the default end-use indicators (CHPL codes, keywords, country sets)")
+            return (["loaded the default end-use indicators (CHPL codes, keywords, country sets)"], [])
         } else if try ListStore.defaultIndicatorsOutdated(c) {
-            FileHandle.standardError.write(Data(("""
+            return ([], ["""
                 notice: the indicators in force are the defaults of an earlier release; this release's defaults differ \
                 (keywords, exclusions). They are policy, so migrate leaves them: to adopt them, a policy admin runs \
                 `chokepoint lists default-indicators > defaults.csv` and `chokepoint lists import --source indicators \
-                defaults.csv --reason "…"`, and a second one applies the request (docs/OPERATIONS.md, Upgrade).\n
-                """).utf8))
+                defaults.csv --reason "…"`, and a second one applies the request (docs/OPERATIONS.md, Upgrade).
+                """])
         }
+        return ([], [])
     }
 }

@@ -40,7 +40,9 @@ struct Migrate: ParsableCommand {
                     print("applied migrations \(applied.map(String.init).joined(separator: ", ")) from \(directory)")
                 }
                 for w in try Migrator.harden(c) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-                try MigrateHooks.afterMigrate(c)
+                let told = try MigrateHooks.afterMigrate(c)
+                for line in told.info { print(line) }
+                for n in told.notices { FileHandle.standardError.write(Data((n + "\n").utf8)) }
             } catch {
                 throw CLIError(code: .failure, message: "migration failed: \(error)")
             }

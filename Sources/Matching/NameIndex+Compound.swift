@@ -12,15 +12,43 @@ extension NameIndex {
         let maxLength: Int
         /// P^k (the polynomial hash's base) for k = 0 ... maxLength + 1: a run's hash from prefix hashes.
         let powers: [UInt64]
+        /// A bit per hash of a form's first 1 to 4 bytes (`startBit`): a run can only be a form if its first
+        /// token's first bytes start one. Most text tokens start no form, and this 8 KB set answers from cache
+        /// before the up to `maxCompoundTokens` probes of the (much larger) table that each run start costs.
+        let starts: [UInt64]
 
         init(bytes: [[UInt8]], variants: [Int32]) {
             table = DeletionTable(keys: bytes.map { selfKey($0) }, values: bytes.indices.map { Int32($0) })
+            var starts = [UInt64](repeating: 0, count: 1 << (CompoundForms.startBits - 6))
+            for form in bytes {
+                for k in 1...min(4, form.count) {
+                    let b = CompoundForms.startBit(form[0..<k])
+                    starts[b >> 6] |= 1 << UInt64(b & 63)
+                }
+            }
+            self.starts = starts
             self.bytes = bytes
             self.variants = variants
             maxLength = bytes.reduce(0) { max($0, $1.count) }
             var powers: [UInt64] = [1]
             for _ in 0...maxLength { powers.append(powers[powers.count - 1] &* 0x100_0000_01B3) }
             self.powers = powers
+        }
+
+        static let startBits = 16
+
+        /// The bit of a form's (or a token's) first 1 to 4 bytes in `starts`.
+        @inline(__always) static func startBit<C: Collection<UInt8>>(_ head: C) -> Int {
+            var x: UInt64 = UInt64(head.count)
+            for b in head { x = x << 8 | UInt64(b) }
+            x = (x ^ (x >> 29)) &* 0xBF58_476D_1CE4_E5B9
+            return Int(truncatingIfNeeded: x >> UInt64(64 - startBits))
+        }
+
+        /// Whether some form starts with the first (up to 4) bytes of `token`.
+        @inline(__always) func mayStart(_ token: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+            let b = CompoundForms.startBit(token.prefix(4))
+            return starts.withUnsafeBufferPointer { $0[b >> 6] & (1 << UInt64(b & 63)) != 0 }
         }
     }
 
@@ -53,21 +81,24 @@ extension NameIndex {
         // Without line joins (`joinLinesWithoutSpace` off), a run does not cross a line break either.
         let lines = configuration.joinLinesWithoutSpace ? nil : lineOf.flatMap { $0.count == m ? $0 : nil }
         prefix.withUnsafeBufferPointer { p in
-            for i in 0..<m {
-                let start = Int(prepared.display[2 * i])
-                for j in i..<min(m, i + maxTokens) {
-                    if let lines, lines[j] != lines[i] { break }
-                    // Joined length: the span's bytes minus the spaces between its tokens.
-                    let length = Int(prepared.display[2 * j + 1]) - start - (j - i)
-                    if length > maxLength { break }
-                    if length < minLength { continue }
-                    let key = mixKey(p[2 * (j + 1)] &- p[2 * i] &* forms.powers[length], length)
-                    forms.table.forEach(key) { r in
-                        let v = Int(forms.variants[Int(r)])
-                        guard runEquals(prepared, i, j, forms.bytes[Int(r)]),
-                              let (from, to) = compoundRunMatches(v, i, j, prepared) else { return }
-                        let ai = Int(variantAlias[v])
-                        report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: 1, matchedText: prepared.displayText(from, to)))
+            prepared.normalized.withUnsafeBufferPointer { nb in
+                for i in 0..<m {
+                    let start = Int(prepared.display[2 * i])
+                    guard forms.mayStart(nb[prepared.displayRange(i)]) else { continue }
+                    for j in i..<min(m, i + maxTokens) {
+                        if let lines, lines[j] != lines[i] { break }
+                        // Joined length: the span's bytes minus the spaces between its tokens.
+                        let length = Int(prepared.display[2 * j + 1]) - start - (j - i)
+                        if length > maxLength { break }
+                        if length < minLength { continue }
+                        let key = mixKey(p[2 * (j + 1)] &- p[2 * i] &* forms.powers[length], length)
+                        forms.table.forEach(key) { r in
+                            let v = Int(forms.variants[Int(r)])
+                            guard runEquals(prepared, i, j, forms.bytes[Int(r)]),
+                                  let (from, to) = compoundRunMatches(v, i, j, prepared) else { return }
+                            let ai = Int(variantAlias[v])
+                            report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: 1, matchedText: prepared.displayText(from, to)))
+                        }
                     }
                 }
             }

@@ -117,6 +117,7 @@ public struct PhraseIndex: Sendable {
                 padded.reserveCapacity(segments * (normalized.count + 3))
                 var starts = [Int]()
                 starts.reserveCapacity(segments * display.count)
+                // Where each token's folded bytes sit in `padded` (to copy the tokens a stemmer leaves whole).
                 var folded = [Range<Int>]()
                 if stemmed { folded.reserveCapacity(display.count) }
                 for t in display {
@@ -129,8 +130,10 @@ public struct PhraseIndex: Sendable {
                 let exactEnd = padded.count
                 if stemmed {
                     // The stems of the normalized (unfolded) tokens, folded (see `Stemmer`); a token the stemmer
-                    // leaves whole is copied from the first segment instead of being folded again.
+                    // leaves whole is copied from the first segment instead of being folded again (from a copy of
+                    // that segment: appending a slice of `padded` to itself would copy the whole array).
                     let stemmer = Stemmer.shared
+                    let first = padded
                     for lang in Stemmer.Language.allCases {
                         padded.append(0x01)
                         padded.append(0x20)
@@ -139,7 +142,7 @@ public struct PhraseIndex: Sendable {
                             t.withUnsafeBufferPointer { buf in
                                 let stem = stemmer.stemLength(buf, language: lang)
                                 if stem.steps == 0 {
-                                    for i in folded[k] { padded.append(padded[i]) }
+                                    padded.append(contentsOf: first[folded[k]])
                                 } else {
                                     stemmer.appendFoldedStem(buf, language: lang, stem: stem, to: &padded)
                                 }

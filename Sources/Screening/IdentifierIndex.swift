@@ -23,7 +23,9 @@ struct IdentifierIndex: Sendable {
 
     private var byValue: [String: [Ref]] = [:]
     /// Lengths of the normalised values in the index: a token of another length is not looked up.
-    private var lengths = Set<Int>()
+    private var lengths = LengthSet()
+    /// Hashes (`hash(_:)`) of the normalised values in the index: a token whose hash is not here is not looked up.
+    private var hashes = Set<UInt64>()
 
     /// Whether any digital currency address is indexed (only then is an account looked up).
     private var hasDigitalCurrency = false
@@ -44,6 +46,7 @@ struct IdentifierIndex: Sendable {
             if kind == .digitalCurrency { hasDigitalCurrency = true }
             byValue[n] = refs
             lengths.insert(n.utf8.count)
+            hashes.insert(Self.hash(n.utf8))
         }
     }
 
@@ -61,22 +64,25 @@ struct IdentifierIndex: Sendable {
     func structured(_ identifiers: [String], account: String?) -> [Match] {
         guard !byValue.isEmpty else { return [] }
         var out: [Match] = []
-        for id in identifiers {
-            var value = Substring(id)
-            if let colon = id.firstIndex(of: ":") {
-                let scheme = id[..<colon]
-                if Self.notParty.contains(String(scheme)) { continue }
-                value = id[id.index(after: colon)...]
-            } else if id.utf8.count > 8, id.dropFirst(4).first == "/" {
-                value = id.dropFirst(5)  // CODE/CC/value
-            }
-            var candidates = [String(value)]
-            if let slash = value.lastIndex(of: "/") { candidates.append(String(value[value.index(after: slash)...])) }
-            var found = false
-            for c in candidates where !found {
-                for ref in byValue[IdentifierKind.normalize(c)] ?? [] {
-                    out.append(Match(ref: ref, written: c.trimmingSpaces))
-                    found = true
+        var normalized: [UInt8] = []
+        for var id in identifiers {
+            // On the bytes (ASCII separators): the value after `SCHEME:` or `CODE/CC/`, and its last part after a `/`.
+            id.withUTF8 { u in
+                var value = 0..<u.count
+                if let colon = u.firstIndex(of: UInt8(ascii: ":")) {
+                    if Self.notParty.contains(String(decoding: u[..<colon], as: UTF8.self)) { return }
+                    value = (colon + 1)..<u.count
+                } else if u.count > 8, u[4] == UInt8(ascii: "/") {
+                    value = 5..<u.count  // CODE/CC/value
+                }
+                var candidates = [value]
+                if let slash = u[value].lastIndex(of: UInt8(ascii: "/")) { candidates.append((slash + 1)..<u.count) }
+                for c in candidates {
+                    IdentifierKind.normalize(u[c], into: &normalized)
+                    guard let refs = refs(normalized[...]) else { continue }
+                    let written = String(decoding: u[c], as: UTF8.self).trimmingSpaces
+                    for ref in refs { out.append(Match(ref: ref, written: written)) }
+                    break
                 }
             }
         }
@@ -95,81 +101,107 @@ struct IdentifierIndex: Sendable {
         "RFC", "CURP", "NIT", "DNI", "LICENSE", "LICENCE", "CARD", "CEDULA", "EIN", "LEI", "IMO", "ИНН", "ОГРН",
     ]
     /// Labels written glued to the number (`INN7744001497`, `IMO9123456`).
-    private static let gluedLabels = ["OGRNIP", "OGRN", "INN", "IMO", "LEI", "MMSI", "TIN"]
+    private static let gluedLabels = ["OGRNIP", "OGRN", "INN", "IMO", "LEI", "MMSI", "TIN"].map { Array($0.utf8) }
 
     /// Identifiers in free text lines. Tokens are runs of letters and digits, so digits inside a longer
     /// run (an account number, a reference) are never looked at on their own. A token that ends its line
     /// is also tried joined with the token that starts the next one (MT lines wrap at 35 characters).
+    ///
+    /// Read byte by byte over each line's UTF-8 with integer offsets: most payments have no listed
+    /// identifier, so the common path allocates nothing (a token's normalised form is built in a reused
+    /// buffer and tested against the index's hashes before any `String` is made).
     func scan(_ lines: [String]) -> [Match] {
         guard !byValue.isEmpty else { return [] }
         var out: [Match] = []
+        var scratch = Scratch()
         // The last token of the previous line when it ran to the line's end and has a digit, and the token
-        // before it (a label?). Identifiers without a digit are not indexed, so lines without one are skipped
-        // (a digital currency address always has digits in practice).
-        var carry: (token: Substring, before: Substring)?
-        for line in lines {
-            guard line.utf8.contains(where: IdentifierKind.Checks.isDigit) else {
-                if let c = carry, let first = Self.leadingToken(line) {
-                    consider(String(c.token) + first, before: c.before, into: &out)
+        // before it (a label?). Identifiers without a digit are not indexed, so lines without one are only
+        // looked at for the start of a wrapped token (a digital currency address always has digits in practice).
+        var carry: [UInt8] = [], carryBefore: [UInt8] = []
+        for var line in lines {
+            line.withUTF8 { u in
+                var previous = 0..<0, beforeLast = 0..<0, last = 0..<0, lastHasDigit = false
+                Self.forEachToken(u) { token, hasDigit in
+                    if token.lowerBound == 0, !carry.isEmpty {
+                        let joined = carry + u[token]
+                        consider(joined[...], before: carryBefore[...], into: &out, &scratch)
+                    }
+                    let length = token.count
+                    if length >= 5, hasDigit || length >= 20, mayBeListed(length, first: u[token.lowerBound]) {
+                        consider(u[token], before: u[previous], into: &out, &scratch)
+                    }
+                    beforeLast = previous
+                    previous = token
+                    last = token
+                    lastHasDigit = hasDigit
                 }
-                carry = nil
-                continue
-            }
-            var previous: Substring = "", last: Substring = "", beforeLast: Substring = ""
-            var first = true
-            Self.forEachToken(line) { token in
-                if first, let c = carry, token.startIndex == line.startIndex {
-                    consider(String(c.token) + token, before: c.before, into: &out)
+                carry.removeAll(keepingCapacity: true)
+                carryBefore.removeAll(keepingCapacity: true)
+                if lastHasDigit, last.upperBound == u.count {
+                    carry.append(contentsOf: u[last])
+                    carryBefore.append(contentsOf: u[beforeLast])
                 }
-                first = false
-                let length = token.utf8.count
-                if length >= 5, token.utf8.contains(where: IdentifierKind.Checks.isDigit) || length >= 20, mayBeListed(token) {
-                    consider(String(token), before: previous, into: &out)
-                }
-                beforeLast = previous
-                previous = token
-                last = token
-            }
-            if !last.isEmpty, last.endIndex == line.endIndex, last.utf8.contains(where: IdentifierKind.Checks.isDigit) {
-                carry = (last, beforeLast)
-            } else {
-                carry = nil
             }
         }
         return out
     }
 
-    /// A cheap test before any allocation: a token of letters and digits normalises to itself upper-cased, so
-    /// its length must be one of the indexed lengths, unless it starts with `IMO` or a glued label.
-    private func mayBeListed(_ token: Substring) -> Bool {
-        if lengths.contains(token.utf8.count) { return true }
-        guard let first = token.utf8.first, first >= UInt8(ascii: "A") else { return false }
+    /// A cheap test before any normalisation: a token of letters and digits normalises to itself upper-cased,
+    /// so its length must be one of the indexed lengths, unless it starts with `IMO` or a glued label.
+    private func mayBeListed(_ length: Int, first: UInt8) -> Bool {
+        if lengths.contains(length) { return true }
+        guard first >= UInt8(ascii: "A") else { return false }
         let upper = first & 0xDF
         return upper == UInt8(ascii: "I") || upper == UInt8(ascii: "O") || upper == UInt8(ascii: "L") || upper == UInt8(ascii: "M")
             || upper == UInt8(ascii: "T")
     }
 
-    private static func isLabel(_ token: Substring) -> Bool { !token.isEmpty && labels.contains(token.uppercased()) }
+    private static func isLabel<C: Collection<UInt8>>(_ token: C) -> Bool {
+        !token.isEmpty && labels.contains(String(decoding: token, as: UTF8.self).uppercased())
+    }
+
+    /// Reused buffers of one scan.
+    private struct Scratch {
+        var normalized: [UInt8] = []
+    }
 
     /// Looks up one token (and the token without a label glued to its front) and keeps the trusted matches;
     /// `before` is the token in front of it (a label makes an identifier without check digits count).
-    private func consider(_ token: String, before: Substring, into out: inout [Match]) {
-        let n = IdentifierKind.normalize(token)
-        if lengths.contains(n.utf8.count), let refs = byValue[n] {
+    private func consider<T: Collection<UInt8>, B: Collection<UInt8>>(_ token: T, before: B, into out: inout [Match],
+                                                                      _ scratch: inout Scratch) {
+        IdentifierKind.normalize(token, into: &scratch.normalized)
+        let n = scratch.normalized
+        if let refs = refs(n[...]) {
+            let value = String(decoding: n, as: UTF8.self)
             let labelled = Self.isLabel(before)
-            for ref in refs where Self.trusted(n, kind: ref.kind, labelled: labelled) {
-                out.append(Match(ref: ref, written: token))
+            for ref in refs where Self.trusted(value, kind: ref.kind, labelled: labelled) {
+                out.append(Match(ref: ref, written: String(decoding: token, as: UTF8.self)))
             }
         }
-        for label in Self.gluedLabels where n.hasPrefix(label) {
-            let rest = String(n.dropFirst(label.count))
-            if lengths.contains(rest.utf8.count) {
-                for ref in byValue[rest] ?? [] where Self.trusted(rest, kind: ref.kind, labelled: true) {
-                    out.append(Match(ref: ref, written: token))
+        for label in Self.gluedLabels where n.starts(with: label) {
+            let rest = n[label.count...]
+            if let refs = refs(rest) {
+                let value = String(decoding: rest, as: UTF8.self)
+                for ref in refs where Self.trusted(value, kind: ref.kind, labelled: true) {
+                    out.append(Match(ref: ref, written: String(decoding: token, as: UTF8.self)))
                 }
             }
             break
         }
+    }
+
+    /// The index's entries for a normalised value; a length test and a hash test first, so that a value that
+    /// is not listed costs no `String`.
+    private func refs(_ n: ArraySlice<UInt8>) -> [Ref]? {
+        guard lengths.contains(n.count), hashes.contains(Self.hash(n)) else { return nil }
+        return byValue[String(decoding: n, as: UTF8.self)]
+    }
+
+    /// FNV-1a over a normalised value: the prefilter in front of `byValue`.
+    static func hash<C: Collection<UInt8>>(_ bytes: C) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
     }
 
     /// Whether a free-text occurrence of listed value `n` is trusted: check digits pass; a digital currency
@@ -182,42 +214,58 @@ struct IdentifierIndex: Sendable {
         return u.count >= 8 && u.contains(where: IdentifierKind.Checks.isDigit) && u.contains(where: { $0 >= UInt8(ascii: "A") })
     }
 
-    /// The token a line starts with (nil when it starts with a separator): what a wrapped identifier continues with.
-    static func leadingToken(_ line: String) -> Substring? {
-        var first: Substring?
-        forEachToken(line) { t in if first == nil { first = t } }
-        return first.flatMap { $0.startIndex == line.startIndex ? $0 : nil }
+    /// Runs of ASCII letters and digits, and of Cyrillic letters (for the labels ИНН, ОГРН), read byte by
+    /// byte in one pass and handed to `body` as offsets one by one (no array), with whether the run has a digit.
+    static func forEachToken(_ u: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>, Bool) -> Void) {
+        var start = -1, digit = false
+        var i = 0
+        let n = u.count
+        while i < n {
+            let b = u[i]
+            if b < 0x80 {
+                let isDigit = b &- UInt8(ascii: "0") < 10
+                if isDigit || (b | 0x20) &- UInt8(ascii: "a") < 26 {
+                    if start < 0 { start = i; digit = false }
+                    digit = digit || isDigit
+                } else if start >= 0 {
+                    body(start..<i, digit)
+                    start = -1
+                }
+                i += 1
+            } else if b == 0xD0 || b == 0xD1 {  // U+0400–U+047F: two bytes, a letter
+                if start < 0 { start = i; digit = false }
+                i = min(i + 2, n)
+            } else {
+                if start >= 0 {
+                    body(start..<i, digit)
+                    start = -1
+                }
+                i = min(i + (b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1), n)
+            }
+        }
+        if start >= 0 { body(start..<n, digit) }
+    }
+}
+
+/// The lengths of the indexed values: a bit per length up to 127, a set above (a test on every token).
+struct LengthSet: Sendable {
+    private var small: (UInt64, UInt64) = (0, 0)
+    private var large = Set<Int>()
+
+    mutating func insert(_ n: Int) {
+        switch n {
+        case 0..<64: small.0 |= 1 << UInt64(n)
+        case 64..<128: small.1 |= 1 << UInt64(n - 64)
+        default: large.insert(n)
+        }
     }
 
-    /// Runs of ASCII letters and digits, and of Cyrillic letters (for the labels ИНН, ОГРН), read byte by
-    /// byte and handed to `body` one by one (no array).
-    static func forEachToken(_ line: String, _ body: (Substring) -> Void) {
-        let u = line.utf8
-        var start: String.Index?
-        var i = u.startIndex
-        while i < u.endIndex {
-            let b = u[i]
-            var width = 1
-            let word: Bool
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"):
-                word = true
-            case 0xD0, 0xD1:  // U+0400–U+047F: two bytes
-                word = true
-                width = 2
-            default:
-                word = false
-                if b >= 0xC0 { width = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2 }
-            }
-            if word {
-                if start == nil { start = i }
-            } else if let s = start {
-                body(line[s..<i])
-                start = nil
-            }
-            i = u.index(i, offsetBy: width, limitedBy: u.endIndex) ?? u.endIndex
+    func contains(_ n: Int) -> Bool {
+        switch n {
+        case 0..<64: return small.0 & (1 << UInt64(n)) != 0
+        case 64..<128: return small.1 & (1 << UInt64(n - 64)) != 0
+        default: return !large.isEmpty && large.contains(n)
         }
-        if let s = start { body(line[s...]) }
     }
 }
 

@@ -81,16 +81,24 @@ public enum IdentifierKind: String, Sendable, CaseIterable {
     /// slashes dropped), and an `IMO` written in front of an IMO number dropped.
     public static func normalize(_ value: String) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(value.utf8.count)
-        for b in value.utf8 {
+        normalize(value.utf8, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `normalize(_:)` into a reused buffer (the free-text scan's path, which must not allocate per token).
+    static func normalize<C: Collection<UInt8>>(_ value: C, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        for b in value {
             switch b {
             case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"): out.append(b)
             case UInt8(ascii: "a")...UInt8(ascii: "z"): out.append(b - 32)
             default: continue
             }
         }
-        if out.count == 10, out.starts(with: Array("IMO".utf8)), out[3...].allSatisfy(Checks.isDigit) { out.removeFirst(3) }
-        return String(decoding: out, as: UTF8.self)
+        if out.count == 10, out[0] == UInt8(ascii: "I"), out[1] == UInt8(ascii: "M"), out[2] == UInt8(ascii: "O"),
+           out[3...].allSatisfy(Checks.isDigit) {
+            out.removeFirst(3)
+        }
     }
 
     /// The check-digit rules (pure functions of the normalised value).

@@ -67,7 +67,12 @@ public enum ListParser {
         case .eu:
             return try merge(source, files.map { (f) throws(ListFileError) in try EUParser.parse(f) })
         case .uk:
-            return try merge(source, files.map { (f) throws(ListFileError) in try UKParser.parse(f) })
+            // The FCDO publishes the list as XML and as CSV (OFSI's ConList is CSV too): the extension decides, or,
+            // without a known one, whether the file starts with markup.
+            return try merge(source, files.map { (f) throws(ListFileError) in
+                let xml = f.fileExtension == "xml" || (f.fileExtension != "csv" && f.startsWithMarkup)
+                return try xml ? UKParser.parse(f) : UKCSVParser.parse(f)
+            })
         case .openSanctions:
             return try merge(source, files.map { (f) throws(ListFileError) in try OpenSanctionsParser.parse(f) })
         case .banks:

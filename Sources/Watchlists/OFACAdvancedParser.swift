@@ -108,8 +108,8 @@ enum OFACAdvancedParser {
     /// The file's reference sets and cross-referenced sections, indexed by id, and the reads that resolve them.
     private struct Document {
         let file: ListFile
-        /// Reference value kind (`AliasType`, `Country`…) → ID → the value's element.
-        var refs: [String: [String: XMLTree.Element]] = [:]
+        /// Reference value kind (`AliasType`, `Country`…) → ID → the value's element and its text.
+        var refs: [String: [String: (element: XMLTree.Element, text: String)]] = [:]
         var locations: [String: XMLTree.Element] = [:]
         var documentsByIdentity: [String: [XMLTree.Element]] = [:]
         var entriesByProfile: [String: [XMLTree.Element]] = [:]
@@ -122,7 +122,7 @@ enum OFACAdvancedParser {
                 throw f.error(line: root.line, "no <ReferenceValueSets>: every coded value of an advanced XML file is defined there")
             }
             for set in sets.children {
-                for v in set.children { refs[v.name, default: [:]][v.attr("ID")] = v }
+                for v in set.children { refs[v.name, default: [:]][v.attr("ID")] = (v, v.text.collapsedWhitespace) }
             }
             for l in root.child("Locations")?.children("Location") ?? [] { locations[l.attr("ID")] = l }
             for d in root.child("IDRegDocuments")?.children("IDRegDocument") ?? [] {
@@ -136,16 +136,21 @@ enum OFACAdvancedParser {
         /// The reference value that `element`'s attribute `attribute` names, nil when the attribute is absent;
         /// refuses the file when the id is not defined.
         func ref(_ kind: String, _ element: XMLTree.Element, _ attribute: String) throws(ListFileError) -> XMLTree.Element? {
+            try resolve(kind, element, attribute)?.element
+        }
+
+        func refText(_ kind: String, _ element: XMLTree.Element, _ attribute: String) throws(ListFileError) -> String {
+            try resolve(kind, element, attribute)?.text ?? ""
+        }
+
+        private func resolve(_ kind: String, _ element: XMLTree.Element, _ attribute: String)
+            throws(ListFileError) -> (element: XMLTree.Element, text: String)? {
             let id = element.attr(attribute)
             if id.isEmpty { return nil }
             guard let v = refs[kind]?[id] else {
                 throw file.error(line: element.line, "<\(element.name)> \(attribute)=\"\(id)\" names no \(kind) in <ReferenceValueSets>")
             }
             return v
-        }
-
-        func refText(_ kind: String, _ element: XMLTree.Element, _ attribute: String) throws(ListFileError) -> String {
-            try ref(kind, element, attribute)?.text.collapsedWhitespace ?? ""
         }
 
         /// The names of the lists (`SDN List`, `Sectoral Sanctions Identifications List`…) the profile is on.
@@ -209,7 +214,7 @@ enum OFACAdvancedParser {
         /// party type.
         private func partyType(_ profile: XMLTree.Element) throws(ListFileError) -> EntryType {
             guard let sub = try ref("PartySubType", profile, "PartySubTypeID") else { return .entity }
-            switch sub.text.collapsedWhitespace.lowercased() {
+            switch try refText("PartySubType", profile, "PartySubTypeID").lowercased() {
             case "vessel": return .vessel
             case "aircraft": return .aircraft
             default: break
@@ -294,7 +299,8 @@ enum OFACAdvancedParser {
             for version in feature.children("FeatureVersion") {
                 var detail = ""
                 if let d = version.child("VersionDetail") {
-                    detail = try ref("DetailReference", d, "DetailReferenceID")?.text.collapsedWhitespace ?? d.text.collapsedWhitespace
+                    let reference = try refText("DetailReference", d, "DetailReferenceID")
+                    detail = reference.isEmpty ? d.text.collapsedWhitespace : reference
                 }
                 var place: (text: String, country: String?, countryName: String?)?
                 if let vl = version.child("VersionLocation") { place = try location(vl) }

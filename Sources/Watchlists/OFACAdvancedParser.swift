@@ -72,8 +72,9 @@ enum OFACAdvancedParser {
                 + "import it with --source \(right.rawValue)")
         }
         if otherList > 0 {
-            warnings.append("\(otherList) parties of \(f.name) are not on \(source == .ofacSDN ? "the SDN List" : "a non-SDN list") "
-                + "and were left out of \(source.rawValue)")
+            let one = otherList == 1
+            warnings.append("\(otherList) \(one ? "party" : "parties") of \(f.name) \(one ? "is" : "are") not on "
+                + "\(source == .ofacSDN ? "the SDN List" : "a non-SDN list") and \(one ? "was" : "were") left out of \(source.rawValue)")
         }
         return ParsedList(source: source, entries: entries, warnings: warnings)
     }

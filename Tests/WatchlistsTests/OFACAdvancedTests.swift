@@ -115,6 +115,15 @@ struct OFACAdvancedTests {
         }
     }
 
+    @Test("the older namespace of the schema (http://www.un.org/sanctions/1.0) reads the same")
+    func olderNamespace() throws {
+        let current = try ListParser.parse(source: .ofacSDN, contents: [Fixtures.file("sdn_advanced.xml")])
+        let older = try Fixtures.edited("sdn_advanced.xml",
+                                        replacing: "xmlns=\"https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/ADVANCED_XML\"",
+                                        with: "xmlns=\"http://www.un.org/sanctions/1.0\"")
+        #expect(try ListParser.parse(source: .ofacSDN, contents: [older]).entries == current.entries)
+    }
+
     @Test("a DistinctParty without FixedRef is skipped and named by its line")
     func withoutFixedRef() throws {
         let edited = try Fixtures.edited("sdn_advanced.xml", replacing: "<DistinctParty FixedRef=\"90002\">", with: "<DistinctParty>")

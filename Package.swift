@@ -59,7 +59,8 @@ let package = Package(
         .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
         .testTarget(name: "XMLTests", dependencies: ["XML"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
-        .testTarget(name: "WatchlistsTests", dependencies: ["Watchlists"]),
+        // Fixtures/ holds list files written for the tests, read from disk by path (not bundled resources).
+        .testTarget(name: "WatchlistsTests", dependencies: ["Watchlists"], exclude: ["Fixtures"]),
         .testTarget(name: "ScreeningTests", dependencies: ["Screening", "Matching", "Messages", "Watchlists"]),
         // Unit tests of the runtime's pure parts (attempt ledger, audit walker, sd_notify): no database.
         .testTarget(name: "DaemonUnitTests", dependencies: ["Daemon", "Store"]),

@@ -70,6 +70,11 @@ public struct ListFile: Sendable {
         bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     }
 
+    /// Whether the first character after a byte order mark and white space is `<`: XML, not CSV.
+    var startsWithMarkup: Bool {
+        bytes[contentStart...].first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D } == UInt8(ascii: "<")
+    }
+
     func error(line: Int?, _ message: String) -> ListFileError {
         ListFileError(file: name, line: line, message: message)
     }

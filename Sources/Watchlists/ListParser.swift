@@ -34,7 +34,7 @@ public enum ListParser {
             // published name, is refused under the other rather than silently replacing it.
             for f in files {
                 let consolidated = f.baseName.hasPrefix("cons_") || f.baseName.hasPrefix("consolidated")
-                let sdn = ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv", "sdn.xml"].contains(f.baseName)
+                let sdn = ["sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv", "sdn.xml", "sdn_advanced.xml"].contains(f.baseName)
                 if source == .ofacSDN && consolidated {
                     throw f.error(line: nil, "\(f.baseName) is OFAC's consolidated (non-SDN) list: import it with --source ofac-cons "
                         + "(a list of its own, so it never replaces the SDN list)")
@@ -45,7 +45,14 @@ public enum ListParser {
             }
             var parsed: ParsedList
             if files.count == 1, files[0].fileExtension == "xml" {
-                parsed = try OFACXMLParser.parse(files[0])
+                // Two XML schemas, told apart by the root: sdn.xml/consolidated.xml (`sdnList`) and the structured
+                // sdn_advanced.xml/cons_advanced.xml (`Sanctions`), which also says which list each party is on.
+                let root = try ListXML.parse(files[0])
+                if root.name == "Sanctions" {
+                    parsed = try OFACAdvancedParser.parse(root, files[0], source: source)
+                } else {
+                    parsed = try OFACXMLParser.parse(root, files[0])
+                }
             } else if let xml = files.first(where: { $0.fileExtension == "xml" }) {
                 throw xml.error(line: nil, "an OFAC XML file is imported on its own, not together with other files")
             } else {
@@ -60,7 +67,12 @@ public enum ListParser {
         case .eu:
             return try merge(source, files.map { (f) throws(ListFileError) in try EUParser.parse(f) })
         case .uk:
-            return try merge(source, files.map { (f) throws(ListFileError) in try UKParser.parse(f) })
+            // The FCDO publishes the list as XML and as CSV (OFSI's ConList is CSV too): the extension decides, or,
+            // without a known one, whether the file starts with markup.
+            return try merge(source, files.map { (f) throws(ListFileError) in
+                let xml = f.fileExtension == "xml" || (f.fileExtension != "csv" && f.startsWithMarkup)
+                return try xml ? UKParser.parse(f) : UKCSVParser.parse(f)
+            })
         case .openSanctions:
             return try merge(source, files.map { (f) throws(ListFileError) in try OpenSanctionsParser.parse(f) })
         case .banks:

@@ -48,6 +48,25 @@ struct OFACRemarks {
         ("SSN", "SSN"),
     ]
 
+    /// The stored type of an identifier item written `LABEL VALUE`, and the value after the label, when the
+    /// label is one of `idPrefixes`.
+    static func labelled(_ item: Substring) -> (type: String, value: Substring)? {
+        for (prefix, type) in idPrefixes where item.hasPrefix(prefix + " ") { return (type, item.dropFirst(prefix.count + 1)) }
+        return nil
+    }
+
+    /// The type and value to store for an identifier that a structured OFAC file gives as a type label and a
+    /// number (`Vessel Registration Identification` and `IMO 9074729` → `IMO`, `9074729`): the remarks' table
+    /// decides, so the CSV, sdn_advanced.xml and screening's identifier index name it alike. A label the table
+    /// does not know is kept as written (`IdentifierKind.classify` reads OFAC's wording).
+    static func typed(label: String, value: String) -> EntryIdentifier {
+        let item = label + " " + value
+        if let m = labelled(Substring(item)), !m.value.trimmed.isEmpty {
+            return EntryIdentifier(type: m.type, value: m.value.trimmed)
+        }
+        return EntryIdentifier(type: label, value: value)
+    }
+
     init(_ remarks: String) {
         guard !remarks.isEmpty else { return }
         bics = BIC.extract(fromText: remarks)
@@ -88,8 +107,9 @@ struct OFACRemarks {
                 }
                 continue
             }
-            for (prefix, type) in Self.idPrefixes where item.hasPrefix(prefix + " ") {
-                var rest = item.dropFirst(prefix.count + 1)
+            if let m = Self.labelled(item) {
+                let type = m.type
+                var rest = m.value
                 if rest.hasSuffix(".") { rest = rest.dropLast() }
                 var country: String?
                 if rest.hasSuffix(")"), let open = rest.lastIndex(of: "(") {
@@ -101,7 +121,6 @@ struct OFACRemarks {
                 if !value.isEmpty {
                     identifiers.appendUnique(EntryIdentifier(type: type, value: value, country: country))
                 }
-                break
             }
         }
     }

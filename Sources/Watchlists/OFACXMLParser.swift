@@ -11,9 +11,13 @@ import XML
 /// Names are rendered as in the CSV (`LAST, First`), so both formats give the same entries.
 enum OFACXMLParser {
     static func parse(_ f: ListFile) throws(ListFileError) -> ParsedList {
-        let root = try ListXML.parse(f)
+        try parse(ListXML.parse(f), f)
+    }
+
+    static func parse(_ root: XMLTree.Element, _ f: ListFile) throws(ListFileError) -> ParsedList {
         guard root.name == "sdnList" else {
-            throw f.error(line: root.line, "not an OFAC sdn.xml: the root element is <\(root.name)>, expected <sdnList>")
+            throw f.error(line: root.line, "not an OFAC XML list: the root element is <\(root.name)>, expected <sdnList> (sdn.xml, "
+                + "consolidated.xml) or <Sanctions> (sdn_advanced.xml, cons_advanced.xml)")
         }
         var entries: [ListEntry] = []
         // One bad record does not refuse the list: it is skipped and named in a warning kept with the version.

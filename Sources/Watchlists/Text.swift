@@ -2,6 +2,10 @@
 extension StringProtocol {
     /// The string without leading and trailing whitespace and newlines.
     var trimmed: String {
+        // Fast path, for the many values that start and end with a printable ASCII character (list files have
+        // millions of them): no Character is built.
+        let whole = String(self)
+        if let f = whole.utf8.first, let l = whole.utf8.last, f > 0x20, f < 0x7F, l > 0x20, l < 0x7F { return whole }
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }
@@ -10,6 +14,21 @@ extension StringProtocol {
 
     /// Whitespace runs (including line breaks) collapsed to one space, trimmed.
     var collapsedWhitespace: String {
+        // Fast path: printable ASCII with single inner spaces is already collapsed.
+        var previousSpace = true
+        var collapsed = true
+        for b in utf8 {
+            if b == 0x20 {
+                if previousSpace { collapsed = false; break }
+                previousSpace = true
+            } else if b > 0x20, b < 0x7F {
+                previousSpace = false
+            } else {
+                collapsed = false
+                break
+            }
+        }
+        if collapsed, !previousSpace { return String(self) }
         var out = ""
         out.reserveCapacity(utf8.count)
         var pendingSpace = false

@@ -32,43 +32,15 @@ enum UKParser {
                 warnings.append("\(f.name) line \(d.line): a Designation without UniqueID was skipped")
                 continue
             }
-            let type: EntryType
-            switch d.childText("IndividualEntityShip").lowercased() {
-            case "individual": type = .person
-            case "ship": type = .vessel
-            default: type = .entity
-            }
-            var primary: [String] = []
-            var others: [EntryName] = []
+            let type = UKNames.entryType(d.childText("IndividualEntityShip"))
+            var written: [UKNames.Written] = []
             for n in d.child("Names")?.children("Name") ?? [] {
-                let full = (1...6).map { n.childText("Name\($0)") }.filter { !$0.isEmpty }.joined(separator: " ")
-                let text = full.isEmpty ? n.childText("Name") : full
-                if text.isEmpty { continue }
-                let nameType = n.childText("NameType").lowercased()
-                let weak = n.childText("AliasStrength").lowercased().hasPrefix("low")
-                if nameType == "primary name" {
-                    primary.append(text)
-                } else if nameType == "primary name variation" {
-                    others.append(EntryName(name: text, kind: "primary_variation", strength: .strong))
-                } else {
-                    others.append(EntryName(name: text, kind: weak ? "weak_aka" : "aka", strength: weak ? .weak : .strong))
-                }
+                let parts = (1...6).map { n.childText("Name\($0)") }
+                let full = UKNames.join(parts)
+                written.append(UKNames.Written(text: full.isEmpty ? n.childText("Name") : full, nameType: n.childText("NameType"),
+                                               strength: n.childText("AliasStrength")))
             }
-            var names: [EntryName] = []
-            for p in primary where !names.contains(where: { $0.name == p }) {
-                names.append(EntryName(name: p, kind: names.isEmpty ? "primary" : "aka", strength: .strong))
-            }
-            if names.isEmpty, let first = others.first {
-                names.append(EntryName(name: first.name, kind: "primary", strength: .strong))
-                others.removeFirst()
-            }
-            for o in others where !names.contains(where: { $0.name == o.name }) { names.append(o) }
-            for n in d.descendants("NameNonLatinScript") {
-                let t = n.text.collapsedWhitespace
-                if !t.isEmpty, !names.contains(where: { $0.name == t }) {
-                    names.append(EntryName(name: t, kind: "original_script", strength: .strong))
-                }
-            }
+            let names = UKNames.assemble(written, nonLatin: d.descendants("NameNonLatinScript").map { $0.text.collapsedWhitespace })
             guard !names.isEmpty else {
                 warnings.append("\(f.name) line \(d.line): Designation \(id) has no name and was skipped")
                 continue
@@ -94,8 +66,7 @@ enum UKParser {
             }
             // Identifiers: IMO numbers of ships, passports and national identifiers of individuals, registration
             // numbers of entities.
-            for (tag, label) in [("IMONumber", "IMO"), ("PassportNumber", "Passport"), ("NationalIdentifierNumber", "National Identifier"),
-                                 ("BusinessRegistrationNumber", "Business Registration Number")] {
+            for (tag, label) in UKNames.identifierLabels {
                 for n in d.descendants(tag) {
                     let v = n.text.trimmed
                     if !v.isEmpty { e.identifiers.appendUnique(EntryIdentifier(type: label, value: v)) }
@@ -110,4 +81,64 @@ enum UKParser {
         }
         return ParsedList(source: .uk, entries: entries, warnings: warnings)
     }
+}
+
+/// What the FCDO's XML and CSV editions (and OFSI's ConList) share: how a designation's names are written and ranked,
+/// its type, and the identifier labels, so that every edition gives the same entry.
+enum UKNames {
+    /// One name as a row or a `Name` element writes it.
+    struct Written {
+        var text: String
+        /// `Primary Name`, `Primary Name Variation`, `Alias` (ConList: `Primary name`, `Primary name variation`, `AKA`).
+        var nameType: String
+        /// `Good quality` / `Low quality` (ConList's `Alias Quality` alike); low is weak.
+        var strength: String
+    }
+
+    static func entryType(_ s: String) -> EntryType {
+        switch s.trimmed.lowercased() {
+        case "individual": return .person
+        case "ship": return .vessel
+        default: return .entity
+        }
+    }
+
+    /// `Name1 … Name5 Name6`: given names first, then the family name (or an organisation's whole name in Name6).
+    static func join(_ parts: [String]) -> String { parts.map(\.trimmed).filter { !$0.isEmpty }.joined(separator: " ") }
+
+    /// The names in rank order: the primary name first (the first `Primary Name`; further ones are a.k.a.s, or the
+    /// first other name when none is marked primary), variations and aliases, then non-Latin names; each text once.
+    static func assemble(_ written: [Written], nonLatin: [String]) -> [EntryName] {
+        var primary: [String] = []
+        var others: [EntryName] = []
+        for w in written where !w.text.isEmpty {
+            let nameType = w.nameType.trimmed.lowercased()
+            let weak = w.strength.trimmed.lowercased().hasPrefix("low")
+            if nameType == "primary name" {
+                primary.append(w.text)
+            } else if nameType == "primary name variation" {
+                others.append(EntryName(name: w.text, kind: "primary_variation", strength: .strong))
+            } else {
+                others.append(EntryName(name: w.text, kind: weak ? "weak_aka" : "aka", strength: weak ? .weak : .strong))
+            }
+        }
+        var names: [EntryName] = []
+        for p in primary where !names.contains(where: { $0.name == p }) {
+            names.append(EntryName(name: p, kind: names.isEmpty ? "primary" : "aka", strength: .strong))
+        }
+        if names.isEmpty, let first = others.first {
+            names.append(EntryName(name: first.name, kind: "primary", strength: .strong))
+            others.removeFirst()
+        }
+        for o in others where !names.contains(where: { $0.name == o.name }) { names.append(o) }
+        for t in nonLatin where !t.isEmpty && !names.contains(where: { $0.name == t }) {
+            names.append(EntryName(name: t, kind: "original_script", strength: .strong))
+        }
+        return names
+    }
+
+    /// The XML element of each identifier of a party with the label stored: IMO numbers of ships, passports and
+    /// national identifiers of individuals, registration numbers of entities.
+    static let identifierLabels = [("IMONumber", "IMO"), ("PassportNumber", "Passport"), ("NationalIdentifierNumber", "National Identifier"),
+                                   ("BusinessRegistrationNumber", "Business Registration Number")]
 }

@@ -54,3 +54,37 @@ func expectRefused(_ source: ListSource, _ files: [ListFile], sourceLocation: So
         return error
     }
 }
+
+/// The list files written for these tests, in `Tests/WatchlistsTests/Fixtures` (read by path, so Package.swift
+/// excludes the directory from the target instead of bundling it).
+enum Fixtures {
+    static let directory: String = {
+        var path = #filePath
+        if let real = realpath(path, nil) {
+            path = String(cString: real)
+            free(real)
+        }
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast()
+        return parts.joined(separator: "/") + "/Fixtures"
+    }()
+
+    /// The fixture's bytes, named by its path as `lists import` names a file.
+    static func file(_ name: String) throws -> ListFile { try ListFile.read(path: directory + "/" + name) }
+
+    /// The fixture's bytes under another name, as an operator might have saved the download.
+    static func file(_ name: String, savedAs other: String) throws -> ListFile {
+        ListFile(name: other, bytes: try file(name).bytes)
+    }
+
+    /// The fixture's text with `replacing` replaced once by `with`, for a refusal test; fails when absent.
+    static func edited(_ name: String, replacing: String, with: String) throws -> ListFile {
+        let text = String(decoding: try file(name).bytes, as: UTF8.self)
+        guard let r = text.range(ofLiteral: replacing), text[r.upperBound...].range(ofLiteral: replacing) == nil else {
+            throw ListFileError(file: name, message: "fixture edit: \(replacing) does not occur exactly once")
+        }
+        var edited = text
+        edited.replaceSubrange(r, with: with)
+        return ListFile(name: name, text: edited)
+    }
+}

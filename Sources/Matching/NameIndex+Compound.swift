@@ -152,6 +152,7 @@ extension NameIndex {
         let around = before | after
         let whole = first == 0 && last + 1 == prepared.firstLineCount && (around == 0 || forms == 0 || around & forms != 0)
         let bare = flags & NameIndex.flagBare != 0 && (flags & NameIndex.flagWholeOnly == 0 || whole)
+            && (flags & NameIndex.flagGenericWhole == 0 || (whole && around & forms != 0))
         let anchored = flags & NameIndex.flagAnchored != 0 && around & forms != 0
         return bare || anchored ? (i, j) : nil
     }

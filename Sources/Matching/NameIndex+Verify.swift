@@ -53,6 +53,7 @@ extension NameIndex {
                         || prepared.displayRange(prepared.original(p)).count == shortLength)
                 let bare = flags & NameIndex.flagBare != 0 && (h.sim == 1 || fuzzy)
                     && (flags & NameIndex.flagWholeOnly == 0 || whole || (craft != 0 && NameIndex.hasCraftContext(prepared, p, craft)))
+                    && (flags & NameIndex.flagGenericWhole == 0 || (whole && h.sim == 1 && around & forms != 0))
                 let anchored = flags & NameIndex.flagAnchored != 0 && (h.sim == 1 || flags & NameIndex.flagAnchorFuzzy != 0)
                     && around & forms != 0
                 if (bare || anchored) && (best == nil || h.sim > best!.0) { best = (h.sim, p, p) }

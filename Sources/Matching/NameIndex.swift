@@ -157,6 +157,7 @@ public struct NameIndex: Sendable {
     static let flagWholeOnly: UInt8 = 16 // ...but only as the whole distinctive text of its line (a.k.a.s)
     static let flagAnchored: UInt8 = 32  // may match its token next to a legal form of one of `variantForms`
     static let flagAnchorFuzzy: UInt8 = 64 // one typo allowed in the anchored case
+    static let flagGenericWhole: UInt8 = 128 // a generic word with a legal form: whole name, with a form of its family, exact
 
     static let required: UInt8 = 1, optional: UInt8 = 0, group: UInt8 = 2
 
@@ -270,7 +271,12 @@ public struct NameIndex: Sendable {
                     // Anchored: an entity alias with a legal form, its distinctive part one token (`KOTI CORP`,
                     // `JSC VAD`, `A1, LLC`), found next to a legal form of the same family.
                     let anchored = !alias.isPerson && forms != 0 && raw[0].count >= 2 && !generic && !number
-                    if !bare && !anchored { continue }
+                    // A generic word with a legal form (`OOO GAS`, `LIMITED LIABILITY COMPANY TRADING`) is too
+                    // common to match beside a form anywhere (`PARS OIL AND GAS LLC`), but a party whose whole
+                    // name is that word with a form of its family is that company: exact, as the whole name only.
+                    let genericWhole = generic && !alias.isPerson && !alias.weak && forms != 0 && !number
+                    if !bare && !anchored && !genericWhole { continue }
+                    if genericWhole { flags |= NameIndex.flagBare | NameIndex.flagWholeOnly | NameIndex.flagGenericWhole }
                     if bare {
                         flags |= NameIndex.flagBare
                         if !alias.weak && t.count >= configuration.minFuzzySingleTokenLength { flags |= NameIndex.flagFuzzy }

@@ -9,9 +9,17 @@ struct Geography: Sendable {
 
     /// Country (ISO alpha-2) of a BIC: characters 5–6.
     static func bicCountry(_ bic: String) -> String? {
-        let b = Array(bic.utf8)
-        guard b.count >= 6 else { return nil }
-        let cc = String(decoding: b[4..<6], as: UTF8.self)
+        let u = bic.utf8
+        guard u.count >= 6 else { return nil }
+        let i = u.index(u.startIndex, offsetBy: 4)
+        let c0 = u[i], c1 = u[u.index(after: i)]
+        // Every payment's agents come here: ASCII (the BIC character set) is decided on the bytes, without
+        // Unicode properties; anything else as characters, as always.
+        if c0 < 0x80 && c1 < 0x80 {
+            let letters = (c0 | 0x20) &- UInt8(ascii: "a") < 26 && (c1 | 0x20) &- UInt8(ascii: "a") < 26
+            return letters ? String(decoding: [c0, c1], as: UTF8.self) : nil
+        }
+        let cc = String(decoding: Array(u)[4..<6], as: UTF8.self)
         return cc.allSatisfy { $0.isLetter } ? cc : nil
     }
 

@@ -64,6 +64,10 @@ let ruleMustFind: [(lines: [String], entries: Set<Int>, note: String)] = [
     (["A1, LLC"], [5], "two characters, a digit"),
     (["LLC SIGNATEHK"], [6], "one typo in an anchored 8-letter token"),
     (["JSC VAD"], [7], "an a.k.a. anchored"),
+    // A generic word with a legal form: only as the whole name, with a form of its family, exactly.
+    (["LLC TRADING"], [8], "a generic word with its legal form as the whole name"),
+    (["TRADING, OOO"] + address, [8], "another form of the family, behind it, an address below"),
+    (["OBSHCHESTVO S OGRANICHENNOI OTVET", "STVENNOSTYU TRADING"], [8], "the line break inside the spelled-out form"),
     (["C/O KOTI CORP"], [1], "extra words on the side away from the form"),
     (["KOTI CORP MOSCOW BRANCH"], [1], "extra words after the form"),
     // Single-token a.k.a.s as the whole name.
@@ -106,7 +110,11 @@ let ruleMustNotFind: [(lines: [String], entries: Set<Int>, note: String)] = [
     (["KOTI GMBH"], [1], "a legal form of another family"),
     (["KOTI TRADING CORP"], [1], "another word between name and form"),
     (["KOTIX CORP"], [1], "short token: no typo"),
-    (["LLC TRADING"], [8], "a generic word with a legal form"),
+    (["TRADING"], [8], "a generic word without its legal form"),
+    (["ACME TRADING LLC"], [8], "a generic word with a legal form, among other name tokens"),
+    (["TRADING GMBH"], [8], "a generic word with a legal form of another family"),
+    (["ACME LLC", "TRADING LLC"], [8], "a generic word with a legal form on a later line"),
+    (["LLC TRADNG"], [8], "a generic word with a legal form: no typo"),
     (["PIOTR NOWAK"] + address, [10], "a.k.a. among other name tokens"),
     (["VIRORAT NOWAK SA"], [10], "a.k.a. next to a form of another family, among other words"),
     (["NOWAK AB"], [10], "a.k.a. as the whole name, but with another family's form"),

@@ -13,7 +13,7 @@ let ruleAliases: [NameIndex.Alias] = [
     .init(entry: 6, name: "LIMITED LIABILITY COMPANY SIGNATEK", isPerson: false, weak: false),
     .init(entry: 7, name: "PROMTEK GROUP", isPerson: false, weak: false),
     .init(entry: 7, name: "JSC VAD", isPerson: false, weak: false, primary: false),
-    .init(entry: 8, name: "LIMITED LIABILITY COMPANY TRADING", isPerson: false, weak: false),   // generic: never alone
+    .init(entry: 8, name: "LIMITED LIABILITY COMPANY TRADING", isPerson: false, weak: false),   // generic: whole name with its form only
     // Single-token a.k.a.s: only as the whole name or anchored.
     .init(entry: 10, name: "NOVGORODSKAYA AKKUMULYATORNAYA KOMPANIYA", isPerson: false, weak: false),
     .init(entry: 10, name: "NOVAK OOO", isPerson: false, weak: true, primary: false),

@@ -91,54 +91,69 @@ extension NameIndex {
         let penalty = configuration.missingTokenPenalty
         let maxPenalized = configuration.maxPenalizedMissingTokens
         let width = count + maxExtra
-        var starts = [Int]()
-        for h in hits where (h.sim == 1 || fuzzy) && variantTokens[lo..<hi].contains(h.token) {
-            if starts.last != Int(h.pos) { starts.append(Int(h.pos)) }   // hits are sorted by position
-        }
-        var best: (Double, Int, Int)? = nil
         let hasGroup = variantEssential[lo..<hi].contains(NameIndex.group)
-        var options = [[(Int, Double)]](repeating: [], count: count)
-        var used = [Bool](repeating: false, count: width)
-        windows: for start in starts {
-            let end = min(n, start + width)
-            for j in 0..<count {
-                options[j].removeAll(keepingCapacity: true)
-                for p in start..<end { if let sv = sim(lo + j, at: p) { options[j].append((p, sv)) } }
-                if options[j].isEmpty && variantEssential[lo + j] == NameIndex.required { continue windows }
-            }
-            // `group`: -2 no group token matched yet, -1 the group's name token matched, p >= 0 only the
-            // leading particle matched, at text position p.
-            func search(_ j: Int, _ num: Double, _ den: Double, _ matched: Int, _ missing: Int, _ minP: Int, _ maxP: Int,
-                        _ group: Int) {
-                if j == count {
-                    guard matched >= 2, den > 0, minP == start, maxP - minP + 1 <= matched + maxExtra else { return }
-                    if hasGroup {
-                        if group == -2 { return }
-                        // A particle stands for the given names only if no other word follows it
-                        // (`ABD AL-LIBI`, not `AL-MASRI ABU HAFS` for `AL-MASRI, Abu Dujana`).
-                        if group >= 0 {
-                            let q = group + 1
-                            if q < n && !(q >= start && q < start + width && used[q - start]) { return }
+        // Scratch for the windows on the stack (no allocation per candidate: this runs for every candidate
+        // variant of every field): the options of alias token j are opt[j * width ..< j * width + optCount[j]]
+        // (a window has `width` positions, so at most that many options per token).
+        return withUnsafeTemporaryAllocation(of: (Int, Double).self, capacity: count * width) { opt in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { optCount in
+                withUnsafeTemporaryAllocation(of: Bool.self, capacity: width) { used in
+                    _ = used.initialize(from: repeatElement(false, count: width))
+                    var best: (Double, Int, Int)? = nil
+                    var lastStart = -1
+                    windows: for h in hits where (h.sim == 1 || fuzzy) && variantTokens[lo..<hi].contains(h.token) {
+                        let start = Int(h.pos)
+                        if start == lastStart { continue }   // hits are sorted by position
+                        lastStart = start
+                        let end = min(n, start + width)
+                        for j in 0..<count {
+                            optCount[j] = 0
+                            for p in start..<end {
+                                if let sv = sim(lo + j, at: p) {
+                                    opt[j * width + optCount[j]] = (p, sv)
+                                    optCount[j] += 1
+                                }
+                            }
+                            if optCount[j] == 0 && variantEssential[lo + j] == NameIndex.required { continue windows }
                         }
+                        // `group`: -2 no group token matched yet, -1 the group's name token matched, p >= 0 only the
+                        // leading particle matched, at text position p.
+                        func search(_ j: Int, _ num: Double, _ den: Double, _ matched: Int, _ missing: Int, _ minP: Int, _ maxP: Int,
+                                    _ group: Int) {
+                            if j == count {
+                                guard matched >= 2, den > 0, minP == start, maxP - minP + 1 <= matched + maxExtra else { return }
+                                if hasGroup {
+                                    if group == -2 { return }
+                                    // A particle stands for the given names only if no other word follows it
+                                    // (`ABD AL-LIBI`, not `AL-MASRI ABU HAFS` for `AL-MASRI, Abu Dujana`).
+                                    if group >= 0 {
+                                        let q = group + 1
+                                        if q < n && !(q >= start && q < start + width && used[q - start]) { return }
+                                    }
+                                }
+                                let score = num / den - penalty * Double(min(missing, maxPenalized))
+                                if best == nil || score > best!.0 { best = (score, minP, maxP) }
+                                return
+                            }
+                            let role = variantEssential[lo + j]
+                            for k in 0..<optCount[j] {
+                                let (p, sv) = opt[j * width + k]
+                                if used[p - start] { continue }
+                                used[p - start] = true
+                                let g = role != NameIndex.group ? group : (group == -2 ? p : -1)
+                                search(j + 1, num + weight(lo + j) * sv, den + weight(lo + j), matched + 1, missing, min(minP, p), max(maxP, p), g)
+                                used[p - start] = false
+                            }
+                            if role != NameIndex.required {
+                                search(j + 1, num, den, matched, missing + 1, minP, maxP, group)
+                            }
+                        }
+                        search(0, 0, 0, 0, 0, Int.max, Int.min, -2)
                     }
-                    let score = num / den - penalty * Double(min(missing, maxPenalized))
-                    if best == nil || score > best!.0 { best = (score, minP, maxP) }
-                    return
-                }
-                let role = variantEssential[lo + j]
-                for (p, sv) in options[j] where !used[p - start] {
-                    used[p - start] = true
-                    let g = role != NameIndex.group ? group : (group == -2 ? p : -1)
-                    search(j + 1, num + weight(lo + j) * sv, den + weight(lo + j), matched + 1, missing, min(minP, p), max(maxP, p), g)
-                    used[p - start] = false
-                }
-                if role != NameIndex.required {
-                    search(j + 1, num, den, matched, missing + 1, minP, maxP, group)
+                    return best
                 }
             }
-            search(0, 0, 0, 0, 0, Int.max, Int.min, -2)
         }
-        return best
     }
 
     /// Whether the text has words of a vessel (`craft` 1) or an aircraft (2) directly before or after kept token

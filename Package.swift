@@ -45,7 +45,7 @@ let package = Package(
         // The SQL API from Swift: payments, lists, migrations, the audit chain, building a screener from the database.
         .target(name: "Store", dependencies: ["Screening", "Watchlists", "Postgres", logging]),
         // The running product: claim -> screen -> decide workers, LISTEN, reloads, sd_notify, metrics.
-        .target(name: "Daemon", dependencies: ["Store", "Screening", "Postgres", logging, lifecycle, metrics, prometheus]),
+        .target(name: "Daemon", dependencies: ["Store", "Screening", "Postgres", logging, lifecycle, metrics, prometheus, hummingbird, httpTypes]),
         // The nightly batch: screening stored payments again.
         .target(name: "Rescreen", dependencies: ["Store", "Screening", "Watchlists", "Postgres", logging]),
 
@@ -82,7 +82,8 @@ let package = Package(
                                                         "Postgres", logging]),
         // the daemon, the rescreen and the CLI running for real, metrics, systemd units,
         .testTarget(name: "DaemonIntegrationTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Daemon", "Rescreen", "Store",
-                                                                   "Screening", "Watchlists", "Postgres", logging, metrics, prometheus]),
+                                                                   "Screening", "Watchlists", "Postgres", logging, metrics, prometheus,
+                                                                   hummingbird, hummingbirdTesting]),
         // the operators' console, request by request, as each role,
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "TestSupport", "IntegrationSupport", "Store", "Postgres",
                                                          hummingbird, hummingbirdTesting, httpTypes, logging]),

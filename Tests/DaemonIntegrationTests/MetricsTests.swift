@@ -1,5 +1,8 @@
 import Daemon
 import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
 import IntegrationSupport
 import Postgres
 import Prometheus
@@ -9,10 +12,13 @@ import Testing
 import Glibc
 #endif
 
-/// A plain HTTP GET over a socket to 127.0.0.1 (no client library needed).
+/// A plain HTTP GET over a socket to 127.0.0.1 (no client library needed): the status line, the headers and
+/// the body of `Content-Length` bytes (the server may keep the connection open), or what came within 5 s.
 func httpGet(port: Int, path: String) -> String? {
     let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(s) }
+    var tv = timeval(tv_sec: 5, tv_usec: 0)
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -21,11 +27,11 @@ func httpGet(port: Int, path: String) -> String? {
         p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     guard ok == 0 else { return nil }
-    let req = Array("GET \(path) HTTP/1.0\r\n\r\n".utf8)
+    let req = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
     _ = req.withUnsafeBytes { send(s, $0.baseAddress, $0.count, 0) }
     var out: [UInt8] = []
     var buf = [UInt8](repeating: 0, count: 4096)
-    while true {
+    while !complete(out) {
         let n = recv(s, &buf, buf.count, 0)
         if n <= 0 { break }
         out += buf[0..<n]
@@ -33,29 +39,44 @@ func httpGet(port: Int, path: String) -> String? {
     return String(decoding: out, as: UTF8.self)
 }
 
+/// Whether `response` holds its headers and as many body bytes as its Content-Length says.
+private func complete(_ response: [UInt8]) -> Bool {
+    let text = String(decoding: response, as: UTF8.self)
+    guard let end = text.range(of: "\r\n\r\n") else { return false }
+    let headers = text[..<end.lowerBound].lowercased()
+    guard let line = headers.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+          let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) else { return false }
+    return text[end.upperBound...].utf8.count >= length
+}
+
 @Suite("metrics")
 struct MetricsTests {
     @Test("the endpoint serves the registry in Prometheus text format and 404 elsewhere")
-    func endpoint() throws {
+    func endpoint() async throws {
         let registry = PrometheusCollectorRegistry()
         let counter = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "chokepoint", metricName: "test", unitName: "total", helpText: "test counter"), labels: [("reason", "sanctioned_party")])
         counter.increment(by: Int64(3))
-        let server = try MetricsServer(registry: registry, port: 0)
-        server.start()
-        defer { server.stop() }
-        let body = httpGet(port: server.port, path: "/metrics") ?? ""
-        #expect(body.hasPrefix("HTTP/1.0 200 OK"))
-        #expect(body.contains("chokepoint_test_total{reason=\"sanctioned_party\"} 3"))
-        #expect(httpGet(port: server.port, path: "/other")?.hasPrefix("HTTP/1.0 404") == true)
+        let app = MetricsEndpoint.application(registry: registry, port: 0, logger: Logger(label: "test-metrics"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // A real socket and a plain HTTP/1.0 request, as Prometheus or curl would send.
+            let body = httpGet(port: port, path: "/metrics") ?? ""
+            #expect(body.hasPrefix("HTTP/1.") && body.contains(" 200 OK"))
+            #expect(body.lowercased().contains("content-type: text/plain; version=0.0.4"))
+            #expect(body.contains("chokepoint_test_total{reason=\"sanctioned_party\"} 3"))
+            #expect(httpGet(port: port, path: "/other")?.contains(" 404 ") == true)
+        }
     }
 
     @Test("a taken port is a start-up error, not a silent failure")
-    func portTaken() throws {
+    func portTaken() async throws {
         let registry = PrometheusCollectorRegistry()
-        let first = try MetricsServer(registry: registry, port: 0)
-        defer { first.stop() }
-        first.start()
-        #expect(throws: MetricsServer.BindError.self) { _ = try MetricsServer(registry: registry, port: first.port) }
+        let first = MetricsEndpoint.application(registry: registry, port: 0, logger: Logger(label: "test-metrics"))
+        try await first.test(.live) { client in
+            let port = try #require(client.port)
+            let second = MetricsEndpoint.application(registry: registry, port: port, logger: Logger(label: "test-metrics"))
+            await #expect(throws: (any Error).self) { try await second.run() }
+        }
     }
 
     @Test("a running daemon exposes decisions, screening latency, queue depth and list ages", .enabled(if: TestDatabase.enabled))

@@ -79,6 +79,30 @@ struct MetricsTests {
         }
     }
 
+    @Test("chokepoint run with a metrics port it cannot bind stops and exits 1", .enabled(if: TestDatabase.enabled))
+    func runWithTakenPort() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let registry = PrometheusCollectorRegistry()
+        try await MetricsEndpoint.application(registry: registry, port: 0, logger: Logger(label: "test-metrics")).test(.live) { client in
+            let port = try #require(client.port)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.arguments = ["run", "--workers", "1", "--metrics-port", String(port)]
+            var env = ProcessInfo.processInfo.environment
+            env["CHOKEPOINT_DATABASE_URL"] = db.conninfo
+            env["CHOKEPOINT_LOG_LEVEL"] = "critical"
+            p.environment = env
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let exited = await eventually(timeout: 30) { !p.isRunning }
+            if !exited { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+            #expect(exited)
+            #expect(p.terminationStatus == 1)
+        }
+    }
+
     @Test("a running daemon exposes decisions, screening latency, queue depth and list ages", .enabled(if: TestDatabase.enabled))
     func daemonMetrics() throws {
         let db = try TestDatabase.create()

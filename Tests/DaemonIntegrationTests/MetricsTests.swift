@@ -8,45 +8,11 @@ import Postgres
 import Prometheus
 import TestSupport
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// A plain HTTP GET over a socket to 127.0.0.1 (no client library needed): the status line, the headers and
-/// the body of `Content-Length` bytes (the server may keep the connection open), or what came within 5 s.
+/// A GET to 127.0.0.1 as Prometheus or curl would send it: the whole response as text, nil if nothing answered.
 func httpGet(port: Int, path: String) -> String? {
-    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(s) }
-    var tv = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-    let ok = withUnsafePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard ok == 0 else { return nil }
-    let req = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-    _ = req.withUnsafeBytes { send(s, $0.baseAddress, $0.count, 0) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 4096)
-    while !complete(out) {
-        let n = recv(s, &buf, buf.count, 0)
-        if n <= 0 { break }
-        out += buf[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-/// Whether `response` holds its headers and as many body bytes as its Content-Length says.
-private func complete(_ response: [UInt8]) -> Bool {
-    let text = String(decoding: response, as: UTF8.self)
-    guard let end = text.range(of: "\r\n\r\n") else { return false }
-    let headers = text[..<end.lowerBound].lowercased()
-    guard let line = headers.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
-          let length = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) else { return false }
-    return text[end.upperBound...].utf8.count >= length
+    guard let (head, body) = try? LoopbackHTTP.request(port: port, path: path) else { return nil }
+    return head + "\r\n\r\n" + String(decoding: body, as: UTF8.self)
 }
 
 @Suite("metrics")

@@ -20,6 +20,8 @@ public struct ConsoleConfiguration: Sendable {
     public var maximumLifetime: TimeInterval = 8 * 3600
     /// Bounds every statement an operator's page runs.
     public var statementTimeoutMilliseconds: Int = 30_000
+    /// The queue shows at most this many holds (the oldest); the counts still cover all of them.
+    public var queueLimit: Int = 500
 
     public init(conninfo: String) {
         self.conninfo = conninfo
@@ -349,7 +351,8 @@ extension Console {
                 return true
             }
             return page(.ok, title: "Open holds", template: "queue",
-                        Views.queue(holds: shown, total: total, counts: counts, lists: lists, filter: filter, raw: raw),
+                        Views.queue(holds: shown, limit: configuration.queueLimit, total: total, counts: counts, lists: lists,
+                                    filter: filter, raw: raw),
                         session: session, flash: flash)
         }
     }

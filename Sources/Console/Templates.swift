@@ -44,6 +44,7 @@ enum Templates {
         <h1>Open holds</h1>
         <p class="counts"><strong>{{total}}</strong> open hold(s){{#filtered}}, <strong>{{shown}}</strong> matching the filter{{/filtered}}.
         {{#byReason}}<span class="count">{{reason}}: {{count}}</span> {{/byReason}}</p>
+        {{#truncated}}<p class="note">Showing the oldest {{limit}} of {{shown}}: narrow the filter to see the others.</p>{{/truncated}}
         <form method="get" action="/holds" class="filter">
         <label>Reason <select name="reason"><option value="">any</option>{{#reasons}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/reasons}}</select></label>
         <label>List <select name="list"><option value="">any</option>{{#lists}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/lists}}</select></label>
@@ -214,7 +215,7 @@ enum Templates {
         form.inline { display: inline; } .filter label, .login label { margin-right: 1em; }
         .login label { display: block; margin: .5em 0; }
         button.danger { color: #a11; } .status-held { color: #d9822b; } .status-released { color: #3b8f4e; } .status-rejected { color: #a11; }
-        dl.facts { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; } dl.facts dd { margin: 0; }
+        dl.facts { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; } dl.facts dd { margin: 0; } dl.summary { max-width: 24em; }
         svg.chart { width: 100%; max-width: 40em; height: auto; background: #fff; border: 1px solid #ddd; }
         .key::before { content: "■ "; } .key.screened::before { color: #8aa4c8; } .key.held::before { color: #d9822b; } .key.decided::before { color: #3b8f4e; }
         """

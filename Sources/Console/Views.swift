@@ -43,6 +43,9 @@ enum Views {
         var total: Int
         var shown: Int
         var filtered: Bool
+        /// More holds match than the page shows (the oldest `limit` are shown).
+        var truncated: Bool
+        var limit: Int
         var byReason: [ReasonCount]
         var reasons: [Option]
         var lists: [Option]
@@ -65,16 +68,16 @@ enum Views {
         return hold.releaseRequestedBy.isEmpty ? "needed" : "requested by " + hold.releaseRequestedBy.joined(separator: ", ")
     }
 
-    static func queue(holds: [Queries.Hold], total: Int, counts: [(reason: String, count: Int)], lists: [String],
+    static func queue(holds: [Queries.Hold], limit: Int, total: Int, counts: [(reason: String, count: Int)], lists: [String],
                       filter: Forms.QueueFilter, raw: [String: String]) -> Queue {
-        let rows = holds.map { h in
+        let rows = holds.prefix(limit).map { h in
             QueueRow(id: String(h.paymentId), ref: h.externalRef, format: h.format, receivedAt: h.receivedAt, age: age(seconds: h.ageSeconds),
                      amount: [h.currency, h.amount].compactMap { $0 }.joined(separator: " "),
                      reasons: h.reasons.joined(separator: ", "), lists: h.lists.joined(separator: ", "), hits: h.hitCount,
                      fourEyes: fourEyes(h))
         }
         let isFiltered = filter != Forms.QueueFilter()
-        return Queue(total: total, shown: rows.count, filtered: isFiltered,
+        return Queue(total: total, shown: holds.count, filtered: isFiltered, truncated: holds.count > limit, limit: limit,
                      byReason: counts.map { ReasonCount(reason: $0.reason, count: $0.count) },
                      reasons: Forms.holdReasons.map { Option(value: $0, selected: $0 == filter.reason) },
                      lists: Array(Set(lists + (filter.list.map { [$0] } ?? []))).sorted().map { Option(value: $0, selected: $0 == filter.list) },

@@ -49,6 +49,27 @@ struct PageTests {
         }
     }
 
+    @Test("the queue shows at most its limit, the oldest, and says so")
+    func queueLimit() async throws {
+        let s = try Setup.make()
+        defer { s.db.drop() }
+        let ids = try s.standardPayments()
+        let c = try s.connect()
+        try F.rewriteHistory(c, "UPDATE chokepoint.payments SET received_at = now() - interval '1 hour' WHERE external_ref = 'R1'")
+        c.close()
+        try await s.withBrowser({ $0.queueLimit = 1 }) { b in
+            try await b.login(s.operatorA)
+            let page = try await b.get("/holds")
+            #expect(page.body.contains("href=\"/holds/\(ids["R1"]!)\""))
+            #expect(!page.body.contains("href=\"/holds/\(ids["Z1"]!)\""))
+            #expect(page.body.contains("Showing the oldest 1 of 2"))
+            #expect(page.body.contains("<strong>2</strong> open hold(s)"))
+            let one = try await b.get("/holds?reason=sanctioned_party")
+            #expect(one.body.contains("href=\"/holds/\(ids["Z1"]!)\""))
+            #expect(!one.body.contains("Showing the oldest"))
+        }
+    }
+
     @Test("a hold's page: the message with the match marked, the list entry, the rule and score, the history")
     func holdPage() async throws {
         let s = try Setup.make()

@@ -74,7 +74,7 @@ public struct Console: Sendable {
             headers[.cacheControl] = "max-age=3600"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Templates.stylesheet)))
         }
-        router.get("/") { _, _ in Self.redirect("/holds") }
+        router.get("/") { request, _ in Self.redirect(await self.session(request)?.isOperator == false ? "/summary" : "/holds") }
         router.get("/login") { request, _ in await self.loginPage(request) }
         router.post("/login") { request, _ in await self.login(request) }
         router.post("/logout") { request, _ in await self.logout(request) }
@@ -229,7 +229,7 @@ extension Console {
 
 extension Console {
     func loginPage(_ request: Request, error: String? = nil, role: String = "", status: HTTPResponse.Status = .ok) async -> Response {
-        if error == nil, await session(request) != nil { return Self.redirect("/holds") }
+        if error == nil, let session = await session(request) { return Self.redirect(session.isOperator ? "/holds" : "/summary") }
         // Login CSRF: the form carries a random value that must come back with the same value in a
         // SameSite=Strict cookie, so another site cannot log a browser in under an attacker's role.
         let nonce = Token.make()

@@ -89,6 +89,8 @@ struct LoginTests {
         try await s.withBrowser { b in
             let done = try await b.login(s.auditor)
             #expect(done.location == "/summary")
+            #expect(try await b.get("/").location == "/summary")
+            #expect(try await b.get("/login").location == "/summary")
             #expect(try await b.get("/summary").status == 200)
             let queue = try await b.get("/holds")
             #expect(queue.status == 403)

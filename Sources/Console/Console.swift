@@ -162,12 +162,12 @@ extension Console {
             default:
                 logger.error("console: database error", metadata: ["sqlstate": "\(e.sqlState ?? "none")"])
                 return notice(.internalServerError, "Database error",
-                              "The database could not answer (SQLSTATE \(e.sqlState ?? "none")). Nothing was changed by this request.",
+                              "The database could not answer (SQLSTATE \(e.sqlState ?? "none")). Look at the payment's history before trying again.",
                               session: session)
             }
         default:
             logger.error("console: unexpected error", metadata: ["type": "\(type(of: error))"])
-            return notice(.internalServerError, "Error", "Something went wrong; nothing was changed by this request.", session: session)
+            return notice(.internalServerError, "Error", "Something went wrong. Look at the payment's history before trying again.", session: session)
         }
     }
 

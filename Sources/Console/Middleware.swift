@@ -62,7 +62,7 @@ struct ErrorPageMiddleware<Context: RequestContext>: RouterMiddleware {
             return ErrorPageMiddleware.page(for: error.status, console: console)
         } catch {
             console.logger.error("console: request failed", metadata: ["type": "\(type(of: error))"])
-            return console.notice(.internalServerError, "Error", "Something went wrong; nothing was changed by this request.", session: nil)
+            return console.notice(.internalServerError, "Error", "Something went wrong. Look at the payment's history before trying again.", session: nil)
         }
     }
 

@@ -33,6 +33,8 @@ final class OperatorConnection: Sendable {
                 do {
                     connection = try Connection(conninfo: conninfo, user: user, password: password, extra: [
                         ("application_name", "chokepoint-console"),
+                        // An unreachable server must not hold a login (and its thread) for minutes.
+                        ("connect_timeout", "10"),
                         ("options", "-c statement_timeout=\(statementTimeoutMilliseconds)"),
                     ])
                 } catch {

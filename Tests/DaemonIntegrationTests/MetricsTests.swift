@@ -17,6 +17,20 @@ func httpGet(port: Int, path: String) -> String? {
 
 @Suite("metrics")
 struct MetricsTests {
+    /// `chokepoint run` with one worker and metrics on `metricsPort`, started.
+    static func daemon(_ db: TestDatabase, metricsPort: Int, logLevel: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["run", "--workers", "1", "--metrics-port", String(metricsPort)]
+        var env = ProcessInfo.processInfo.environment
+        env["CHOKEPOINT_DATABASE_URL"] = db.conninfo
+        env["CHOKEPOINT_LOG_LEVEL"] = logLevel
+        p.environment = env
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     @Test("the endpoint serves the registry in Prometheus text format and 404 elsewhere")
     func endpoint() async throws {
         let registry = PrometheusCollectorRegistry()
@@ -52,15 +66,7 @@ struct MetricsTests {
         let registry = PrometheusCollectorRegistry()
         try await MetricsEndpoint.application(registry: registry, port: 0, logger: Logger(label: "test-metrics")).test(.live) { client in
             let port = try #require(client.port)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["run", "--workers", "1", "--metrics-port", String(port)]
-            var env = ProcessInfo.processInfo.environment
-            env["CHOKEPOINT_DATABASE_URL"] = db.conninfo
-            env["CHOKEPOINT_LOG_LEVEL"] = "critical"
-            p.environment = env
-            p.standardError = FileHandle.nullDevice
-            try p.run()
+            let p = try Self.daemon(db, metricsPort: port, logLevel: "critical")
             let exited = await eventually(timeout: 30) { !p.isRunning }
             if !exited { kill(p.processIdentifier, SIGKILL) }
             p.waitUntilExit()
@@ -76,15 +82,7 @@ struct MetricsTests {
         let c = try db.connect()
         _ = try ListFixtures.importSDN(c)
         let port = Int.random(in: 20_000...60_000)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["run", "--workers", "1", "--metrics-port", String(port)]
-        var env = ProcessInfo.processInfo.environment
-        env["CHOKEPOINT_DATABASE_URL"] = db.conninfo
-        env["CHOKEPOINT_LOG_LEVEL"] = "error"
-        p.environment = env
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Self.daemon(db, metricsPort: port, logLevel: "error")
         defer { kill(p.processIdentifier, SIGTERM); p.waitUntilExit() }
         try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('M1', 'mt103', $1), ('M2', 'mt999', 'x')",
                     [DaemonListReloadTests.beneficiaryPayment("M1", name: "VOLGA PRECISION INSTRUMENTS LLC")])

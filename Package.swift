@@ -6,6 +6,10 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let mustache = Target.Dependency.product(name: "Mustache", package: "swift-mustache")
+let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
 
 let package = Package(
     name: "chokepoint",
@@ -19,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The only C in the project: libpq, reached through one Swift module (Postgres).
@@ -38,11 +45,14 @@ let package = Package(
         // The SQL API from Swift: payments, lists, migrations, the audit chain, building a screener from the database.
         .target(name: "Store", dependencies: ["Screening", "Watchlists", "Postgres", logging]),
         // The running product: claim -> screen -> decide workers, LISTEN, reloads, sd_notify, metrics.
-        .target(name: "Daemon", dependencies: ["Store", "Screening", "Postgres", logging, lifecycle, metrics, prometheus]),
+        .target(name: "Daemon", dependencies: ["Store", "Screening", "Postgres", logging, lifecycle, metrics, prometheus, hummingbird, httpTypes]),
         // The nightly batch: screening stored payments again.
         .target(name: "Rescreen", dependencies: ["Store", "Screening", "Watchlists", "Postgres", logging]),
 
-        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Rescreen", "Store", "Screening", "Watchlists", "Postgres", argumentParser, logging, lifecycle]),
+        // The operators' console: a web application over the SQL API, each request as the operator's own role.
+        .target(name: "Console", dependencies: ["Store", "Messages", "Watchlists", "Postgres", logging, hummingbird, mustache, httpTypes]),
+
+        .executableTarget(name: "chokepoint", dependencies: ["Console", "Daemon", "Rescreen", "Store", "Screening", "Watchlists", "Postgres", argumentParser, logging, lifecycle]),
         // What benchmarks and tests share: real daemons as processes, a payment inserter, private clusters,
         // the drills' invariants and full-disk volume, stand-in screeners. Never linked into `chokepoint`.
         .target(name: "Harness", dependencies: ["Store", "Screening", "Postgres"]),
@@ -73,7 +83,11 @@ let package = Package(
                                                         "Postgres", logging]),
         // the daemon, the rescreen and the CLI running for real, metrics, systemd units,
         .testTarget(name: "DaemonIntegrationTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Daemon", "Rescreen", "Store",
-                                                                   "Screening", "Watchlists", "Postgres", logging, metrics, prometheus]),
+                                                                   "Screening", "Watchlists", "Postgres", logging, metrics, prometheus,
+                                                                   hummingbird, hummingbirdTesting]),
+        // the operators' console, request by request, as each role,
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "TestSupport", "IntegrationSupport", "Store", "Postgres",
+                                                         hummingbird, hummingbirdTesting, httpTypes, logging]),
         // and the quick fault drills (real `chokepoint run` processes, a cluster of their own for restarts).
         .testTarget(name: "FaultDrillTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Store", "Postgres"]),
     ]

@@ -1,13 +1,12 @@
 import Foundation
+import Hummingbird
+import HTTPTypes
 import Logging
 import Metrics
 import Postgres
 import Prometheus
 import Store
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The daemon's metrics, through swift-metrics (a no-op until a backend is bootstrapped).
 ///
@@ -89,79 +88,29 @@ public final class QueueProbe: Sendable {
     }
 }
 
-/// A minimal HTTP/1.0 endpoint serving `GET /metrics` in the Prometheus text format, on its own thread.
+/// `GET /metrics` in the Prometheus text format, served by Hummingbird (404 for any other path).
 ///
-/// Off by default; bind it to a local address (`--metrics-port`, `--metrics-address 127.0.0.1`). It answers
-/// one request per connection and never reads more than 8 KiB of a request.
-public final class MetricsServer: Sendable {
-    private let registry: PrometheusCollectorRegistry
-    private let fd: Int32
-    private let thread = ConnectionThread(name: "chokepoint-metrics")
-    public let port: Int
-
-    public struct BindError: Error, CustomStringConvertible {
-        public var description: String
+/// Off by default; bind it to a local address (`--metrics-port`, `--metrics-address 127.0.0.1`). The
+/// application is a `Service`: `chokepoint run` puts it in its service group beside the daemon, so it stops
+/// with the daemon, and a port it cannot bind fails the start-up instead of going unnoticed.
+public enum MetricsEndpoint {
+    /// The routes alone (tests drive them without a socket).
+    public static func router(registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        return router
     }
 
-    /// Binds now (so a taken port fails at start-up); `port` 0 picks a free port.
-    public init(registry: PrometheusCollectorRegistry, address: String = "127.0.0.1", port: Int) throws {
-        self.registry = registry
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard s >= 0 else { throw BindError(description: "socket() failed") }
-        var one: Int32 = 1
-        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, address, &addr.sin_addr) == 1 else {
-            close(s)
-            throw BindError(description: "metrics address \(address) is not an IPv4 address")
-        }
-        let bound = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(s, 16) == 0 else {
-            close(s)
-            throw BindError(description: "cannot listen on \(address):\(port): \(String(cString: strerror(errno)))")
-        }
-        var actual = sockaddr_in()
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &actual) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) }
-        }
-        self.port = Int(UInt16(bigEndian: actual.sin_port))
-        self.fd = s
-    }
-
-    public func start() {
-        thread.start { [self] in self.loop() }
-    }
-
-    public func stop() {
-        thread.stop()
-        close(fd)
-    }
-
-    private func loop() {
-        while !thread.isStopping {
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&pfd, 1, 200) > 0 else { continue }
-            let client = accept(fd, nil, nil)
-            guard client >= 0 else { continue }
-            var tv = timeval(tv_sec: 2, tv_usec: 0)
-            setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            var buf = [UInt8](repeating: 0, count: 8192)
-            let n = recv(client, &buf, buf.count, 0)
-            let request = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self) : ""
-            let response: [UInt8]
-            if request.hasPrefix("GET /metrics") {
-                let body = registry.emitToBuffer()
-                response = Array("HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body
-            } else {
-                response = Array("HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
-            }
-            _ = response.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            close(client)
-        }
+    /// The endpoint listening on `address:port` (port 0 picks a free one, reported to `onRunning`).
+    public static func application(registry: PrometheusCollectorRegistry, address: String = "127.0.0.1", port: Int, logger: Logger,
+                                   onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router(registry: registry),
+                    configuration: .init(address: .hostname(address, port: port), serverName: nil),
+                    onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+                    logger: logger)
     }
 }

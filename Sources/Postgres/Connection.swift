@@ -30,18 +30,38 @@ public final class Connection {
     /// uses libpq's defaults (`PGHOST`, `PGDATABASE`, `PGSERVICE`, `~/.pgpass` …).
     public init(conninfo: String) throws(PostgresError) {
         self.conninfo = conninfo
-        guard let c = PQconnectdb(conninfo) else {
-            throw PostgresError(kind: .connection, message: "out of memory creating connection")
+        conn = try Connection.established(PQconnectdb(conninfo))
+    }
+
+    /// Opens a connection to the server and database of `conninfo` as another login role, for a person
+    /// who typed their own credentials (the operators' console).
+    ///
+    /// The role, password and any `extra` settings travel as separate libpq parameters (`PQconnectdbParams`,
+    /// later keywords win over those inside `conninfo`), so nothing a user typed is ever spliced into a
+    /// conninfo string. `passfile` is pointed at /dev/null: the process's own `~/.pgpass` must never
+    /// authenticate somebody who typed only a role name.
+    public init(conninfo: String, user: String, password: String, extra: [(String, String)] = []) throws(PostgresError) {
+        self.conninfo = conninfo
+        let pairs = [("dbname", conninfo), ("user", user), ("password", password), ("passfile", "/dev/null")] + extra
+        let keywords = pairs.map { Optional($0.0) } + [nil]
+        let values = pairs.map { Optional($0.1) } + [nil]
+        let c: OpaquePointer? = Connection.withCStrings(keywords) { k in
+            Connection.withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }
-        conn = c
+        conn = try Connection.established(c)
+    }
+
+    /// A new libpq connection if it is up, else its error (and the connection freed).
+    private static func established(_ c: OpaquePointer?) throws(PostgresError) -> OpaquePointer {
+        guard let c else { throw PostgresError(kind: .connection, message: "out of memory creating connection") }
         if PQstatus(c) != CONNECTION_OK {
             let message = Connection.trimmed(PQerrorMessage(c))
             PQfinish(c)
-            conn = nil
             throw PostgresError(kind: .connection, message: message.isEmpty ? "connection failed" : message)
         }
         // Keep libpq from printing NOTICEs to stderr; they are not errors.
         PQsetNoticeProcessor(c, { _, _ in }, nil)
+        return c
     }
 
     deinit {

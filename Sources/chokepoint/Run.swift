@@ -53,22 +53,18 @@ struct Run: AsyncParsableCommand {
         config.pollInterval = pollInterval
         config.drainTimeout = drainTimeout
         config.listen = listen
-        var metricsServer: MetricsServer?
-        if let metricsPort {
-            let registry = DaemonMetrics.bootstrapPrometheus()
-            do {
-                metricsServer = try MetricsServer(registry: registry, address: metricsAddress, port: metricsPort)
-            } catch {
-                logger.critical("\(error)")
-                throw ExitCode(ExitStatus.failure.rawValue)
-            }
-            metricsServer?.start()
-            logger.info("metrics on http://\(metricsAddress):\(metricsPort)/metrics")
-        }
-        defer { metricsServer?.stop() }
         let daemon = Daemon(config: config, loader: ScreenerLoading.loader(logger: logger), logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: daemon)]
+        if let metricsPort {
+            // After the daemon in the group, so on shutdown it stops first and the daemon drains last.
+            let registry = DaemonMetrics.bootstrapPrometheus()
+            let address = metricsAddress
+            services.append(.init(service: MetricsEndpoint.application(registry: registry, address: address, port: metricsPort, logger: logger) { port in
+                logger.info("metrics on http://\(address):\(port)/metrics")
+            }))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: daemon)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

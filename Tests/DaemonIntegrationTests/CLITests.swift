@@ -183,7 +183,7 @@ struct CLITests {
 struct SystemdUnitTests {
     @Test("every unit passes systemd-analyze verify without a warning")
     func verify() throws {
-        let units = ["chokepoint.service", "chokepoint-rescreen.service", "chokepoint-rescreen.timer"]
+        let units = ["chokepoint.service", "chokepoint-rescreen.service", "chokepoint-rescreen.timer", "chokepoint-console.service"]
         let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let analyze else {
             Issue.record("systemd-analyze is not installed (scripts/install-deps installs it)")
@@ -216,6 +216,14 @@ struct SystemdUnitTests {
             #expect(service.contains(line), "\(line)")
         }
         #expect(!service.contains("PGPASSWORD") && !service.lowercased().contains("password="))
+        // The console: loopback, Secure cookies behind the proxy, as hardened as the daemon, and no credentials of its own.
+        let console = try String(contentsOfFile: TestDatabase.packageRoot + "/systemd/chokepoint-console.service", encoding: .utf8)
+        for line in ["chokepoint console --host 127.0.0.1", "--secure-cookies", "User=chokepoint-console", "EnvironmentFile=",
+                     "NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=\n", "SystemCallFilter=@system-service",
+                     "MemoryDenyWriteExecute=yes", "Restart=on-failure"] {
+            #expect(console.contains(line), "\(line)")
+        }
+        #expect(!console.contains("PGPASSWORD") && !console.lowercased().contains("password="))
         // The nightly unit writes the audit chain's head down outside the database, whatever the rescreen's outcome.
         let nightly = try String(contentsOfFile: TestDatabase.packageRoot + "/systemd/chokepoint-rescreen.service", encoding: .utf8)
         #expect(nightly.contains("ExecStopPost=/usr/local/bin/chokepoint audit anchor --to /var/lib/chokepoint/audit-anchors"))

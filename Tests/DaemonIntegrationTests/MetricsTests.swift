@@ -1,61 +1,78 @@
 import Daemon
 import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
 import IntegrationSupport
 import Postgres
 import Prometheus
 import TestSupport
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// A plain HTTP GET over a socket to 127.0.0.1 (no client library needed).
+/// A GET to 127.0.0.1 as Prometheus or curl would send it: the whole response as text, nil if nothing answered.
 func httpGet(port: Int, path: String) -> String? {
-    let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(s) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = in_port_t(UInt16(port).bigEndian)
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-    let ok = withUnsafePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard ok == 0 else { return nil }
-    let req = Array("GET \(path) HTTP/1.0\r\n\r\n".utf8)
-    _ = req.withUnsafeBytes { send(s, $0.baseAddress, $0.count, 0) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = recv(s, &buf, buf.count, 0)
-        if n <= 0 { break }
-        out += buf[0..<n]
-    }
-    return String(decoding: out, as: UTF8.self)
+    guard let (head, body) = try? LoopbackHTTP.request(port: port, path: path) else { return nil }
+    return head + "\r\n\r\n" + String(decoding: body, as: UTF8.self)
 }
 
 @Suite("metrics")
 struct MetricsTests {
+    /// `chokepoint run` with one worker and metrics on `metricsPort`, started.
+    static func daemon(_ db: TestDatabase, metricsPort: Int, logLevel: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["run", "--workers", "1", "--metrics-port", String(metricsPort)]
+        var env = ProcessInfo.processInfo.environment
+        env["CHOKEPOINT_DATABASE_URL"] = db.conninfo
+        env["CHOKEPOINT_LOG_LEVEL"] = logLevel
+        p.environment = env
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     @Test("the endpoint serves the registry in Prometheus text format and 404 elsewhere")
-    func endpoint() throws {
+    func endpoint() async throws {
         let registry = PrometheusCollectorRegistry()
         let counter = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "chokepoint", metricName: "test", unitName: "total", helpText: "test counter"), labels: [("reason", "sanctioned_party")])
         counter.increment(by: Int64(3))
-        let server = try MetricsServer(registry: registry, port: 0)
-        server.start()
-        defer { server.stop() }
-        let body = httpGet(port: server.port, path: "/metrics") ?? ""
-        #expect(body.hasPrefix("HTTP/1.0 200 OK"))
-        #expect(body.contains("chokepoint_test_total{reason=\"sanctioned_party\"} 3"))
-        #expect(httpGet(port: server.port, path: "/other")?.hasPrefix("HTTP/1.0 404") == true)
+        let app = MetricsEndpoint.application(registry: registry, port: 0, logger: Logger(label: "test-metrics"))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // A real socket and a plain HTTP/1.0 request, as Prometheus or curl would send.
+            let body = httpGet(port: port, path: "/metrics") ?? ""
+            #expect(body.hasPrefix("HTTP/1.") && body.contains(" 200 OK"))
+            #expect(body.lowercased().contains("content-type: text/plain; version=0.0.4"))
+            #expect(body.contains("chokepoint_test_total{reason=\"sanctioned_party\"} 3"))
+            #expect(httpGet(port: port, path: "/other")?.contains(" 404 ") == true)
+        }
     }
 
     @Test("a taken port is a start-up error, not a silent failure")
-    func portTaken() throws {
+    func portTaken() async throws {
         let registry = PrometheusCollectorRegistry()
-        let first = try MetricsServer(registry: registry, port: 0)
-        defer { first.stop() }
-        first.start()
-        #expect(throws: MetricsServer.BindError.self) { _ = try MetricsServer(registry: registry, port: first.port) }
+        let first = MetricsEndpoint.application(registry: registry, port: 0, logger: Logger(label: "test-metrics"))
+        try await first.test(.live) { client in
+            let port = try #require(client.port)
+            let second = MetricsEndpoint.application(registry: registry, port: port, logger: Logger(label: "test-metrics"))
+            await #expect(throws: (any Error).self) { try await second.run() }
+        }
+    }
+
+    @Test("chokepoint run with a metrics port it cannot bind stops and exits 1", .enabled(if: TestDatabase.enabled))
+    func runWithTakenPort() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let registry = PrometheusCollectorRegistry()
+        try await MetricsEndpoint.application(registry: registry, port: 0, logger: Logger(label: "test-metrics")).test(.live) { client in
+            let port = try #require(client.port)
+            let p = try Self.daemon(db, metricsPort: port, logLevel: "critical")
+            let exited = await eventually(timeout: 30) { !p.isRunning }
+            if !exited { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+            #expect(exited)
+            #expect(p.terminationStatus == 1)
+        }
     }
 
     @Test("a running daemon exposes decisions, screening latency, queue depth and list ages", .enabled(if: TestDatabase.enabled))
@@ -65,15 +82,7 @@ struct MetricsTests {
         let c = try db.connect()
         _ = try ListFixtures.importSDN(c)
         let port = Int.random(in: 20_000...60_000)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["run", "--workers", "1", "--metrics-port", String(port)]
-        var env = ProcessInfo.processInfo.environment
-        env["CHOKEPOINT_DATABASE_URL"] = db.conninfo
-        env["CHOKEPOINT_LOG_LEVEL"] = "error"
-        p.environment = env
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Self.daemon(db, metricsPort: port, logLevel: "error")
         defer { kill(p.processIdentifier, SIGTERM); p.waitUntilExit() }
         try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('M1', 'mt103', $1), ('M2', 'mt999', 'x')",
                     [DaemonListReloadTests.beneficiaryPayment("M1", name: "VOLGA PRECISION INSTRUMENTS LLC")])

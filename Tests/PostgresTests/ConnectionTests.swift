@@ -21,6 +21,20 @@ struct ConnectionTests {
         #expect(n.rows[0].bool(2) == true)
     }
 
+    @Test("a connection as another role: the typed role replaces the URL's user, and typed text never becomes conninfo")
+    func connectAsRole() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let role = try db.createLoginRole(prefix: "person", memberOf: "pg_read_all_data")
+        // The URL names the superuser; the separate parameter wins.
+        let c = try Connection(conninfo: db.conninfo, user: role, password: "typed by a person", extra: [("application_name", "t")])
+        #expect(try c.query("SELECT session_user::text, current_setting('application_name')").rows[0].values == [role, "t"])
+        // A password full of conninfo syntax is a password, not settings (the test cluster trusts local users).
+        let odd = try Connection(conninfo: db.conninfo, user: role, password: "x' user=postgres dbname=postgres '")
+        #expect(try odd.query("SELECT session_user::text, current_database()::text").rows[0].values == [role, db.name])
+        #expect(throws: PostgresError.self) { try Connection(conninfo: db.conninfo, user: "no_such_role_here", password: "x") }
+    }
+
     @Test("a parameter is never interpreted as SQL")
     func injectionIsData() throws {
         let db = try TestDatabase.create(migrated: false)

@@ -6,6 +6,7 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let toml = Target.Dependency.product(name: "TOMLKit", package: "TOMLKit")
 
 let package = Package(
     name: "chokepoint",
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // The only C in the project: libpq, reached through one Swift module (Postgres).
@@ -42,7 +44,12 @@ let package = Package(
         // The nightly batch: screening stored payments again.
         .target(name: "Rescreen", dependencies: ["Store", "Screening", "Watchlists", "Postgres", logging]),
 
-        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Rescreen", "Store", "Screening", "Watchlists", "Postgres", argumentParser, logging, lifecycle]),
+        // `lists fetch`: the lists' config file (pure: TOML in, sources out, no network, no database) and the
+        // fetcher (HTTP through URLSession/libcurl, then the same import path as `lists import`).
+        .target(name: "FetchConfig", dependencies: [toml]),
+        .target(name: "ListFetch", dependencies: ["FetchConfig", "Store", "Watchlists", "Postgres"]),
+
+        .executableTarget(name: "chokepoint", dependencies: ["Daemon", "Rescreen", "Store", "ListFetch", "FetchConfig", "Screening", "Watchlists", "Postgres", argumentParser, logging, lifecycle]),
         // What benchmarks and tests share: real daemons as processes, a payment inserter, private clusters,
         // the drills' invariants and full-disk volume, stand-in screeners. Never linked into `chokepoint`.
         .target(name: "Harness", dependencies: ["Store", "Screening", "Postgres"]),
@@ -60,6 +67,7 @@ let package = Package(
         .testTarget(name: "XMLTests", dependencies: ["XML"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
         .testTarget(name: "WatchlistsTests", dependencies: ["Watchlists"]),
+        .testTarget(name: "FetchConfigTests", dependencies: ["FetchConfig"]),
         .testTarget(name: "ScreeningTests", dependencies: ["Screening", "Matching", "Messages", "Watchlists"]),
         // Unit tests of the runtime's pure parts (attempt ledger, audit walker, sd_notify): no database.
         .testTarget(name: "DaemonUnitTests", dependencies: ["Daemon", "Store"]),
@@ -71,7 +79,9 @@ let package = Package(
         .testTarget(name: "SQLAPITests", dependencies: ["IntegrationSupport", "TestSupport", "Store", "Rescreen", "Screening", "Watchlists",
                                                         "Postgres", logging]),
         // the daemon, the rescreen and the CLI running for real, metrics, systemd units,
+        // and `lists fetch` against a local HTTP server (Tests/Fixtures/list-server.py, loopback only),
         .testTarget(name: "DaemonIntegrationTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Daemon", "Rescreen", "Store",
+                                                                   "ListFetch", "FetchConfig",
                                                                    "Screening", "Watchlists", "Postgres", logging, metrics, prometheus]),
         // and the quick fault drills (real `chokepoint run` processes, a cluster of their own for restarts).
         .testTarget(name: "FaultDrillTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Store", "Postgres"]),

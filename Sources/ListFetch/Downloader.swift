@@ -146,7 +146,7 @@ public struct Downloader: Sendable {
             }
             lock.withLock { state.response = http }
             if http.statusCode == 200, http.expectedContentLength > Int64(maxBytes) {
-                fail("the file is \(http.expectedContentLength) bytes, over the limit of \(maxBytes) (max_bytes)")
+                fail("the file is \(http.expectedContentLength) bytes, over the limit of \(maxBytes) bytes (max_bytes)")
                 completionHandler(.cancel)
                 return
             }

@@ -62,7 +62,7 @@ let package = Package(
                                                            "Watchlists", "Postgres", logging],
                 path: "Tests/IntegrationSupport"),
 
-        // Unit tests of the pure modules (no database): `swift test --filter MatchingTests` and so on.
+        // Unit tests of the pure modules (no database, no network): `swift test --filter MatchingTests` and so on.
         .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
         .testTarget(name: "XMLTests", dependencies: ["XML"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
@@ -78,11 +78,11 @@ let package = Package(
         // the SQL API attacked and used as each role, migrations, list storage, the audit chain,
         .testTarget(name: "SQLAPITests", dependencies: ["IntegrationSupport", "TestSupport", "Store", "Rescreen", "Screening", "Watchlists",
                                                         "Postgres", logging]),
-        // the daemon, the rescreen and the CLI running for real, metrics, systemd units,
-        // and `lists fetch` against a local HTTP server (Tests/Fixtures/list-server.py, loopback only),
+        // the daemon, the rescreen and the CLI running for real, metrics, systemd units, `lists fetch` against a
+        // loopback HTTP server (Tests/Fixtures/list-server.py),
         .testTarget(name: "DaemonIntegrationTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Daemon", "Rescreen", "Store",
-                                                                   "ListFetch", "FetchConfig",
-                                                                   "Screening", "Watchlists", "Postgres", logging, metrics, prometheus]),
+                                                                   "ListFetch", "FetchConfig", "Screening", "Watchlists", "Postgres",
+                                                                   logging, metrics, prometheus]),
         // and the quick fault drills (real `chokepoint run` processes, a cluster of their own for restarts).
         .testTarget(name: "FaultDrillTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Store", "Postgres"]),
     ]

@@ -84,10 +84,7 @@ struct ListsImport: ParsableCommand {
             } catch {
                 throw CLIError(code: .failure, message: "import failed, nothing changed: \(error)")
             }
-            for w in parsed.warnings.prefix(20) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-            if parsed.warnings.count > 20 {
-                FileHandle.standardError.write(Data("warning: … and \(parsed.warnings.count - 20) more\n".utf8))
-            }
+            printWarnings(parsed.warnings)
             if result.unchanged {
                 print("\(kind.rawValue): unchanged (same files as version \(result.versionId)); nothing imported")
             } else {
@@ -95,6 +92,13 @@ struct ListsImport: ParsableCommand {
             }
         }
     }
+}
+
+/// Prints a parse's warnings to stderr, the first 20 and a count of the rest (the version keeps them all).
+func printWarnings(_ warnings: [String], source: String? = nil) {
+    let prefix = source.map { "warning: \($0): " } ?? "warning: "
+    for w in warnings.prefix(20) { FileHandle.standardError.write(Data("\(prefix)\(w)\n".utf8)) }
+    if warnings.count > 20 { FileHandle.standardError.write(Data("\(prefix)… and \(warnings.count - 20) more\n".utf8)) }
 }
 
 struct ListsStatus: ParsableCommand {

@@ -54,10 +54,7 @@ struct ListsFetch: ParsableCommand {
                     case .unchanged(let v):
                         print("\(source.name): unchanged (same files as version \(v)); nothing imported (\(took))")
                     case .imported(let v, let entries, let added, let removed, let changed, let warnings):
-                        for w in warnings.prefix(20) { FileHandle.standardError.write(Data("warning: \(source.name): \(w)\n".utf8)) }
-                        if warnings.count > 20 {
-                            FileHandle.standardError.write(Data("warning: \(source.name): … and \(warnings.count - 20) more\n".utf8))
-                        }
+                        printWarnings(warnings, source: source.name)
                         print("\(source.name): version \(v) loaded: \(entries) entries; \(added) added, \(removed) removed, \(changed) changed; "
                               + "\(warnings.count) warnings (\(took))")
                     }

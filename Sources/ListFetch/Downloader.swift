@@ -85,13 +85,15 @@ public struct Downloader: Sendable {
         guard response.statusCode == 200 else {
             throw FetchError("\(url.absoluteString): HTTP \(response.statusCode) \(HTTPURLResponse.localizedString(forStatusCode: response.statusCode))")
         }
-        // A connection closed early can end "successfully" with fewer bytes than announced: a truncated file.
-        if response.expectedContentLength >= 0, Int64(outcome.received) != response.expectedContentLength {
-            throw FetchError("\(url.absoluteString): truncated: received \(outcome.received) of \(response.expectedContentLength) bytes")
-        }
         let headers = response.allHeaderFields
         func header(_ name: String) -> String? {
             headers.first { ($0.key as? String)?.lowercased() == name.lowercased() }?.value as? String
+        }
+        // A connection closed early can end "successfully" with fewer bytes than announced: a truncated file.
+        // (A compressed body, sent despite `identity`, announces its compressed length: libcurl checks that one.)
+        let encoded = header("Content-Encoding").map { $0.lowercased() != "identity" } ?? false
+        if !encoded, response.expectedContentLength >= 0, Int64(outcome.received) != response.expectedContentLength {
+            throw FetchError("\(url.absoluteString): truncated: received \(outcome.received) of \(response.expectedContentLength) bytes")
         }
         return .downloaded(path: path, bytes: outcome.received,
                            validator: .init(etag: header("ETag"), lastModified: header("Last-Modified")))
@@ -99,13 +101,28 @@ public struct Downloader: Sendable {
 
     static func seconds(_ s: Double) -> String { String(format: "%g s", s) }
 
+    static let proxyVariables = ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"]
+    /// The process's own proxy variables, as it started: a source without a proxy gets them back.
+    static let startingProxyEnvironment: [String: String] = {
+        let env = ProcessInfo.processInfo.environment
+        return env.filter { proxyVariables.contains($0.key) }
+    }()
+
     /// FoundationNetworking does not apply `connectionProxyDictionary`; libcurl takes the proxy from the
     /// environment (`http_proxy`, `https_proxy`, lower case first). A configured proxy is set there for
-    /// every request, `no_proxy` included, so that nothing goes around it. Called between transfers only.
+    /// every request, `no_proxy` cleared, so that nothing goes around it; without one, the variables the
+    /// process started with apply (a previous source's proxy must not linger). Called between transfers only.
     static func applyProxy(_ proxy: URL?) {
-        guard let proxy else { return }
-        for name in ["http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] { setenv(name, proxy.absoluteString, 1) }
-        for name in ["no_proxy", "NO_PROXY"] { unsetenv(name) }
+        let original = startingProxyEnvironment
+        for name in proxyVariables {
+            if let proxy, !name.lowercased().hasPrefix("no_") {
+                setenv(name, proxy.absoluteString, 1)
+            } else if proxy == nil, let value = original[name] {
+                setenv(name, value, 1)
+            } else {
+                unsetenv(name)
+            }
+        }
     }
 
     /// What the delegate saw, read once the transfer ended.

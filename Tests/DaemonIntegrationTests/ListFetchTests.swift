@@ -16,16 +16,32 @@ final class ListServer {
     let root: URL
     let log: URL
     let port: Int
+    let scheme: String
     private let process: Process
 
-    init() throws {
+    /// `tls`: serve https with a self-signed certificate made for the test (which the fetcher must refuse).
+    init(tls: Bool = false) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("list-server-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         log = root.appendingPathComponent("requests.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        var tlsArguments: [String] = []
+        if tls {
+            let cert = root.appendingPathComponent("cert.pem").path, key = root.appendingPathComponent("key.pem").path
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            openssl.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            tlsArguments = ["--tls-cert", cert, "--tls-key", key]
+        }
+        scheme = tls ? "https" : "http"
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", TestDatabase.packageRoot + "/Tests/Fixtures/list-server.py", "--root", root.path, "--log", log.path]
+            + tlsArguments
         let out = Pipe()
         process.standardOutput = out
         try process.run()
@@ -50,7 +66,7 @@ final class ListServer {
         try? FileManager.default.removeItem(at: root)
     }
 
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)/\(path)" }
+    func url(_ path: String) -> String { "\(scheme)://127.0.0.1:\(port)/\(path)" }
 
     func put(_ files: [ListFile]) throws {
         for f in files { try Data(f.bytes).write(to: root.appendingPathComponent(f.name)) }
@@ -237,6 +253,27 @@ struct ListFetchTests {
         try Self.refused(try source("sha256 = \"\(good)\""), c, containing: "checksum mismatch")
     }
 
+    @Test("TLS is verified: a server whose certificate is not trusted is refused")
+    func untrustedCertificate() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let v1 = try ListFixtures.importSDN(c).versionId
+        let server = try ListServer(tls: true)
+        try server.put(ListFixtures.sdn(extraEntity: "UNVERIFIED TRADING LLC"))
+        let source = try Self.source(server)
+        #expect(source.files[0].url.scheme == "https")
+        do {
+            let outcome = try ListFetcher.fetch(source, c)
+            Issue.record("fetched from an untrusted server: \(outcome)")
+        } catch {
+            #expect(error.message.contains(server.url("sdn.csv")), "\(error.message)")
+        }
+        #expect(try Self.current(c) == String(v1))
+        #expect(try Self.fetchStatus(c).first == "failed")
+        #expect(try server.requests().isEmpty, "a request went through despite the certificate")
+    }
+
     @Test("a parse error fails and keeps the version in force")
     func parseError() throws {
         let db = try TestDatabase.create()
@@ -260,18 +297,23 @@ struct ListFetchCLITests {
         try server.put(ListFixtures.sdn())
         let dir = server.root
         let config = dir.appendingPathComponent("lists.toml").path
+        try Data(#"{"id": "os-1", "schema": "Company", "caption": "OPEN LISTED LLC", "properties": {"name": ["OPEN LISTED LLC"]}, "target": true}"#.utf8)
+            .write(to: dir.appendingPathComponent("entities.ftm.json"))
         // Nothing listens on port 1: the files arrive only if the request went through the proxy (the server).
+        // opensanctions, fetched after ofac-sdn, has no proxy: ofac-sdn's must not linger.
         try """
-            [defaults]
-            proxy = "http://127.0.0.1:\(server.port)"
             [sources.ofac-sdn]
+            proxy = "http://127.0.0.1:\(server.port)"
             files = [{ url = "http://127.0.0.1:1/sdn.csv" }, { url = "http://127.0.0.1:1/alt.csv" }]
+            [sources.opensanctions]
+            url = "\(server.url("entities.ftm.json"))"
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let first = try CLI.run(["lists", "fetch", "--config", config], database: db.conninfo)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("ofac-sdn: version") && first.stdout.contains("3 entries"), "\(first.stdout)")
-        #expect(try server.requests().allSatisfy(\.proxied))
-        let again = try CLI.run(["lists", "fetch", "--config", config], database: db.conninfo)
+        #expect(first.stdout.contains("opensanctions: version") && first.stdout.contains("1 entries"), "\(first.stdout)")
+        #expect(try server.requests().map { "\($0.path) \($0.proxied)" } == ["/sdn.csv true", "/alt.csv true", "/entities.ftm.json false"])
+        let again = try CLI.run(["lists", "fetch", "--config", config, "--source", "ofac-sdn"], database: db.conninfo)
         #expect(again.status == 0)
         #expect(again.stdout.contains("not modified"), "\(again.stdout)")
 
@@ -311,5 +353,11 @@ struct ListFetchCLITests {
         #expect(bad.stderr.contains("lists.toml:1: sources.ofac-sdn.url") && bad.stderr.contains("plain http"), "\(bad.stderr)")
         let unknown = try CLI.run(["lists", "fetch", "--config", config + ".missing"], database: db.conninfo)
         #expect(unknown.status == 5)
+        // FoundationNetworking's switch for turning certificate verification off is refused, not obeyed.
+        try "[sources.ofac-sdn]\nurl = \"\(server.url("sdn.csv"))\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let insecure = try CLI.run(["lists", "fetch", "--config", config], database: db.conninfo,
+                                   environment: ["URLSessionCertificateAuthorityInfoFile": "INSECURE_SSL_NO_VERIFY"])
+        #expect(insecure.status == 1)
+        #expect(insecure.stderr.contains("would turn TLS certificate verification off"), "\(insecure.stderr)")
     }
 }

@@ -6,6 +6,7 @@ matching If-None-Match or If-Modified-Since. Misbehaviour on request, by path pr
   /status/CODE/NAME  answers CODE (404, 500, ...)
   /slow/NAME         waits 30 s before answering (the client's timeout must fire first)
   /truncated/NAME    announces twice the file's length, sends the file once and closes
+With --tls-cert/--tls-key it speaks https (a certificate the client must not trust).
 A request in proxy form (`GET http://host:port/NAME`) is served the same way and logged as proxied.
 Every request is appended to --log as one JSON object a line. Prints the port on stdout once listening.
 """
@@ -23,6 +24,8 @@ from urllib.parse import urlsplit
 parser = argparse.ArgumentParser()
 parser.add_argument("--root", required=True)
 parser.add_argument("--log", required=True)
+parser.add_argument("--tls-cert", help="serve https with this certificate (and --tls-key)")
+parser.add_argument("--tls-key")
 args = parser.parse_args()
 # A test process may start this with signals blocked (its threads block them): the test ends it with SIGTERM.
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
@@ -97,5 +100,10 @@ class Handler(BaseHTTPRequestHandler):
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+if args.tls_cert:
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 server.serve_forever()

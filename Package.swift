@@ -10,6 +10,7 @@ let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummi
 let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 let mustache = Target.Dependency.product(name: "Mustache", package: "swift-mustache")
 let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let toml = Target.Dependency.product(name: "TOMLKit", package: "TOMLKit")
 
 let package = Package(
     name: "chokepoint",
@@ -26,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // The only C in the project: libpq, reached through one Swift module (Postgres).
@@ -51,8 +53,13 @@ let package = Package(
 
         // The operators' console: a web application over the SQL API, each request as the operator's own role.
         .target(name: "Console", dependencies: ["Store", "Messages", "Watchlists", "Postgres", logging, hummingbird, mustache, httpTypes]),
+        // `lists fetch`: the lists' config file (pure: TOML in, sources out, no network, no database) and the
+        // fetcher (HTTP through URLSession/libcurl, then the same import path as `lists import`).
+        .target(name: "FetchConfig", dependencies: [toml]),
+        .target(name: "ListFetch", dependencies: ["FetchConfig", "Store", "Watchlists", "Postgres"]),
 
-        .executableTarget(name: "chokepoint", dependencies: ["Console", "Daemon", "Rescreen", "Store", "Screening", "Watchlists", "Postgres", argumentParser, logging, lifecycle]),
+        .executableTarget(name: "chokepoint", dependencies: ["Console", "Daemon", "Rescreen", "Store", "ListFetch", "FetchConfig", "Screening", "Watchlists",
+                                                            "Postgres", argumentParser, logging, lifecycle]),
         // What benchmarks and tests share: real daemons as processes, a payment inserter, private clusters,
         // the drills' invariants and full-disk volume, stand-in screeners. Never linked into `chokepoint`.
         .target(name: "Harness", dependencies: ["Store", "Screening", "Postgres"]),
@@ -65,12 +72,13 @@ let package = Package(
                                                            "Watchlists", "Postgres", logging],
                 path: "Tests/IntegrationSupport"),
 
-        // Unit tests of the pure modules (no database): `swift test --filter MatchingTests` and so on.
+        // Unit tests of the pure modules (no database, no network): `swift test --filter MatchingTests` and so on.
         .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
         .testTarget(name: "XMLTests", dependencies: ["XML"]),
         .testTarget(name: "MessagesTests", dependencies: ["Messages"]),
         // Fixtures/ holds list files written for the tests, read from disk by path (not bundled resources).
         .testTarget(name: "WatchlistsTests", dependencies: ["Watchlists"], exclude: ["Fixtures"]),
+        .testTarget(name: "FetchConfigTests", dependencies: ["FetchConfig"]),
         .testTarget(name: "ScreeningTests", dependencies: ["Screening", "Matching", "Messages", "Watchlists"]),
         // Unit tests of the runtime's pure parts (attempt ledger, audit walker, sd_notify): no database.
         .testTarget(name: "DaemonUnitTests", dependencies: ["Daemon", "Store"]),
@@ -81,10 +89,11 @@ let package = Package(
         // the SQL API attacked and used as each role, migrations, list storage, the audit chain,
         .testTarget(name: "SQLAPITests", dependencies: ["IntegrationSupport", "TestSupport", "Store", "Rescreen", "Screening", "Watchlists",
                                                         "Postgres", logging]),
-        // the daemon, the rescreen and the CLI running for real, metrics, systemd units,
+        // the daemon, the rescreen and the CLI running for real, metrics, systemd units, `lists fetch` against a
+        // loopback HTTP server (Tests/Fixtures/list-server.py),
         .testTarget(name: "DaemonIntegrationTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Daemon", "Rescreen", "Store",
-                                                                   "Screening", "Watchlists", "Postgres", logging, metrics, prometheus,
-                                                                   hummingbird, hummingbirdTesting]),
+                                                                   "ListFetch", "FetchConfig", "Screening", "Watchlists", "Postgres",
+                                                                   logging, metrics, prometheus, hummingbird, hummingbirdTesting]),
         // the operators' console, request by request, as each role,
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "TestSupport", "IntegrationSupport", "Store", "Postgres",
                                                          hummingbird, hummingbirdTesting, httpTypes, logging]),

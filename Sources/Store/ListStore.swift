@@ -40,6 +40,9 @@ public enum ListStore {
         public var names: Int
         public var bics: Int
         public var loadedAt: String
+        /// Hours since the list was last known current: loaded, or confirmed unchanged at its publisher by
+        /// `lists fetch` (a list the publisher did not change for days is not stale). What
+        /// `chokepoint_list_age_seconds` reports.
         public var ageHours: Double
         public var checksum: String
         public var files: String
@@ -67,35 +70,38 @@ public enum ListStore {
             // One import per source at a time.
             try c.query("SELECT pg_advisory_xact_lock(7432002, hashtext($1))", [source])
             if let auditReason { try c.query("SELECT set_config('chokepoint.reason', $1, true)", [auditReason]) }
-            if let row = try c.query("""
+            let current = try c.query("""
                 SELECT id, checksum, entry_count, name_count, bic_count FROM chokepoint.list_versions
                  WHERE source = $1 AND is_current
-                """, [source]).rows.first, row.string(1) == sum {
+                """, [source]).rows.first
+            if let row = current, row.string(1) == sum {
                 return ImportResult(versionId: row.int64(0) ?? 0, unchanged: true, entries: row.int(2) ?? 0,
                                     names: row.int(3) ?? 0, bics: row.int(4) ?? 0, warnings: parsed.warnings)
             }
-            if let maxShrink, parsed.source != .indicators,
-               let current = try c.query("SELECT entry_count FROM chokepoint.list_versions WHERE source = $1 AND is_current",
-                                         [source]).rows.first?.int(0),
-               Double(parsed.entries.count) < Double(current) * (1 - maxShrink) {
-                throw ShrinkRefused(source: source, current: current, new: parsed.entries.count, maxShrink: maxShrink)
+            if let maxShrink, parsed.source != .indicators, let count = current?.int(2),
+               Double(parsed.entries.count) < Double(count) * (1 - maxShrink) {
+                throw ShrinkRefused(source: source, current: count, new: parsed.entries.count, maxShrink: maxShrink)
             }
+            let previousId = current?.int64(0)
             let names = parsed.entries.reduce(0) { $0 + $1.names.count }
             let bics = parsed.entries.reduce(0) { $0 + $1.bics.count }
             let entryCount = parsed.source == .indicators
                 ? (parsed.indicators.map { $0.keywords.count + $0.hsCodes.count + $0.exclusions.count } ?? 0)
                 : parsed.entries.count
             guard let versionId = try c.query("""
-                INSERT INTO chokepoint.list_versions (source, checksum, files, entry_count, name_count, bic_count, warnings)
-                VALUES ($1, $2, $3::text[], $4, $5, $6, $7::text[]) RETURNING id
+                INSERT INTO chokepoint.list_versions (source, checksum, files, entry_count, name_count, bic_count, warnings,
+                                                      previous_version_id)
+                VALUES ($1, $2, $3::text[], $4, $5, $6, $7::text[], $8) RETURNING id
                 """, [source, sum, PostgresArray.text(files.map(\.baseName)), String(entryCount), String(names), String(bics),
-                      PostgresArray.text(parsed.warnings.prefix(1000).map { $0 })]).rows.first?.int64(0) else {
+                      PostgresArray.text(parsed.warnings.prefix(1000).map { $0 }), previousId.map(String.init)]).rows.first?.int64(0) else {
                 throw PostgresError(kind: .client, message: "no list version id returned")
             }
             if let set = parsed.indicators, parsed.source == .indicators {
                 try replaceIndicators(c, set)
             } else {
                 try insertEntries(c, versionId: versionId, entries: parsed.entries)
+                // The diff against the version in force, in the same transaction: never a current version without it.
+                if let previousId { try ListChanges.record(c, versionId: versionId, previousId: previousId, source: source) }
             }
             try c.query("UPDATE chokepoint.list_versions SET is_current = false WHERE source = $1 AND is_current", [source])
             try c.query("UPDATE chokepoint.list_versions SET is_current = true WHERE id = $1", [String(versionId)])
@@ -200,9 +206,10 @@ public enum ListStore {
 
     public static func status(_ c: Connection) throws -> [StatusRow] {
         try c.query("""
-            SELECT source, id, entry_count, name_count, bic_count, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SSOF'),
-                   extract(epoch FROM now() - loaded_at) / 3600, checksum, array_to_string(files, ' ')
-              FROM chokepoint.list_versions WHERE is_current ORDER BY source
+            SELECT v.source, v.id, v.entry_count, v.name_count, v.bic_count, to_char(v.loaded_at, 'YYYY-MM-DD HH24:MI:SSOF'),
+                   extract(epoch FROM now() - greatest(v.loaded_at, f.last_success_at)) / 3600, v.checksum, array_to_string(v.files, ' ')
+              FROM chokepoint.list_versions AS v LEFT JOIN chokepoint.list_fetch_status AS f ON f.source = v.source
+             WHERE v.is_current ORDER BY v.source
             """).rows.map {
             StatusRow(source: $0.string(0) ?? "", versionId: $0.int64(1) ?? 0, entries: $0.int(2) ?? 0, names: $0.int(3) ?? 0,
                       bics: $0.int(4) ?? 0, loadedAt: $0.string(5) ?? "", ageHours: $0.double(6) ?? 0,

@@ -6,8 +6,8 @@ import Watchlists
 
 struct Lists: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import list files and show loaded list versions.",
-        subcommands: [ListsImport.self, ListsStatus.self, ListsDefaultIndicators.self])
+        abstract: "Import or fetch list files, show loaded list versions and what each changed.",
+        subcommands: [ListsImport.self, ListsFetch.self, ListsStatus.self, ListsDiff.self, ListsDefaultIndicators.self])
 }
 
 struct ListsImport: ParsableCommand {
@@ -84,10 +84,7 @@ struct ListsImport: ParsableCommand {
             } catch {
                 throw CLIError(code: .failure, message: "import failed, nothing changed: \(error)")
             }
-            for w in parsed.warnings.prefix(20) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-            if parsed.warnings.count > 20 {
-                FileHandle.standardError.write(Data("warning: … and \(parsed.warnings.count - 20) more\n".utf8))
-            }
+            printWarnings(parsed.warnings)
             if result.unchanged {
                 print("\(kind.rawValue): unchanged (same files as version \(result.versionId)); nothing imported")
             } else {
@@ -97,8 +94,21 @@ struct ListsImport: ParsableCommand {
     }
 }
 
+/// Prints a parse's warnings to stderr, the first 20 and a count of the rest (the version keeps them all).
+func printWarnings(_ warnings: [String], source: String? = nil) {
+    let prefix = source.map { "warning: \($0): " } ?? "warning: "
+    for w in warnings.prefix(20) { FileHandle.standardError.write(Data("\(prefix)\(w)\n".utf8)) }
+    if warnings.count > 20 { FileHandle.standardError.write(Data("\(prefix)… and \(warnings.count - 20) more\n".utf8)) }
+}
+
 struct ListsStatus: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Current list versions, entry counts and age.")
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Current list versions, entry counts and age; for fetched sources the last fetch, its outcome and the last error.",
+        discussion: """
+            age: time since the list was last known current (loaded, or confirmed unchanged at its publisher by lists fetch),
+            what chokepoint_list_age_seconds reports. A source whose last fetch failed shows FAILED with the error and its age.
+            """)
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "One JSON object per line instead of a table.") var json = false
 
@@ -108,25 +118,45 @@ struct ListsStatus: ParsableCommand {
             defer { c.close() }
             do { try Migrator.checkCurrent(c) } catch { throw CLIError(code: .unmigrated, message: "\(error)") }
             let rows = try ListStore.status(c)
+            let fetches = Dictionary(uniqueKeysWithValues: try ListFetchStatus.all(c).map { ($0.source, $0) })
+            // Sources fetched but never loaded (every fetch failed so far) are listed too.
+            let sources = (rows.map(\.source) + fetches.keys.filter { s in !rows.contains { $0.source == s } }.sorted())
             if json {
-                for r in rows {
-                    let obj: [String: Any] = ["source": r.source, "version": r.versionId, "entries": r.entries, "names": r.names,
-                                              "bics": r.bics, "loaded_at": r.loadedAt, "age_hours": (r.ageHours * 10).rounded() / 10,
-                                              "checksum": r.checksum, "files": r.files]
+                for source in sources {
+                    var obj: [String: Any] = ["source": source]
+                    if let r = rows.first(where: { $0.source == source }) {
+                        obj.merge(["version": r.versionId, "entries": r.entries, "names": r.names, "bics": r.bics, "loaded_at": r.loadedAt,
+                                   "age_hours": (r.ageHours * 10).rounded() / 10, "checksum": r.checksum, "files": r.files]) { $1 }
+                    }
+                    if let f = fetches[source] {
+                        obj["last_fetch_at"] = f.lastAttemptAt
+                        obj["last_fetch_outcome"] = f.outcome
+                        if let e = f.lastError { obj["last_fetch_error"] = e }
+                        if let a = f.lastErrorAgeHours { obj["last_fetch_error_age_hours"] = (a * 10).rounded() / 10 }
+                    }
                     print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
                 }
                 return
             }
             if rows.isEmpty { print("no lists loaded: every payment is held as lists_unavailable until a sanctions list is imported") }
-            let header = ["source", "version", "entries", "names", "BICs", "loaded at", "age", "files"]
+            func age(_ hours: Double) -> String { hours < 48 ? String(format: "%.1f h", hours) : String(format: "%.1f d", hours / 24) }
+            let header = ["source", "version", "entries", "names", "BICs", "loaded at", "age", "last fetch", "files"]
             var table = [header]
-            for r in rows {
-                table.append([r.source, String(r.versionId), String(r.entries), String(r.names), String(r.bics), r.loadedAt,
-                              r.ageHours < 48 ? String(format: "%.1f h", r.ageHours) : String(format: "%.1f d", r.ageHours / 24), r.files])
+            for source in sources {
+                let r = rows.first { $0.source == source }
+                let fetch = fetches[source].map { f in
+                    f.outcome == "failed" ? "FAILED \(f.lastAttemptAt)" : "\(f.outcome) \(f.lastAttemptAt)"
+                } ?? "-"
+                table.append([source, r.map { String($0.versionId) } ?? "-", r.map { String($0.entries) } ?? "-", r.map { String($0.names) } ?? "-",
+                              r.map { String($0.bics) } ?? "-", r?.loadedAt ?? "-", r.map { age($0.ageHours) } ?? "-", fetch, r?.files ?? "-"])
             }
             let widths = (0..<header.count).map { i in table.map { $0[i].count }.max() ?? 0 }
             for row in table {
                 print(zip(row, widths).map { $0.0.padding(toLength: $0.1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            }
+            for source in sources {
+                guard let f = fetches[source], let error = f.lastError, let a = f.lastErrorAgeHours else { continue }
+                print("\(source): last fetch error \(age(a)) ago\(f.outcome == "failed" ? " (the last fetch)" : ", fetched fine since"): \(error)")
             }
         }
     }

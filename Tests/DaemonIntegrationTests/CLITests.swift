@@ -183,7 +183,8 @@ struct CLITests {
 struct SystemdUnitTests {
     @Test("every unit passes systemd-analyze verify without a warning")
     func verify() throws {
-        let units = ["chokepoint.service", "chokepoint-rescreen.service", "chokepoint-rescreen.timer", "chokepoint-console.service"]
+        let units = ["chokepoint.service", "chokepoint-rescreen.service", "chokepoint-rescreen.timer", "chokepoint-console.service",
+                     "chokepoint-lists.service", "chokepoint-lists.timer"]
         let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let analyze else {
             Issue.record("systemd-analyze is not installed (scripts/install-deps installs it)")
@@ -228,5 +229,15 @@ struct SystemdUnitTests {
         let nightly = try String(contentsOfFile: TestDatabase.packageRoot + "/systemd/chokepoint-rescreen.service", encoding: .utf8)
         #expect(nightly.contains("ExecStopPost=/usr/local/bin/chokepoint audit anchor --to /var/lib/chokepoint/audit-anchors"))
         #expect(nightly.contains("StateDirectory=chokepoint"))
+        // The lists fetch: hardened like the others, with its own login (not the daemon's), every few hours at a random minute.
+        let lists = try String(contentsOfFile: TestDatabase.packageRoot + "/systemd/chokepoint-lists.service", encoding: .utf8)
+        for line in ["Type=oneshot", "EnvironmentFile=/etc/chokepoint/lists.env", "ExecStart=/usr/local/bin/chokepoint lists fetch --config /etc/chokepoint/lists.toml",
+                     "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "CapabilityBoundingSet=\n", "SystemCallFilter=@system-service",
+                     "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "MemoryDenyWriteExecute=yes", "UMask=0077"] {
+            #expect(lists.contains(line), "\(line)")
+        }
+        #expect(!lists.contains("PGPASSWORD") && !lists.lowercased().contains("password="))
+        let timer = try String(contentsOfFile: TestDatabase.packageRoot + "/systemd/chokepoint-lists.timer", encoding: .utf8)
+        #expect(timer.contains("RandomizedDelaySec=") && timer.contains("Persistent=true") && timer.contains("Unit=chokepoint-lists.service"))
     }
 }

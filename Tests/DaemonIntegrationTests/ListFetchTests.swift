@@ -175,7 +175,7 @@ struct ListFetchTests {
         #expect(try ListStore.status(c).first { $0.source == "ofac-sdn" }!.ageHours > 47)
     }
 
-    @Test("404, a timeout, a truncated body and an over-size file fail, keep the version in force and are recorded")
+    @Test("404, a timeout, a truncated body and an over-size file (announced or sent in chunks) fail, keep the version in force and are recorded")
     func transportFailures() throws {
         let db = try TestDatabase.create()
         defer { db.drop() }
@@ -190,6 +190,8 @@ struct ListFetchTests {
         #expect(Date().timeIntervalSince(started) < 15)
         try Self.refused(try Self.source(server, prefix: "truncated/"), c, containing: "truncated")
         try Self.refused(try Self.source(server, extra: "max_bytes = 100"), c, containing: "over the limit of 100 bytes")
+        // Without a Content-Length to refuse up front, the limit holds while the body arrives.
+        try Self.refused(try Self.source(server, prefix: "chunked/", extra: "max_bytes = 100"), c, containing: "over the limit of 100 bytes")
         #expect(try Self.current(c) == String(v1))
 
         // The next good fetch clears the failure but keeps the last error and its time.

@@ -6,6 +6,7 @@ matching If-None-Match or If-Modified-Since. Misbehaviour on request, by path pr
   /status/CODE/NAME  answers CODE (404, 500, ...)
   /slow/NAME         waits 30 s before answering (the client's timeout must fire first)
   /truncated/NAME    announces twice the file's length, sends the file once and closes
+  /chunked/NAME      sends the file in chunks, without a Content-Length (the size limit must hold while it arrives)
 With --tls-cert/--tls-key it speaks https (a certificate the client must not trust).
 A request in proxy form (`GET http://host:port/NAME`) is served the same way and logged as proxied.
 Every request is appended to --log as one JSON object a line. Prints the port on stdout once listening.
@@ -47,7 +48,7 @@ class Handler(BaseHTTPRequestHandler):
                                 "if_modified_since": self.headers.get("If-Modified-Since")}) + "\n")
         parts = path.lstrip("/").split("/")
         mode = None
-        if parts[0] in ("slow", "truncated") and len(parts) == 2:
+        if parts[0] in ("slow", "truncated", "chunked") and len(parts) == 2:
             mode, name = parts
         elif parts[0] == "status" and len(parts) == 3:
             self.answer(int(parts[1]), b"no such list\n")
@@ -79,12 +80,21 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", modified)
-        self.send_header("Content-Length", str(len(body) * (2 if mode == "truncated" else 1)))
+        if mode == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body) * (2 if mode == "truncated" else 1)))
         if mode == "truncated":
             self.send_header("Connection", "close")
         self.end_headers()
         try:
-            self.wfile.write(body)
+            if mode == "chunked":
+                for i in range(0, len(body), 64):
+                    chunk = body[i:i + 64]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+            else:
+                self.wfile.write(body)
             self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass

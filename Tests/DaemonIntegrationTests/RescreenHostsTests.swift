@@ -1,6 +1,9 @@
 import Foundation
 import IntegrationSupport
 import Postgres
+@testable import Rescreen
+import Screening
+import Store
 import TestSupport
 import Testing
 #if canImport(Glibc)
@@ -180,5 +183,51 @@ struct RescreenHostsTests {
         #expect(try RescreenTests.findings(c) == expected.findings)
         let finishedBy = try Self.expectOneFinishedRun(c, screened: expected.screened)
         #expect(finishedBy.hasSuffix(":\(b.pid)"))
+    }
+
+    @Test("a range is committed to only under its latest lease; a taken range is not taken again; a run is finished once")
+    func leaseFencing() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        defer { c.close() }
+        try Self.populate(c)
+        let released = try #require(try F.scalar(c, "SELECT id FROM chokepoint.payments WHERE external_ref = 'N12'").flatMap { Int64($0) })
+        let hit = Hit(kind: .sanctionedParty, field: "beneficiary", matched: "KRASNOV TRADING HOUSE", list: "ofac-sdn", entryId: "1002",
+                      explanation: "test")
+        let run = try c.transaction { c in
+            let sr = try PaymentStore.startRun(c, kind: "rescreen", host: "h", pid: 1, listVersions: "{}")
+            return try RescreenStore.createRun(c, screeningRunId: sr, fullRequested: false, since: nil, listVersions: [:], host: "h", pid: 1,
+                                               rangeCount: 1, leaseSeconds: 30)
+        }
+        // A lease of 0 s has expired by the next statement: process B takes the range over from A.
+        let a = try #require(try RescreenStore.takeRange(c, runId: run.id, holder: "a:1", leaseSeconds: 0))
+        let b = try #require(try RescreenStore.takeRange(c, runId: run.id, holder: "b:2", leaseSeconds: 30))
+        #expect(a.range.rangeNo == b.range.rangeNo && a.leaseCount == 1 && b.leaseCount == 2)
+        #expect(try RescreenStore.takeRange(c, runId: run.id, holder: "c:3", leaseSeconds: 30) == nil)
+
+        func commit(_ lease: RescreenStore.Lease, done: Bool) throws -> (alerts: Int, hits: Int) {
+            try RescreenStore.commit(c, runId: run.id, screeningRunId: run.screeningRunId, lease: lease, leaseSeconds: 30,
+                                     cursor: done ? lease.range.lastId : released, done: done, screened: 13, full: 13,
+                                     candidates: [.init(paymentId: released, hit: hit, listVersionId: nil)])
+        }
+        // A, late, cannot commit: its batch (the alert with it) is rolled back and the cursor stays.
+        #expect(throws: RescreenStore.LeaseLost.self) { try commit(a, done: false) }
+        #expect(try F.count(c, "SELECT count(*) FROM chokepoint.retrospective_alerts") == 0)
+        #expect(try F.scalar(c, "SELECT cursor_id = first_id FROM chokepoint.rescreen_ranges") == "t")
+        #expect(try F.scalar(c, "SELECT lease_holder FROM chokepoint.rescreen_ranges") == "b:2")
+
+        #expect(try RescreenStore.finish(c, run: run, finishedBy: "b:2") == nil)
+        #expect(try commit(b, done: false) == (1, 0))
+        #expect(try F.scalar(c, "SELECT cursor_id FROM chokepoint.rescreen_ranges") == String(released))
+        #expect(try commit(b, done: true) == (0, 0))
+        #expect(try F.scalar(c, "SELECT done AND lease_holder IS NULL AND lease_expires_at IS NULL FROM chokepoint.rescreen_ranges") == "t")
+        #expect(throws: RescreenStore.LeaseLost.self) { try commit(b, done: true) }
+        #expect(try RescreenStore.takeRange(c, runId: run.id, holder: "c:3", leaseSeconds: 30) == nil)
+
+        let t = try #require(try RescreenStore.finish(c, run: run, finishedBy: "b:2"))
+        #expect(t.screened == 26 && t.alerts == 1)
+        #expect(try RescreenStore.finish(c, run: run, finishedBy: "c:3") == nil)
+        #expect(try F.scalar(c, "SELECT status || ' ' || finished_by FROM chokepoint.rescreen_runs") == "finished b:2")
     }
 }

@@ -140,33 +140,31 @@ enum RescreenStore {
     /// inside the transaction that holds the run-creation lock.
     static func createRun(_ c: Connection, screeningRunId: Int64, fullRequested: Bool, since: String?,
                           listVersions: [String: Int64], host: String, pid: Int32, rangeCount: Int, leaseSeconds: Double) throws -> RunRow {
-        do {
-            let bounds = try c.query("SELECT coalesce(min(id), 1) - 1, coalesce(max(id), 0) FROM chokepoint.payments").rows.first
-            let lo = bounds?.int64(0) ?? 0, hi = bounds?.int64(1) ?? 0
-            guard let row = try c.query("""
-                INSERT INTO chokepoint.rescreen_runs AS r (screening_run_id, mode, full_requested, since, max_payment_id, list_versions,
-                                                           host, pid, active_until)
-                VALUES ($1, 'full', $2, $3::timestamptz, $4, $5::jsonb, $6, $7, clock_timestamp() + make_interval(secs => $8::float8))
-                RETURNING \(runColumns)
-                """, [String(screeningRunId), fullRequested ? "true" : "false", since, String(hi), versionsJSON(listVersions),
-                      host, String(pid), String(leaseSeconds)]).rows.first else {
-                throw PostgresError(kind: .client, message: "no rescreen run id returned")
-            }
-            let run = runRow(row)
-            let span = max(0, hi - lo)
-            let n = Int64(max(1, min(rangeCount, Int(max(1, span)))))
-            var firsts: [Int64] = [], lasts: [Int64] = []
-            for i in 0..<n {
-                firsts.append(lo + span * i / n)
-                lasts.append(lo + span * (i + 1) / n)
-            }
-            try c.query("""
-                INSERT INTO chokepoint.rescreen_ranges (run_id, range_no, first_id, last_id, cursor_id)
-                SELECT $1, r.no, r.first_id, r.last_id, r.first_id
-                  FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(first_id, last_id, no)
-                """, [String(run.id), PostgresArray.int64(firsts), PostgresArray.int64(lasts)])
-            return run
+        let bounds = try c.query("SELECT coalesce(min(id), 1) - 1, coalesce(max(id), 0) FROM chokepoint.payments").rows.first
+        let lo = bounds?.int64(0) ?? 0, hi = bounds?.int64(1) ?? 0
+        guard let row = try c.query("""
+            INSERT INTO chokepoint.rescreen_runs AS r (screening_run_id, mode, full_requested, since, max_payment_id, list_versions,
+                                                       host, pid, active_until)
+            VALUES ($1, 'full', $2, $3::timestamptz, $4, $5::jsonb, $6, $7, clock_timestamp() + make_interval(secs => $8::float8))
+            RETURNING \(runColumns)
+            """, [String(screeningRunId), fullRequested ? "true" : "false", since, String(hi), versionsJSON(listVersions),
+                  host, String(pid), String(leaseSeconds)]).rows.first else {
+            throw PostgresError(kind: .client, message: "no rescreen run id returned")
         }
+        let run = runRow(row)
+        let span = max(0, hi - lo)
+        let n = Int64(max(1, min(rangeCount, Int(max(1, span)))))
+        var firsts: [Int64] = [], lasts: [Int64] = []
+        for i in 0..<n {
+            firsts.append(lo + span * i / n)
+            lasts.append(lo + span * (i + 1) / n)
+        }
+        try c.query("""
+            INSERT INTO chokepoint.rescreen_ranges (run_id, range_no, first_id, last_id, cursor_id)
+            SELECT $1, r.no, r.first_id, r.last_id, r.first_id
+              FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(first_id, last_id, no)
+            """, [String(run.id), PostgresArray.int64(firsts), PostgresArray.int64(lasts)])
+        return run
     }
 
     /// Records that this process continues a run nobody was working on any more.

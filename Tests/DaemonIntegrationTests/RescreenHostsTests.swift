@@ -162,6 +162,10 @@ struct RescreenHostsTests {
         kill(a.pid, SIGKILL)
         _ = a.wait()
         #expect(a.process.terminationReason == .uncaughtSignal)
+        // A's server backends may still be committing the batch it sent last: its state is final once they are gone.
+        try Self.waitUntil("process A's connections are closed") {
+            try F.count(c, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'chokepoint-rescreen%'") == 0
+        }
         let killed = try #require(c.query("""
             SELECT cursor_id, lease_count FROM chokepoint.rescreen_ranges WHERE range_no = $1 AND NOT done AND cursor_id < last_id
             """, [range]).rows.first)

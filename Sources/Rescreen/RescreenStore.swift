@@ -8,7 +8,8 @@ import Store
 /// Every value is a bind parameter. The scope of a run is "pending or held, or released at or after
 /// `since` (all released when `since` is NULL)", written out in each statement that needs it.
 enum RescreenStore {
-    /// Session advisory lock held by the one rescreen that works at a time (7432001 is migrations, 7432002 imports).
+    /// Transaction advisory lock taken while a process looks for the running run and joins or creates it
+    /// (7432001 is migrations, 7432002 imports): processes starting at the same moment create one run.
     static let lockKey = "7432003"
 
     /// A `rescreen_runs` row as the coordinator needs it.
@@ -60,12 +61,9 @@ enum RescreenStore {
 
     // MARK: - Lock and runs
 
-    static func tryLock(_ c: Connection) throws -> Bool {
-        try c.query("SELECT pg_try_advisory_lock($1::bigint)", [lockKey]).rows.first?.bool(0) ?? false
-    }
-
-    static func unlock(_ c: Connection) throws {
-        try c.query("SELECT pg_advisory_unlock($1::bigint)", [lockKey])
+    /// Waits for the run-creation lock, held until the current transaction ends.
+    static func lockRunCreation(_ c: Connection) throws {
+        try c.query("SELECT pg_advisory_xact_lock($1::bigint)", [lockKey])
     }
 
     /// `{"ofac-sdn": 12, "banks": 13}` → dictionary; keys whose value is not an integer are ignored.
@@ -83,7 +81,7 @@ enum RescreenStore {
     }
 
     private static let runColumns = """
-        id, screening_run_id, mode, full_requested, since::text, max_payment_id, list_versions::text,
+        r.id, screening_run_id, mode, full_requested, since::text, max_payment_id, list_versions::text,
         extract(epoch FROM started_at), coalesce(host, ''), coalesce(pid, 0)
         """
 
@@ -93,14 +91,18 @@ enum RescreenStore {
                startedAtEpoch: r.double(7) ?? 0, host: r.string(8) ?? "", pid: r.int(9) ?? 0)
     }
 
-    /// Runs left `running`, newest first. Called with the lock held, so none of them is really working.
-    static func staleRuns(_ c: Connection) throws -> [RunRow] {
-        try c.query("SELECT \(runColumns) FROM chokepoint.rescreen_runs WHERE status = 'running' ORDER BY id DESC").rows.map(runRow)
-    }
-
-    /// The newest run still marked running (for the "another rescreen is running" message).
-    static func newestRunning(_ c: Connection) throws -> RunRow? {
-        try c.query("SELECT \(runColumns) FROM chokepoint.rescreen_runs WHERE status = 'running' ORDER BY id DESC LIMIT 1").rows.first.map(runRow)
+    /// The run marked running (at most one: a unique index), whether some process is working on it (a range
+    /// lease or the run's own `active_until` not yet expired), and who holds live leases.
+    static func runningRun(_ c: Connection) throws -> (run: RunRow, live: Bool, holders: String)? {
+        try c.query("""
+            SELECT \(runColumns),
+                   coalesce(active_until > clock_timestamp(), false) OR EXISTS (
+                       SELECT 1 FROM chokepoint.rescreen_ranges AS g
+                        WHERE g.run_id = r.id AND NOT g.done AND g.lease_expires_at > clock_timestamp()),
+                   coalesce((SELECT string_agg(DISTINCT g.lease_holder, ', ') FROM chokepoint.rescreen_ranges AS g
+                              WHERE g.run_id = r.id AND NOT g.done AND g.lease_expires_at > clock_timestamp()), '')
+              FROM chokepoint.rescreen_runs AS r WHERE status = 'running'
+            """).rows.first.map { (runRow($0), $0.bool(10) ?? true, $0.string(11) ?? "") }
     }
 
     static func previousFinished(_ c: Connection) throws -> FinishedRun? {
@@ -134,80 +136,123 @@ enum RescreenStore {
         return try c.query("SELECT $1::timestamptz = $2::timestamptz", [a, b]).rows.first?.bool(0) ?? false
     }
 
-    /// Creates the run record and its ranges: `rangeCount` equal slices of the id space present now.
+    /// Creates the run record and its ranges: `rangeCount` equal slices of the id space present now. Called
+    /// inside the transaction that holds the run-creation lock.
     static func createRun(_ c: Connection, screeningRunId: Int64, fullRequested: Bool, since: String?,
-                          listVersions: [String: Int64], host: String, pid: Int32, rangeCount: Int) throws -> RunRow {
-        try c.transaction { c in
-            let bounds = try c.query("SELECT coalesce(min(id), 1) - 1, coalesce(max(id), 0) FROM chokepoint.payments").rows.first
-            let lo = bounds?.int64(0) ?? 0, hi = bounds?.int64(1) ?? 0
-            guard let row = try c.query("""
-                INSERT INTO chokepoint.rescreen_runs (screening_run_id, mode, full_requested, since, max_payment_id, list_versions, host, pid)
-                VALUES ($1, 'full', $2, $3::timestamptz, $4, $5::jsonb, $6, $7)
-                RETURNING \(runColumns)
-                """, [String(screeningRunId), fullRequested ? "true" : "false", since, String(hi), versionsJSON(listVersions),
-                      host, String(pid)]).rows.first else {
-                throw PostgresError(kind: .client, message: "no rescreen run id returned")
-            }
-            let run = runRow(row)
-            let span = max(0, hi - lo)
-            let n = Int64(max(1, min(rangeCount, Int(max(1, span)))))
-            var firsts: [Int64] = [], lasts: [Int64] = []
-            for i in 0..<n {
-                firsts.append(lo + span * i / n)
-                lasts.append(lo + span * (i + 1) / n)
-            }
-            try c.query("""
-                INSERT INTO chokepoint.rescreen_ranges (run_id, range_no, first_id, last_id, cursor_id)
-                SELECT $1, r.no, r.first_id, r.last_id, r.first_id
-                  FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(first_id, last_id, no)
-                """, [String(run.id), PostgresArray.int64(firsts), PostgresArray.int64(lasts)])
-            return run
+                          listVersions: [String: Int64], host: String, pid: Int32, rangeCount: Int, leaseSeconds: Double) throws -> RunRow {
+        let bounds = try c.query("SELECT coalesce(min(id), 1) - 1, coalesce(max(id), 0) FROM chokepoint.payments").rows.first
+        let lo = bounds?.int64(0) ?? 0, hi = bounds?.int64(1) ?? 0
+        guard let row = try c.query("""
+            INSERT INTO chokepoint.rescreen_runs AS r (screening_run_id, mode, full_requested, since, max_payment_id, list_versions,
+                                                       host, pid, active_until)
+            VALUES ($1, 'full', $2, $3::timestamptz, $4, $5::jsonb, $6, $7, clock_timestamp() + make_interval(secs => $8::float8))
+            RETURNING \(runColumns)
+            """, [String(screeningRunId), fullRequested ? "true" : "false", since, String(hi), versionsJSON(listVersions),
+                  host, String(pid), String(leaseSeconds)]).rows.first else {
+            throw PostgresError(kind: .client, message: "no rescreen run id returned")
         }
+        let run = runRow(row)
+        let span = max(0, hi - lo)
+        let n = Int64(max(1, min(rangeCount, Int(max(1, span)))))
+        var firsts: [Int64] = [], lasts: [Int64] = []
+        for i in 0..<n {
+            firsts.append(lo + span * i / n)
+            lasts.append(lo + span * (i + 1) / n)
+        }
+        try c.query("""
+            INSERT INTO chokepoint.rescreen_ranges (run_id, range_no, first_id, last_id, cursor_id)
+            SELECT $1, r.no, r.first_id, r.last_id, r.first_id
+              FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(first_id, last_id, no)
+            """, [String(run.id), PostgresArray.int64(firsts), PostgresArray.int64(lasts)])
+        return run
     }
 
+    /// Records that this process continues a run nobody was working on any more.
     static func markResumed(_ c: Connection, runId: Int64, host: String, pid: Int32) throws {
         try c.query("""
             UPDATE chokepoint.rescreen_runs SET resumed_count = resumed_count + 1, host = $2, pid = $3, error = NULL WHERE id = $1
             """, [String(runId), host, String(pid)])
     }
 
-    static func setMode(_ c: Connection, runId: Int64, mode: String, deltaEntries: Int?) throws {
-        try c.query("UPDATE chokepoint.rescreen_runs SET mode = $2, delta_entries = $3 WHERE id = $1",
-                    [String(runId), mode, deltaEntries.map(String.init)])
+    /// Sets the run's mode and keeps it looking worked on for another lease while the first range is taken.
+    static func setMode(_ c: Connection, runId: Int64, mode: String, deltaEntries: Int?, leaseSeconds: Double) throws {
+        try c.query("""
+            UPDATE chokepoint.rescreen_runs SET mode = $2, delta_entries = $3, active_until = clock_timestamp() + make_interval(secs => $4::float8)
+             WHERE id = $1
+            """, [String(runId), mode, deltaEntries.map(String.init), String(leaseSeconds)])
     }
 
-    static func openRanges(_ c: Connection, runId: Int64) throws -> [RangeRow] {
+    /// A range taken under a lease: `leaseCount` identifies this taking (the batch commits check it).
+    struct Lease: Sendable {
+        var range: RangeRow
+        var holder: String
+        var leaseCount: Int
+    }
+
+    /// Takes the first open range that nobody holds (or whose lease expired) for `leaseSeconds`, or nil.
+    /// SKIP LOCKED: processes taking at the same moment take different ranges without waiting on each other.
+    static func takeRange(_ c: Connection, runId: Int64, holder: String, leaseSeconds: Double) throws -> Lease? {
         try c.query("""
-            SELECT range_no, first_id, last_id, cursor_id FROM chokepoint.rescreen_ranges
-             WHERE run_id = $1 AND NOT done ORDER BY range_no
-            """, [String(runId)]).rows.map {
-            RangeRow(rangeNo: $0.int(0) ?? 0, firstId: $0.int64(1) ?? 0, lastId: $0.int64(2) ?? 0, cursorId: $0.int64(3) ?? 0)
+            UPDATE chokepoint.rescreen_ranges AS g
+               SET lease_holder = $2, lease_expires_at = clock_timestamp() + make_interval(secs => $3::float8), lease_count = g.lease_count + 1
+              FROM (SELECT run_id, range_no FROM chokepoint.rescreen_ranges
+                     WHERE run_id = $1 AND NOT done AND (lease_expires_at IS NULL OR lease_expires_at <= clock_timestamp())
+                       AND EXISTS (SELECT 1 FROM chokepoint.rescreen_runs WHERE id = $1 AND status = 'running')
+                     ORDER BY range_no LIMIT 1 FOR UPDATE SKIP LOCKED) AS free
+             WHERE g.run_id = free.run_id AND g.range_no = free.range_no
+            RETURNING g.range_no, g.first_id, g.last_id, g.cursor_id, g.lease_count
+            """, [String(runId), holder, String(leaseSeconds)]).rows.first.map {
+            Lease(range: RangeRow(rangeNo: $0.int(0) ?? 0, firstId: $0.int64(1) ?? 0, lastId: $0.int64(2) ?? 0, cursorId: $0.int64(3) ?? 0),
+                  holder: holder, leaseCount: $0.int(4) ?? 0)
         }
     }
 
-    /// Totals over the ranges (what was committed, including by earlier attempts of a resumed run).
-    static func totals(_ c: Connection, runId: Int64) throws -> (screened: Int, full: Int, alerts: Int, hits: Int) {
+    /// What is left of a run when no range could be taken: its status, the open ranges, and the seconds until
+    /// the first live lease expires (when one of them may become free).
+    static func remaining(_ c: Connection, runId: Int64) throws -> (status: String, open: Int, nextExpiry: Double?, holders: String) {
         let r = try c.query("""
-            SELECT coalesce(sum(payments_screened), 0), coalesce(sum(payments_full), 0), coalesce(sum(new_alerts), 0),
-                   coalesce(sum(new_hits), 0)
-              FROM chokepoint.rescreen_ranges WHERE run_id = $1
+            SELECT r.status, count(g.range_no) FILTER (WHERE NOT g.done),
+                   extract(epoch FROM min(g.lease_expires_at) FILTER (WHERE NOT g.done) - clock_timestamp()),
+                   coalesce(string_agg(DISTINCT g.lease_holder, ', ') FILTER (WHERE NOT g.done), '')
+              FROM chokepoint.rescreen_runs AS r LEFT JOIN chokepoint.rescreen_ranges AS g ON g.run_id = r.id
+             WHERE r.id = $1 GROUP BY r.status
             """, [String(runId)]).rows.first
-        return (r?.int(0) ?? 0, r?.int(1) ?? 0, r?.int(2) ?? 0, r?.int(3) ?? 0)
+        return (r?.string(0) ?? "missing", r?.int(1) ?? 0, r?.double(2), r?.string(3) ?? "")
     }
 
-    static func finish(_ c: Connection, run: RunRow, detail: String) throws {
+    /// Marks the run finished and writes its one summary, if every range is done and nobody did it already;
+    /// returns the totals and mode when this call did it, nil otherwise. The row lock makes a second finisher
+    /// wait, then see `finished` and change nothing.
+    static func finish(_ c: Connection, run: RunRow, finishedBy: String) throws -> (screened: Int, full: Int, alerts: Int, hits: Int, mode: String)? {
         try c.transaction { c in
-            try c.query("""
+            guard let r = try c.query("""
                 UPDATE chokepoint.rescreen_runs AS r
-                   SET status = 'finished', finished_at = clock_timestamp(), error = NULL,
+                   SET status = 'finished', finished_at = clock_timestamp(), error = NULL, finished_by = $2, active_until = NULL,
                        payments_screened = s.screened, payments_full = s.full, new_alerts = s.alerts, new_hits = s.hits
                   FROM (SELECT coalesce(sum(payments_screened), 0) AS screened, coalesce(sum(payments_full), 0) AS full,
                                coalesce(sum(new_alerts), 0) AS alerts, coalesce(sum(new_hits), 0) AS hits
                           FROM chokepoint.rescreen_ranges WHERE run_id = $1) AS s
-                 WHERE r.id = $1
-                """, [String(run.id)])
+                 WHERE r.id = $1 AND r.status = 'running'
+                   AND NOT EXISTS (SELECT 1 FROM chokepoint.rescreen_ranges WHERE run_id = $1 AND NOT done)
+                RETURNING r.payments_screened, r.payments_full, r.new_alerts, r.new_hits, r.mode
+                """, [String(run.id), finishedBy]).rows.first else { return nil }
+            let t = (screened: r.int(0) ?? 0, full: r.int(1) ?? 0, alerts: r.int(2) ?? 0, hits: r.int(3) ?? 0, mode: r.string(4) ?? "full")
+            let detail = """
+                {"rescreen_run_id": \(run.id), "mode": "\(t.mode)", "payments_screened": \(t.screened), "new_alerts": \(t.alerts), \
+                "new_hits": \(t.hits)}
+                """
             try PaymentStore.finishRun(c, runId: run.screeningRunId, detail: detail)
+            return t
         }
+    }
+
+    /// A run's status, who finished it, and its totals as recorded (for a process that did not finish it).
+    static func outcome(_ c: Connection, runId: Int64) throws -> (status: String, finishedBy: String?, screened: Int, full: Int, alerts: Int,
+                                                               hits: Int, mode: String) {
+        let r = try c.query("""
+            SELECT status, finished_by, payments_screened, payments_full, new_alerts, new_hits, mode FROM chokepoint.rescreen_runs WHERE id = $1
+            """, [String(runId)]).rows.first
+        return (r?.string(0) ?? "missing", r?.string(1), r?.int(2) ?? 0, r?.int(3) ?? 0, r?.int(4) ?? 0, r?.int(5) ?? 0, r?.string(6) ?? "full")
     }
 
     static func recordError(_ c: Connection, runId: Int64, error: String) throws {
@@ -312,23 +357,34 @@ enum RescreenStore {
         }
     }
 
+    /// The range was taken again by another process (this one's lease expired): the batch was not committed.
+    struct LeaseLost: Error {}
+
     /// Commits one batch: new hits on payments now pending or held, alerts on payments now released, and the
-    /// range's cursor, in ONE transaction, so a killed run resumes exactly after the last committed batch.
+    /// range's cursor and renewed lease, in ONE transaction, so a killed run resumes exactly after the last
+    /// committed batch.
     ///
-    /// The candidate payments are locked `FOR SHARE` first (in id order), so an operator's release or the
-    /// daemon's decision of one of them either committed before (and the statements below, each with a fresh
-    /// READ COMMITTED snapshot, see its status and hits) or waits until this batch commits. A hit already
-    /// recorded for the payment (same kind, field, list, entry and matched text) is not new.
-    static func commit(_ c: Connection, runId: Int64, screeningRunId: Int64, range: Int, cursor: Int64, done: Bool,
+    /// The range row is updated first, and only while `lease` is still the range's latest taking (and the run
+    /// is still running); otherwise `LeaseLost` rolls the whole batch back, so a process that stalled past
+    /// its lease never commits over the process that took the range after it. The candidate payments are
+    /// then locked `FOR SHARE` (in id order), so an operator's release or the daemon's decision of one of
+    /// them either committed before (and the statements below, each with a fresh READ COMMITTED snapshot, see
+    /// its status and hits) or waits until this batch commits. A hit already recorded for the payment (same
+    /// kind, field, list, entry and matched text) is not new.
+    static func commit(_ c: Connection, runId: Int64, screeningRunId: Int64, lease: Lease, leaseSeconds: Double, cursor: Int64, done: Bool,
                        screened: Int, full: Int, candidates: [Candidate]) throws -> (alerts: Int, hits: Int) {
         func updateRange(_ c: Connection, alerts: Int, hits: Int) throws {
-            try c.query("""
+            let updated = try c.query("""
                 UPDATE chokepoint.rescreen_ranges
                    SET cursor_id = $3, done = $4, payments_screened = payments_screened + $5, payments_full = payments_full + $6,
-                       new_alerts = new_alerts + $7, new_hits = new_hits + $8, updated_at = clock_timestamp()
-                 WHERE run_id = $1 AND range_no = $2
-                """, [String(runId), String(range), String(cursor), done ? "true" : "false", String(screened), String(full),
-                      String(alerts), String(hits)])
+                       new_alerts = new_alerts + $7, new_hits = new_hits + $8, updated_at = clock_timestamp(),
+                       lease_holder = CASE WHEN $4 THEN NULL ELSE lease_holder END,
+                       lease_expires_at = CASE WHEN $4 THEN NULL ELSE clock_timestamp() + make_interval(secs => $11::float8) END
+                 WHERE run_id = $1 AND range_no = $2 AND NOT done AND lease_holder = $9 AND lease_count = $10
+                   AND EXISTS (SELECT 1 FROM chokepoint.rescreen_runs WHERE id = $1 AND status = 'running')
+                """, [String(runId), String(lease.range.rangeNo), String(cursor), done ? "true" : "false", String(screened), String(full),
+                      String(alerts), String(hits), lease.holder, String(lease.leaseCount), String(leaseSeconds)]).affectedRows
+            if updated != 1 { throw LeaseLost() }
         }
         guard !candidates.isEmpty else {
             try updateRange(c, alerts: 0, hits: 0)
@@ -361,6 +417,8 @@ enum RescreenStore {
                            AND x.suppressed_by IS NULL)
             """
         return try c.transaction { c in
+            // Counts are added after the inserts below (they are not known yet); this update takes the row lock and checks the lease.
+            try updateRange(c, alerts: 0, hits: 0)
             try c.query("SELECT id FROM chokepoint.payments WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
                         [PostgresArray.int64(Array(Set(ids)))])
             params.insert(String(screeningRunId), at: 0)
@@ -384,7 +442,9 @@ enum RescreenStore {
                  WHERE \(notRecorded)
                 ON CONFLICT ON CONSTRAINT retrospective_alerts_once DO NOTHING
                 """, params).affectedRows
-            try updateRange(c, alerts: alerts, hits: hits)
+            try c.query("""
+                UPDATE chokepoint.rescreen_ranges SET new_alerts = new_alerts + $3, new_hits = new_hits + $4 WHERE run_id = $1 AND range_no = $2
+                """, [String(runId), String(lease.range.rangeNo), String(alerts), String(hits)])
             return (alerts, hits)
         }
     }

@@ -42,8 +42,13 @@ public struct RescreenConfiguration: Sendable {
     /// Payments read per keyset page (the default of `chokepoint rescreen --batch-size`).
     public static let defaultBatchSize = 1000
     public var batchSize: Int = defaultBatchSize
-    /// Id ranges per worker: more ranges than workers keep every worker busy until the end.
+    /// Id ranges per worker of the process that creates the run: more ranges than workers keep every worker
+    /// (of every process that joins) busy until the end.
     public var rangesPerWorker: Int = 4
+    /// Seconds a taken range stays this process's without a batch commit (each commit renews it): after that,
+    /// another process may take it and continue from its cursor. The default of `--lease-seconds`.
+    public static let defaultLeaseSeconds = 30.0
+    public var leaseSeconds: Double = defaultLeaseSeconds
     /// Called about once a second from the coordinating thread while the run works, and once more with
     /// `finished` set (the command line draws its terminal progress line with it).
     public var onProgress: (@Sendable (RescreenProgress) -> Void)?
@@ -51,46 +56,74 @@ public struct RescreenConfiguration: Sendable {
     public var progressLogInterval: Double = 10
     public var host: String = ProcessInfo.processInfo.hostName
     public init(conninfo: String) { self.conninfo = conninfo }
+
+    /// This process as the holder of a range lease and the finisher of a run.
+    var holder: String { "\(host):\(getpid())" }
 }
 
-/// What a run did.
+/// What a run did, and what this process did in it.
 public struct RescreenSummary: Sendable, Equatable {
     public var runId: Int64
-    /// This invocation continued a run a killed process had left `running`.
-    public var resumed: Bool
+    /// How this process came to the run.
+    public var participation: Participation
+    /// This process marked the run finished and wrote its summary; otherwise another process did (`finishedBy`).
+    public var finishedHere: Bool
+    /// host:pid of the process that finished the run.
+    public var finishedBy: String
     public var mode: String
-    /// Payments screened by the whole run (including earlier attempts of a resumed run).
+    /// Payments screened by the whole run (by every process, including earlier attempts of a resumed run).
     public var paymentsScreened: Int
     /// Of those, screened against the whole lists (in delta mode: payments without a usable baseline).
     public var paymentsScreenedInFull: Int
     public var newAlerts: Int
     /// New hits added to pending or held payments.
     public var newHits: Int
-    /// Entries of the largest delta screener (nil in full mode).
+    /// Payments this process screened (and committed).
+    public var screenedHere: Int
+    /// Entries of the largest delta screener of this process's plan (nil in full mode).
     public var deltaEntries: Int?
     /// Seconds this invocation took.
     public var seconds: Double
+
+    public enum Participation: String, Sendable, Equatable {
+        /// This process created the run.
+        case created
+        /// Other processes were working on the run; this one worked beside them.
+        case joined
+        /// Nobody was working on the run any more (its processes were killed); this one continued it.
+        case resumed
+    }
+
+    /// This invocation continued a run a killed process had left `running`.
+    public var resumed: Bool { participation == .resumed }
 }
 
 public enum RescreenError: Error, CustomStringConvertible, Equatable {
-    /// Another rescreen holds the lock; the run in progress is described.
-    case alreadyRunning(String)
+    /// Other processes work on a run with other lists, policy or options: this one did nothing.
+    case differentRunInProgress(runId: Int64, holders: String, why: String)
     case noSanctionsList
     case workerFailed(String)
     case policyInvalid([String])
+    /// The run stopped being `running` under this process (another process with other lists found nobody
+    /// working on it and abandoned it).
+    case runEnded(runId: Int64, status: String)
 
     public var description: String {
         switch self {
-        case .alreadyRunning(let what):
-            return "another rescreen is running (\(what)); only one runs at a time, and this one did nothing. "
-                + "It will be safe to run again when that one ends; if it is killed, the next run continues it."
+        case .differentRunInProgress(let id, let holders, let why):
+            return "rescreen run \(id) is in progress (\(holders.isEmpty ? "starting" : "held by " + holders)) and this invocation cannot join it: "
+                + "\(why). Two different runs never work side by side, so this one did nothing; run it again when run \(id) has finished."
         case .noSanctionsList:
             return "no sanctions list is loaded: re-screening would raise an alert on every payment; run `chokepoint lists import` first"
         case .policyInvalid(let problems):
             return "the screening policy in the database is invalid (\(problems.prefix(3).joined(separator: "; "))): "
                 + "re-screening with it would prove nothing; fix the settings or indicators first"
         case .workerFailed(let e):
-            return "re-screening stopped: \(e). The run stays open: the next `chokepoint rescreen` continues it from where it stopped"
+            return "re-screening stopped: \(e). The run stays open: the ranges this process held are taken by another process once their "
+                + "leases expire, or continued by the next `chokepoint rescreen`"
+        case .runEnded(let id, let status):
+            return "rescreen run \(id) became \(status) while this process worked on it (a process with other lists or options found "
+                + "nobody else working and abandoned it); what this process committed stays recorded"
         }
     }
 }
@@ -103,14 +136,18 @@ public enum RescreenError: Error, CustomStringConvertible, Equatable {
 /// `screening_runs` id. A hit is new when the payment has no recorded hit with the same kind, field, list,
 /// entry and matched text.
 ///
-/// One run at a time: the coordinator takes a session advisory lock and a second invocation exits at once
-/// with `RescreenError.alreadyRunning` (a nightly timer gains nothing by queueing a second full pass). The
-/// id space is cut into ranges; worker threads (each with its own connection, never on Swift's cooperative
-/// pool) take ranges from a queue and page through them by keyset, committing each batch's alerts, hits
-/// and the range's cursor in one transaction. A killed run is left `running`; the next invocation (holding
-/// the lock, so nobody else works on it) continues it from the cursors if the lists are unchanged, or marks
-/// it failed and starts afresh. Alerts are unique per payment, kind, field, list and entry, and inserted
-/// with ON CONFLICT DO NOTHING, so no interleaving of runs can duplicate one.
+/// One run at a time, worked on by any number of processes (one per host): under a transaction advisory
+/// lock, the first process creates the run and its id ranges, later ones with the same lists, policy and
+/// options join it, and one whose differ refuses to start (`differentRunInProgress`) while anybody works on
+/// the run (a run nobody works on any more is continued, or abandoned for a new one, as before). Worker
+/// threads (each with its own connection, never on Swift's cooperative pool) take ranges with
+/// `FOR UPDATE SKIP LOCKED` under a lease and page through them by keyset, committing each batch's alerts,
+/// hits, the range's cursor and the renewed lease in one transaction. A range whose process died is taken
+/// again once its lease expires and continued from its cursor; a worker with nothing to take waits while
+/// other processes hold ranges, to take any of them whose lease expires. When every range is done, the
+/// first process to see it marks the run finished and writes its one summary (a guarded UPDATE). Alerts are
+/// unique per payment, kind, field, list and entry, and inserted with ON CONFLICT DO NOTHING, so no
+/// interleaving can duplicate one.
 public final class Rescreener: Sendable {
     private let config: RescreenConfiguration
     private let logger: Logger
@@ -120,19 +157,14 @@ public final class Rescreener: Sendable {
         self.logger = logger
     }
 
-    /// Runs (or continues) a rescreen to the end on the calling thread, which it blocks: call it from a
-    /// dedicated thread (`onDedicatedThread`), never from a task of the cooperative pool.
+    /// Runs (or joins, or continues) a rescreen to the end on the calling thread, which it blocks: call it
+    /// from a dedicated thread (`onDedicatedThread`), never from a task of the cooperative pool.
     public func run() throws -> RescreenSummary {
         let started = Date()
         let c = try Connection(conninfo: config.conninfo)
         defer { c.close() }
         try c.query("SELECT set_config('application_name', 'chokepoint-rescreen', false)")
         try Migrator.checkCurrent(c)
-        guard try RescreenStore.tryLock(c) else {
-            let what = try RescreenStore.newestRunning(c).map { "run \($0.id) on \($0.host) pid \($0.pid)" } ?? "starting"
-            throw RescreenError.alreadyRunning(what)
-        }
-        // The lock is a session lock: closing the connection (or the process dying) releases it.
 
         let data = try ListStore.loadScreeningData(c)
         guard data.hasSanctionsList else { throw RescreenError.noSanctionsList }
@@ -140,74 +172,88 @@ public final class Rescreener: Sendable {
         var versions: [String: Int64] = [:]
         for l in data.lists { versions[l.source.rawValue] = l.versionId }
 
-        let (run, resumed) = try openRun(c, versions: versions)
+        let (run, participation) = try openRun(c, versions: versions)
         let previous = try RescreenStore.previousFinished(c)
         let plan = try RescreenPlan.make(c, data: data, run: run, previous: previous, forceFull: run.fullRequested)
-        try RescreenStore.setMode(c, runId: run.id, mode: plan.mode, deltaEntries: plan.deltaEntries)
+        // A joining process plans only for itself: the run's mode is its creator's (or its resumer's).
+        if participation != .joined {
+            try RescreenStore.setMode(c, runId: run.id, mode: plan.mode, deltaEntries: plan.deltaEntries, leaseSeconds: config.leaseSeconds)
+        }
         logger.info("rescreen started", metadata: [
-            "run_id": "\(run.id)", "resumed": "\(resumed)", "mode": "\(plan.mode)", "payments": "\(plan.total)",
+            "run_id": "\(run.id)", "participation": "\(participation.rawValue)", "mode": "\(plan.mode)", "payments": "\(plan.total)",
             "payments_in_full": "\(plan.totalFull)", "delta_entries": "\(plan.deltaEntries.map(String.init) ?? "-")",
-            "since": "\(run.since ?? "all")", "list_versions": "\(RescreenStore.versionsJSON(versions))"])
+            "since": "\(run.since ?? "all")", "list_versions": "\(RescreenStore.versionsJSON(versions))", "holder": "\(config.holder)"])
 
-        let ranges = try RescreenStore.openRanges(c, runId: run.id)
-        let failure = try work(run: run, ranges: ranges, plan: plan, previous: previous)
-        if let failure {
+        let progress = try work(run: run, plan: plan, previous: previous)
+        if let failure = progress.failure.withLock({ $0 }) {
             try? RescreenStore.recordError(c, runId: run.id, error: failure)
             throw RescreenError.workerFailed(failure)
         }
-        let t = try RescreenStore.totals(c, runId: run.id)
+        let screenedHere = progress.screened.load(ordering: .relaxed)
         let seconds = Date().timeIntervalSince(started)
-        let detail = """
-            {"rescreen_run_id": \(run.id), "mode": "\(plan.mode)", "payments_screened": \(t.screened), "new_alerts": \(t.alerts), \
-            "new_hits": \(t.hits)}
-            """
-        try RescreenStore.finish(c, run: run, detail: detail)
-        try RescreenStore.unlock(c)
-        let summary = RescreenSummary(runId: run.id, resumed: resumed, mode: plan.mode, paymentsScreened: t.screened,
-                                      paymentsScreenedInFull: t.full, newAlerts: t.alerts, newHits: t.hits,
-                                      deltaEntries: plan.deltaEntries, seconds: seconds)
-        logger.info("rescreen finished", metadata: [
-            "run_id": "\(run.id)", "mode": "\(plan.mode)", "payments_screened": "\(t.screened)", "new_alerts": "\(t.alerts)",
-            "new_hits": "\(t.hits)", "seconds": "\(String(format: "%.1f", seconds))"])
-        return summary
+        if let t = try RescreenStore.finish(c, run: run, finishedBy: config.holder) {
+            logger.info("rescreen finished", metadata: [
+                "run_id": "\(run.id)", "mode": "\(t.mode)", "payments_screened": "\(t.screened)", "new_alerts": "\(t.alerts)",
+                "new_hits": "\(t.hits)", "screened_here": "\(screenedHere)", "seconds": "\(String(format: "%.1f", seconds))"])
+            return RescreenSummary(runId: run.id, participation: participation, finishedHere: true, finishedBy: config.holder, mode: t.mode,
+                                   paymentsScreened: t.screened, paymentsScreenedInFull: t.full, newAlerts: t.alerts, newHits: t.hits,
+                                   screenedHere: screenedHere, deltaEntries: plan.deltaEntries, seconds: seconds)
+        }
+        let o = try RescreenStore.outcome(c, runId: run.id)
+        guard o.status == "finished", let by = o.finishedBy else { throw RescreenError.runEnded(runId: run.id, status: o.status) }
+        logger.info("rescreen run finished by another process", metadata: [
+            "run_id": "\(run.id)", "finished_by": "\(by)", "screened_here": "\(screenedHere)", "seconds": "\(String(format: "%.1f", seconds))"])
+        return RescreenSummary(runId: run.id, participation: participation, finishedHere: false, finishedBy: by, mode: o.mode,
+                               paymentsScreened: o.screened, paymentsScreenedInFull: o.full, newAlerts: o.alerts, newHits: o.hits,
+                               screenedHere: screenedHere, deltaEntries: plan.deltaEntries, seconds: seconds)
     }
 
-    /// Continues the newest stale run when it is compatible, else abandons stale runs and creates a new one.
-    private func openRun(_ c: Connection, versions: [String: Int64]) throws -> (RescreenStore.RunRow, Bool) {
-        let stale = try RescreenStore.staleRuns(c)
+    /// Under the run-creation lock: joins the running run when it is compatible (continuing it when nobody
+    /// works on it any more); when it is not, refuses if somebody works on it, else abandons it; creates a
+    /// new run when none is left.
+    private func openRun(_ c: Connection, versions: [String: Int64]) throws -> (RescreenStore.RunRow, RescreenSummary.Participation) {
         let requestedSince: String? = config.all ? nil : try RescreenStore.sinceText(c, date: config.since, lookbackDays: config.lookbackDays)
         let policyChanged = try RescreenStore.policyChangedAt(c)
-        for (i, s) in stale.enumerated() {
-            var why: String? = nil
-            if i > 0 {
-                why = "superseded by run \(stale[0].id)"
-            } else if s.listVersions != versions {
-                why = "lists changed since it started"
-            } else if let p = policyChanged, p >= s.startedAtEpoch - RescreenPlan.clockSlack {
-                why = "indicators or settings changed since it started"
-            } else if config.all && s.since != nil {
-                why = "this invocation asked for --all"
-            } else if config.since != nil, try !RescreenStore.sameInstant(c, requestedSince, s.since) {
-                why = "this invocation asked for a different --since"
-            } else if config.forceFull && !s.fullRequested {
-                why = "this invocation asked for --full"
+        return try c.transaction { c in
+            try RescreenStore.lockRunCreation(c)
+            if let running = try RescreenStore.runningRun(c) {
+                let (s, live, holders) = running
+                var why: String? = nil
+                if s.listVersions != versions {
+                    why = "lists changed since it started"
+                } else if let p = policyChanged, p >= s.startedAtEpoch - RescreenPlan.clockSlack {
+                    why = "indicators or settings changed since it started"
+                } else if config.all && s.since != nil {
+                    why = "this invocation asked for --all"
+                } else if config.since != nil, try !RescreenStore.sameInstant(c, requestedSince, s.since) {
+                    why = "this invocation asked for a different --since"
+                } else if config.forceFull && !s.fullRequested {
+                    why = "this invocation asked for --full"
+                }
+                switch (why, live) {
+                case (let why?, true):
+                    throw RescreenError.differentRunInProgress(runId: s.id, holders: holders, why: why)
+                case (let why?, false):
+                    try RescreenStore.abandon(c, runId: s.id, reason: "abandoned: \(why)")
+                    logger.notice("an interrupted rescreen run is not continued", metadata: ["run_id": "\(s.id)", "reason": "\(why)"])
+                case (nil, true):
+                    logger.notice("joining the rescreen run other processes work on", metadata: ["run_id": "\(s.id)", "holders": "\(holders)"])
+                    return (s, .joined)
+                case (nil, false):
+                    try RescreenStore.markResumed(c, runId: s.id, host: config.host, pid: getpid())
+                    logger.notice("continuing an interrupted rescreen run from its saved cursors", metadata: [
+                        "run_id": "\(s.id)", "since": "\(s.since ?? "all")", "full_requested": "\(s.fullRequested)"])
+                    return (s, .resumed)
+                }
             }
-            if let why {
-                try RescreenStore.abandon(c, runId: s.id, reason: "abandoned: \(why)")
-                logger.notice("an interrupted rescreen run is not continued", metadata: ["run_id": "\(s.id)", "reason": "\(why)"])
-                continue
-            }
-            try RescreenStore.markResumed(c, runId: s.id, host: config.host, pid: getpid())
-            logger.notice("continuing an interrupted rescreen run from its saved cursors", metadata: [
-                "run_id": "\(s.id)", "since": "\(s.since ?? "all")", "full_requested": "\(s.fullRequested)"])
-            return (s, true)
+            let screeningRunId = try PaymentStore.startRun(c, kind: "rescreen", host: config.host, pid: getpid(),
+                                                          listVersions: RescreenStore.versionsJSON(versions))
+            let run = try RescreenStore.createRun(c, screeningRunId: screeningRunId, fullRequested: config.forceFull, since: requestedSince,
+                                                  listVersions: versions, host: config.host, pid: getpid(),
+                                                  rangeCount: max(1, config.workers) * max(1, config.rangesPerWorker),
+                                                  leaseSeconds: config.leaseSeconds)
+            return (run, .created)
         }
-        let screeningRunId = try PaymentStore.startRun(c, kind: "rescreen", host: config.host, pid: getpid(),
-                                                      listVersions: RescreenStore.versionsJSON(versions))
-        let run = try RescreenStore.createRun(c, screeningRunId: screeningRunId, fullRequested: config.forceFull, since: requestedSince,
-                                              listVersions: versions, host: config.host, pid: getpid(),
-                                              rangeCount: max(1, config.workers) * max(1, config.rangesPerWorker))
-        return (run, false)
     }
 
     /// Counters shared by the workers and the progress reporter.
@@ -217,12 +263,8 @@ public final class Rescreener: Sendable {
         let hits = Atomic<Int>(0)
         let stop = Atomic<Bool>(false)
         let failure = Mutex<String?>(nil)
-        let queue: Mutex<[RescreenStore.RangeRow]>
-        init(ranges: [RescreenStore.RangeRow]) { queue = Mutex(ranges) }
-
-        func next() -> RescreenStore.RangeRow? {
-            queue.withLock { q in q.isEmpty ? nil : q.removeFirst() }
-        }
+        /// Logged once per process: its workers found nothing to take while others still held ranges.
+        let waitingLogged = Atomic<Bool>(false)
 
         func fail(_ message: String) {
             failure.withLock { f in if f == nil { f = message } }
@@ -230,11 +272,10 @@ public final class Rescreener: Sendable {
         }
     }
 
-    /// Runs the workers over the open ranges and reports progress until they end; returns the first failure.
-    private func work(run: RescreenStore.RunRow, ranges: [RescreenStore.RangeRow], plan: RescreenPlan,
-                      previous: RescreenStore.FinishedRun?) throws -> String? {
-        let progress = Progress(ranges: ranges)
-        let count = max(1, min(config.workers, ranges.count))
+    /// Runs the workers until no range of the run is open and reports progress until they end.
+    private func work(run: RescreenStore.RunRow, plan: RescreenPlan, previous: RescreenStore.FinishedRun?) throws -> Progress {
+        let progress = Progress()
+        let count = max(1, config.workers)
         let threads = (0..<count).map { ConnectionThread(name: "chokepoint-rescreen-\($0)") }
         for (w, thread) in threads.enumerated() {
             thread.start { [self] in self.workerLoop(id: w, run: run, plan: plan, previous: previous, progress: progress) }
@@ -260,10 +301,11 @@ public final class Rescreener: Sendable {
             }
         }
         _ = report(finished: true)
-        return progress.failure.withLock { $0 }
+        return progress
     }
 
-    /// One worker thread: its own connection; takes ranges from the queue until none is left.
+    /// One worker thread: its own connection; takes ranges until none of the run is open. While other
+    /// processes hold the last open ranges it waits, to take any whose lease expires (its holder died).
     private func workerLoop(id: Int, run: RescreenStore.RunRow, plan: RescreenPlan, previous: RescreenStore.FinishedRun?,
                             progress: Progress) {
         do {
@@ -274,8 +316,31 @@ public final class Rescreener: Sendable {
             // together with their cursors (WAL is replayed in order), and the resumed run does them again,
             // finding the same alerts and hits (idempotent by the UNIQUE constraint and the NOT EXISTS checks).
             try c.query("SELECT set_config('synchronous_commit', 'off', false)")
-            while !progress.stop.load(ordering: .relaxed), let range = progress.next() {
-                try work(c, range: range, run: run, plan: plan, previous: previous, progress: progress)
+            while !progress.stop.load(ordering: .relaxed) {
+                if let lease = try RescreenStore.takeRange(c, runId: run.id, holder: config.holder, leaseSeconds: config.leaseSeconds) {
+                    if lease.leaseCount > 1 {
+                        logger.notice("taking over a range whose lease expired", metadata: [
+                            "run_id": "\(run.id)", "range": "\(lease.range.rangeNo)", "cursor": "\(lease.range.cursorId)"])
+                    }
+                    do {
+                        try work(c, lease: lease, run: run, plan: plan, previous: previous, progress: progress)
+                    } catch is RescreenStore.LeaseLost {
+                        logger.warning("""
+                            lost the lease on a range (a batch took longer than the lease, and another process took it over); \
+                            its last batch was rolled back and is left to that process
+                            """,
+                                       metadata: ["run_id": "\(run.id)", "range": "\(lease.range.rangeNo)"])
+                    }
+                    continue
+                }
+                let left = try RescreenStore.remaining(c, runId: run.id)
+                if left.status != "running" || left.open == 0 { return }
+                if !progress.waitingLogged.exchange(true, ordering: .relaxed) {
+                    logger.info("no range left to take: other processes are still working on the run; waiting to take any range whose lease expires",
+                                metadata: ["run_id": "\(run.id)", "open_ranges": "\(left.open)", "holders": "\(left.holders)"])
+                }
+                // Until the first lease may expire, but looking again at least every 2 s (a range may end sooner).
+                Thread.sleep(forTimeInterval: min(2, max(0.05, (left.nextExpiry ?? 0) + 0.05)))
             }
         } catch {
             logger.error("rescreen worker failed", metadata: ["worker": "\(id)", "error": "\(error)"])
@@ -283,9 +348,10 @@ public final class Rescreener: Sendable {
         }
     }
 
-    /// Pages through one range, screening and committing batch by batch.
-    private func work(_ c: Connection, range: RescreenStore.RangeRow, run: RescreenStore.RunRow, plan: RescreenPlan,
+    /// Pages through one leased range, screening and committing batch by batch.
+    private func work(_ c: Connection, lease: RescreenStore.Lease, run: RescreenStore.RunRow, plan: RescreenPlan,
                       previous: RescreenStore.FinishedRun?, progress: Progress) throws {
+        let range = lease.range
         var cursor = range.cursorId
         let limit = max(1, config.batchSize)
         while !progress.stop.load(ordering: .relaxed) {
@@ -301,8 +367,8 @@ public final class Rescreener: Sendable {
             }
             let done = rows.count < limit
             let next = done ? range.lastId : rows.last!.id
-            let (alerts, hits) = try RescreenStore.commit(c, runId: run.id, screeningRunId: run.screeningRunId, range: range.rangeNo,
-                                                          cursor: next, done: done, screened: rows.count, full: full, candidates: candidates)
+            let (alerts, hits) = try RescreenStore.commit(c, runId: run.id, screeningRunId: run.screeningRunId, lease: lease,
+                                                          leaseSeconds: config.leaseSeconds, cursor: next, done: done, screened: rows.count, full: full, candidates: candidates)
             progress.screened.add(rows.count, ordering: .relaxed)
             progress.alerts.add(alerts, ordering: .relaxed)
             progress.hits.add(hits, ordering: .relaxed)

@@ -20,8 +20,11 @@ struct Rescreen: AsyncParsableCommand {
             Delta mode (the default when possible) screens each payment only against the list entries that are \
             new or changed since it was last screened; --full screens against everything.
 
-            Only one rescreen runs at a time: a second one exits at once (status 1) saying which run is working. \
-            A run that was killed is continued by the next invocation from where it stopped.
+            One run at a time, shared by every process that starts while it works (one per host, each from its \
+            own timer): they take its id ranges under a lease, and the last one marks the run finished and prints \
+            its summary. A process whose lists or options differ from the run in progress does nothing and exits \
+            with status 1. A range whose process was killed is taken over by another once its lease expires; a \
+            run nobody works on any more is continued by the next invocation from where it stopped.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -35,6 +38,8 @@ struct Rescreen: AsyncParsableCommand {
     var workers: Int?
     @Option(help: "Payments read per page.")
     var batchSize: Int = RescreenConfiguration.defaultBatchSize
+    @Option(help: "Seconds a range stays this process's without a batch commit; then another process may take it over.")
+    var leaseSeconds: Double = RescreenConfiguration.defaultLeaseSeconds
 
     func validate() throws {
         if let since {
@@ -43,6 +48,7 @@ struct Rescreen: AsyncParsableCommand {
         }
         if let workers, workers < 1 || workers > 64 { throw ValidationError("--workers must be between 1 and 64") }
         if batchSize < 1 || batchSize > 100_000 { throw ValidationError("--batch-size must be between 1 and 100000") }
+        if !(leaseSeconds >= 1 && leaseSeconds <= 3600) { throw ValidationError("--lease-seconds must be between 1 and 3600") }
     }
 
     func run() async throws {
@@ -53,14 +59,28 @@ struct Rescreen: AsyncParsableCommand {
         config.forceFull = full
         if let workers { config.workers = workers }
         config.batchSize = batchSize
+        config.leaseSeconds = leaseSeconds
         config.onProgress = RescreenProgressLine.onTerminal
         let rescreener = Rescreener(config: config, logger: Logger(label: "chokepoint.rescreen"))
         do {
             let s = try await onDedicatedThread(name: "chokepoint-rescreen") { try rescreener.run() }
+            if !s.finishedHere {
+                print("""
+                    rescreen run \(s.runId): finished by \(s.finishedBy), which printed its summary; this process \(s.participation.rawValue) \
+                    it and screened \(s.screenedHere) of its payments
+                    """)
+                return
+            }
+            let how = switch s.participation {
+            case .created: ""
+            case .joined: " (joined while other processes worked on it)"
+            case .resumed: " (continued after an interruption)"
+            }
             print("""
-                rescreen run \(s.runId)\(s.resumed ? " (continued after an interruption)" : ""): mode \(s.mode)\
+                rescreen run \(s.runId)\(how): mode \(s.mode)\
                 \(s.deltaEntries.map { " (\($0) new or changed entries)" } ?? "")
-                  payments screened:          \(s.paymentsScreened)\(s.mode == "delta" ? " (\(s.paymentsScreenedInFull) in full: no usable baseline)" : "")
+                  payments screened:          \(s.paymentsScreened)\(s.mode == "delta" ? " (\(s.paymentsScreenedInFull) in full: no usable baseline)" : "")\
+                \(s.screenedHere == s.paymentsScreened ? "" : " (\(s.screenedHere) by this process)")
                   new retrospective alerts:   \(s.newAlerts)
                   new hits on held/pending:   \(s.newHits)
                   seconds:                    \(String(format: "%.1f", s.seconds))

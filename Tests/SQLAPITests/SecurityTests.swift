@@ -435,4 +435,48 @@ struct SecurityTests {
         #expect(one.payments.count == 1 && one.deferred == 5)
         try c.query("ROLLBACK")
     }
+
+    // MARK: - 7. Rescreen runs shared by several hosts
+
+    @Test("the daemon moves a rescreen's cursors, leases and status, never a range's bounds or a run's scope; operators only read; one run runs")
+    func rescreenLeases() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let admin = try db.connect()
+        defer { admin.close() }
+        let (_, d) = try Self.login(db, "dmn", "chokepoint_daemon")
+        let (_, o) = try Self.login(db, "opr", "chokepoint_operator")
+        let sr = try PaymentStore.startRun(d, kind: "rescreen", host: "h", pid: 1, listVersions: "{}")
+        let run = try d.query("""
+            INSERT INTO chokepoint.rescreen_runs (screening_run_id, mode, max_payment_id, list_versions) VALUES ($1, 'full', 100, '{}') RETURNING id
+            """, [String(sr)]).scalar!
+        try d.query("INSERT INTO chokepoint.rescreen_ranges (run_id, range_no, first_id, last_id, cursor_id) VALUES ($1, 1, 0, 100, 0)", [run])
+        // What a rescreen process does: take the range under a lease, move its cursor, finish the run.
+        try d.query("""
+            UPDATE chokepoint.rescreen_ranges SET lease_holder = 'h:1', lease_expires_at = now() + interval '30 seconds',
+                   lease_count = lease_count + 1, cursor_id = 50, payments_screened = 50 WHERE run_id = $1
+            """, [run])
+        Self.refused(d, "UPDATE chokepoint.rescreen_ranges SET last_id = 10 WHERE run_id = $1", [run])
+        Self.refused(d, "UPDATE chokepoint.rescreen_runs SET max_payment_id = 1 WHERE id = $1", [run])
+        Self.refused(d, "UPDATE chokepoint.rescreen_runs SET list_versions = '{\"ofac-sdn\": 1}' WHERE id = $1", [run])
+        Self.refused(d, "DELETE FROM chokepoint.rescreen_ranges WHERE run_id = $1", [run])
+        Self.refused(d, "DELETE FROM chokepoint.rescreen_runs WHERE id = $1", [run])
+        Self.refused(o, "UPDATE chokepoint.rescreen_ranges SET lease_holder = 'x:2', lease_expires_at = now() WHERE run_id = $1", [run])
+        Self.refused(o, "UPDATE chokepoint.rescreen_runs SET status = 'failed', finished_at = now() WHERE id = $1", [run])
+        Self.refused(o, "INSERT INTO chokepoint.rescreen_ranges (run_id, range_no, first_id, last_id, cursor_id) VALUES ($1, 2, 0, 1, 0)", [run])
+        #expect(try o.query("SELECT lease_holder FROM chokepoint.rescreen_ranges WHERE run_id = $1", [run]).scalar == "h:1")
+        // A lease names its holder and its expiry together.
+        Self.refused(d, "UPDATE chokepoint.rescreen_ranges SET lease_expires_at = NULL WHERE run_id = $1", [run], state: "23514",
+                     containing: "rescreen_ranges_lease_check")
+        // A second running run is refused, whoever tries: two different runs never work side by side.
+        Self.refused(d, """
+            INSERT INTO chokepoint.rescreen_runs (screening_run_id, mode, max_payment_id, list_versions) VALUES ($1, 'full', 100, '{}')
+            """, [String(sr)], state: PostgresError.uniqueViolation, containing: "rescreen_runs_one_running")
+        try d.query("UPDATE chokepoint.rescreen_runs SET status = 'finished', finished_at = now(), finished_by = 'h:1' WHERE id = $1", [run])
+        try d.query("""
+            INSERT INTO chokepoint.rescreen_runs (screening_run_id, mode, max_payment_id, list_versions) VALUES ($1, 'full', 100, '{}')
+            """, [String(sr)])
+        d.close()
+        o.close()
+    }
 }

@@ -75,8 +75,18 @@ enum Drill {
             """) == 0, "a payment naming a sanctioned party, or garbage, was released", sourceLocation: sourceLocation)
         #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'held' AND external_ref LIKE 'H-%'") > 0,
                 "the drill's payments included no sanctioned party", sourceLocation: sourceLocation)
-        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'held' AND external_ref LIKE 'C-%'") == 0,
-                "a clean payment was held", sourceLocation: sourceLocation)
+        // A clean payment may be held only as `screening_error`: the daemon died while screening it as often as the
+        // poison-message rule allows (`AttemptLedger`), which a drill that kills every second or so can cause by
+        // chance. That hold is fail-closed by design (a poison message looks the same); it must stay rare.
+        let cleanHeld = """
+            SELECT count(*) FROM chokepoint.payments p
+             WHERE p.status = 'held' AND p.external_ref LIKE 'C-%' AND %@
+               (SELECT 1 FROM chokepoint.hits h WHERE h.payment_id = p.id AND h.kind = 'screening_error')
+            """
+        #expect(try Fixtures.count(c, cleanHeld.replacingOccurrences(of: "%@", with: "NOT EXISTS")) == 0,
+                "a clean payment was held for another reason than screening_error", sourceLocation: sourceLocation)
+        #expect(try Fixtures.count(c, cleanHeld.replacingOccurrences(of: "%@", with: "EXISTS")) <= 2,
+                "more than 2 clean payments held as screening_error", sourceLocation: sourceLocation)
     }
 }
 

@@ -269,24 +269,19 @@ enum Queries {
         var changed: Int
     }
 
-    /// Each source's current version and what changed since the version before it (entries compared by
-    /// the source's own id and fingerprint).
+    /// Each source's current version and what changed against the version it replaced: the diff every import
+    /// records in `list_changes` (see `ListStore.importList`), counted, not computed again from the entries.
     static func listStatus(_ c: Connection) throws -> [ListStatus] {
         try c.query("""
-            WITH cur AS (SELECT * FROM chokepoint.list_versions WHERE is_current),
-                 prev AS (SELECT DISTINCT ON (p.source) p.id, p.source, p.loaded_at
-                            FROM chokepoint.list_versions AS p JOIN cur ON cur.source = p.source AND p.id < cur.id
-                           ORDER BY p.source, p.id DESC)
             SELECT cur.source, cur.id, cur.entry_count, to_char(cur.loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'), cur.loaded_by,
                    cardinality(cur.warnings), prev.id, to_char(prev.loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'),
-                   CASE WHEN prev.id IS NULL THEN 0 ELSE (SELECT count(*) FROM chokepoint.list_entries AS e WHERE e.version_id = cur.id
-                        AND NOT EXISTS (SELECT 1 FROM chokepoint.list_entries AS o WHERE o.version_id = prev.id AND o.source_id = e.source_id)) END,
-                   CASE WHEN prev.id IS NULL THEN 0 ELSE (SELECT count(*) FROM chokepoint.list_entries AS o WHERE o.version_id = prev.id
-                        AND NOT EXISTS (SELECT 1 FROM chokepoint.list_entries AS e WHERE e.version_id = cur.id AND e.source_id = o.source_id)) END,
-                   CASE WHEN prev.id IS NULL THEN 0 ELSE (SELECT count(*) FROM chokepoint.list_entries AS e
-                        JOIN chokepoint.list_entries AS o ON o.version_id = prev.id AND o.source_id = e.source_id
-                        WHERE e.version_id = cur.id AND o.fingerprint <> e.fingerprint) END
-              FROM cur LEFT JOIN prev ON prev.source = cur.source
+                   count(*) FILTER (WHERE ch.change = 'added'), count(*) FILTER (WHERE ch.change = 'removed'),
+                   count(*) FILTER (WHERE ch.change = 'changed')
+              FROM chokepoint.list_versions AS cur
+              LEFT JOIN chokepoint.list_versions AS prev ON prev.id = cur.previous_version_id
+              LEFT JOIN chokepoint.list_changes AS ch ON ch.version_id = cur.id
+             WHERE cur.is_current
+             GROUP BY cur.source, cur.id, prev.id
              ORDER BY cur.source
             """).rows.map { r in
             ListStatus(source: r.string(0) ?? "", versionId: r.int64(1) ?? 0, entries: r.int(2) ?? 0, loadedAt: r.string(3) ?? "",

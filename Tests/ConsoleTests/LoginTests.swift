@@ -123,10 +123,12 @@ struct LoginTests {
         let s = try Setup.make()
         defer { s.db.drop() }
         let ids = try s.standardPayments()
-        try await s.withBrowser({ $0.idleTimeout = 0.5 }) { b in
+        // Long enough that logging in and reading a page never expire the session on a loaded 2-core machine (0.5 s
+        // once did in CI), short enough for a test.
+        try await s.withBrowser({ $0.idleTimeout = 3 }) { b in
             try await b.login(s.operatorA)
             let token = try await b.sessionToken()
-            try await Task.sleep(for: .milliseconds(900))
+            try await Task.sleep(for: .milliseconds(3_500))
             let action = try await b.post("/holds/\(ids["R1"]!)/release", [("csrf", token), ("reason", "too late")])
             #expect(action.status == 401)
             #expect(try await b.get("/holds").location == "/login")

@@ -95,7 +95,7 @@ let package = Package(
                                                                    "ListFetch", "FetchConfig", "Screening", "Watchlists", "Postgres",
                                                                    logging, metrics, prometheus, hummingbird, hummingbirdTesting]),
         // the operators' console, request by request, as each role,
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "TestSupport", "IntegrationSupport", "Store", "Postgres",
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "TestSupport", "IntegrationSupport", "Harness", "Store", "Postgres",
                                                          hummingbird, hummingbirdTesting, httpTypes, logging]),
         // and the quick fault drills (real `chokepoint run` processes, a cluster of their own for restarts).
         .testTarget(name: "FaultDrillTests", dependencies: ["IntegrationSupport", "TestSupport", "Harness", "Store", "Postgres"]),

@@ -22,6 +22,10 @@ public struct ConsoleConfiguration: Sendable {
     public var statementTimeoutMilliseconds: Int = 30_000
     /// The queue shows at most this many holds (the oldest); the counts still cover all of them.
     public var queueLimit: Int = 500
+    /// Logging in with a client certificate checked by the reverse proxy (off when nil).
+    public var certificateLogin: CertificateLogin?
+    /// Logging in with a role and password (turn off to allow certificate logins only).
+    public var passwordLogin: Bool = true
 
     public init(conninfo: String) {
         self.conninfo = conninfo
@@ -31,7 +35,7 @@ public struct ConsoleConfiguration: Sendable {
 /// `chokepoint console`: the operators' web application, a thin client of the SQL API.
 ///
 /// Every page reads as the logged-in operator's own PostgreSQL role, over a connection opened with the
-/// password they typed, and every action is one call of an API function (release_hold, reject_hold,
+/// password they typed (or, with a client certificate, authenticated by the database's own peer map), and every action is one call of an API function (release_hold, reject_hold,
 /// add_good_guy, acknowledge_alert). So the database enforces reasons, four eyes and privileges, and the
 /// audit log's `session_user` is the person. The console holds no credentials of its own.
 public struct Console: Sendable {
@@ -44,6 +48,13 @@ public struct Console: Sendable {
     static let loginCookie = "chokepoint_login"
 
     public init(configuration: ConsoleConfiguration, logger: Logger) throws {
+        // A certificate login sends no password: one in the URL would be sent for every mapped role instead.
+        if configuration.certificateLogin != nil, Connection.conninfoHasPassword(configuration.conninfo) {
+            throw CertificateLoginError("with certificate login the database URL must not carry a password")
+        }
+        guard configuration.passwordLogin || configuration.certificateLogin != nil else {
+            throw CertificateLoginError("with password logins off, certificate login must be configured")
+        }
         self.configuration = configuration
         self.sessions = SessionStore(idleTimeout: configuration.idleTimeout, maximumLifetime: configuration.maximumLifetime)
         self.library = try Templates.library()
@@ -77,6 +88,7 @@ public struct Console: Sendable {
         router.get("/") { request, _ in Self.redirect(await self.session(request)?.isOperator == false ? "/summary" : "/holds") }
         router.get("/login") { request, _ in await self.loginPage(request) }
         router.post("/login") { request, _ in await self.login(request) }
+        router.post("/login/certificate") { request, _ in await self.certificateLogin(request) }
         router.post("/logout") { request, _ in await self.logout(request) }
 
         router.get("/holds") { request, _ in await self.queuePage(request) }
@@ -191,9 +203,19 @@ extension Console {
 
 extension Console {
     /// The request's live session, if its cookie names one.
+    /// A session started by a certificate lives only while its requests carry that certificate: another
+    /// certificate, or none, ends it (a cookie carried to another browser is worth nothing without the key).
     func session(_ request: Request) async -> Session? {
         guard let id = request.cookies[Self.sessionCookie]?.value, id.count == 64 else { return nil }
-        return await sessions.session(id: id)
+        guard let session = await sessions.session(id: id) else { return nil }
+        if let subject = session.certificateSubject {
+            guard case .mapped(subject, session.role) = configuration.certificateLogin?.identity(request.headers) ?? .none else {
+                logger.notice("console: a certificate session was used without its certificate and was ended")
+                await sessions.end(id: id)
+                return nil
+            }
+        }
+        return session
     }
 
     /// Reads a POST's form and checks its CSRF token against the session's; nil with the refusal page otherwise.
@@ -233,21 +255,40 @@ extension Console {
         // Login CSRF: the form carries a random value that must come back with the same value in a
         // SameSite=Strict cookie, so another site cannot log a browser in under an attacker's role.
         let nonce = Token.make()
-        var response = page(status, title: "Log in", template: "login",
-                            Views.Login(csrf: nonce, role: role, hasError: error != nil, error: error ?? ""), session: nil)
+        var login = Views.Login(csrf: nonce, role: role, hasError: error != nil, error: error ?? "", password: configuration.passwordLogin)
+        switch configuration.certificateLogin?.identity(request.headers) ?? .none {
+        case .none: break
+        case .refused(let reason): (login.certificateNote, login.hasCertificateNote) = (reason, true)
+        case .mapped(_, let mapped): (login.certificateRole, login.hasCertificateRole) = (mapped, true)
+        }
+        var response = page(status, title: "Log in", template: "login", login, session: nil)
         response.setCookie(cookie(Self.loginCookie, nonce, path: "/login", maxAge: 1800))
         return response
     }
 
-    func login(_ request: Request) async -> Response {
+    /// A login form's fields once its token matched the login cookie; nil with the refusal page otherwise.
+    func loginForm(_ request: Request) async -> Result<[String: String], Refused> {
         let fields: [String: String]
         do {
             fields = try await Self.form(request)
         } catch {
-            return await loginPage(request, error: "The form could not be read.", status: .badRequest)
+            return .failure(Refused(response: await loginPage(request, error: "The form could not be read.", status: .badRequest)))
         }
         guard let nonce = request.cookies[Self.loginCookie]?.value, let sent = fields["csrf"], nonce.count == 64, Token.equal(nonce, sent) else {
-            return await loginPage(request, error: "The login form had expired or came from elsewhere; please try again.", status: .forbidden)
+            return .failure(Refused(response: await loginPage(request, error: "The login form had expired or came from elsewhere; please try again.",
+                                                              status: .forbidden)))
+        }
+        return .success(fields)
+    }
+
+    func login(_ request: Request) async -> Response {
+        guard configuration.passwordLogin else {
+            return await loginPage(request, error: "Password logins are turned off: log in with your certificate.", status: .forbidden)
+        }
+        let fields: [String: String]
+        switch await loginForm(request) {
+        case .failure(let refused): return refused.response
+        case .success(let f): fields = f
         }
         let role: String, password: String
         do {
@@ -256,6 +297,32 @@ extension Console {
         } catch {
             return await loginPage(request, error: error.message, status: .badRequest)
         }
+        return await startSession(request, role: role, password: password, certificateSubject: nil)
+    }
+
+    /// `POST /login/certificate`: the role the proxy's verified certificate maps to, with no password.
+    func certificateLogin(_ request: Request) async -> Response {
+        guard let certificates = configuration.certificateLogin else {
+            return notice(.notFound, "Not available", "Certificate logins are not turned on for this console.", session: nil,
+                          back: "/login", backLabel: "Log in")
+        }
+        switch await loginForm(request) {
+        case .failure(let refused): return refused.response
+        case .success: break
+        }
+        switch certificates.identity(request.headers) {
+        case .none:
+            return await loginPage(request, error: "No client certificate was presented.", status: .unauthorized)
+        case .refused(let reason):
+            logger.notice("console: a certificate login was refused", metadata: ["cause": "\(reason)"])
+            return await loginPage(request, error: reason, status: .forbidden)
+        case .mapped(let subject, let role):
+            return await startSession(request, role: role, password: nil, certificateSubject: subject)
+        }
+    }
+
+    /// Opens the role's connection, checks what the role may do and starts its session (a new id, the old one ended).
+    func startSession(_ request: Request, role: String, password: String?, certificateSubject: String?) async -> Response {
         let connection: OperatorConnection
         do {
             connection = try await OperatorConnection.open(conninfo: configuration.conninfo, user: role, password: password,
@@ -263,11 +330,14 @@ extension Console {
         } catch {
             // Wrong password and unknown role read alike, so the page does not tell which roles exist.
             let message = (error as? PostgresError)?.message ?? ""
-            let credentials = message.contains("authentication failed") || message.contains("does not exist") || message.contains("not permitted to log in")
-            logger.notice("console: a login failed", metadata: ["cause": "\(credentials ? "credentials" : "database unreachable")"])
-            return await loginPage(request, error: credentials ? "Login failed: wrong role or password."
-                                                               : "The database cannot be reached; try again later.",
-                                   role: role, status: credentials ? .unauthorized : .serviceUnavailable)
+            let credentials = ["authentication failed", "does not exist", "not permitted to log in", "no password supplied",
+                               "password authentication"].contains { message.contains($0) }
+            logger.notice("console: a login failed", metadata: ["cause": "\(credentials ? "credentials" : "database unreachable")",
+                                                               "method": "\(password == nil ? "certificate" : "password")"])
+            let refusal = password == nil ? "Login failed: the database does not accept this certificate's role from the console."
+                                          : "Login failed: wrong role or password."
+            return await loginPage(request, error: credentials ? refusal : "The database cannot be reached; try again later.",
+                                   role: password == nil ? "" : role, status: credentials ? .unauthorized : .serviceUnavailable)
         }
         let capabilities: (isOperator: Bool, isAuditor: Bool)?
         do {
@@ -284,7 +354,8 @@ extension Console {
         }
         // A new id at every login (never one the browser brought), and the old session, if any, ended.
         if let old = request.cookies[Self.sessionCookie]?.value { await sessions.end(id: old) }
-        guard let session = await sessions.create(role: role, isOperator: capabilities.isOperator, connection: connection) else {
+        guard let session = await sessions.create(role: role, isOperator: capabilities.isOperator, connection: connection,
+                                                  certificateSubject: certificateSubject) else {
             return await loginPage(request, error: "Too many sessions are open; try again later.", role: role, status: .serviceUnavailable)
         }
         var response = Self.redirect(capabilities.isOperator ? "/holds" : "/summary")

@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 import Synchronization
 
-/// One operator's libpq connection, opened with their own role and password and owned by a thread of its own.
+/// One operator's libpq connection, opened as their own role and owned by a thread of its own.
 ///
 /// libpq blocks, so the connection never touches Swift's cooperative pool: it is created, used and closed
 /// on this object's thread, and request handlers hand it jobs with `perform`, which suspends (not blocks)
@@ -22,9 +22,10 @@ final class OperatorConnection: Sendable {
 
     private init() {}
 
-    /// Connects as `user` with `password` on a new thread; returns once the server has answered.
+    /// Connects as `user` with `password` (nil: the server authenticates the role without one, the
+    /// certificate login) on a new thread; returns once the server has answered.
     /// `statementTimeoutMilliseconds` bounds every statement, so a slow page cannot hold a session forever.
-    static func open(conninfo: String, user: String, password: String,
+    static func open(conninfo: String, user: String, password: String?,
                      statementTimeoutMilliseconds: Int = 30_000) async throws -> OperatorConnection {
         let owner = OperatorConnection()
         try await withCheckedThrowingContinuation { (opened: CheckedContinuation<Void, any Error>) in

@@ -15,6 +15,8 @@ struct Session: Sendable {
     /// Member of chokepoint_operator (may see holds and act); otherwise an auditor, who reads the summary only.
     let isOperator: Bool
     let connection: OperatorConnection
+    /// The certificate subject of a certificate login: every request of the session must carry the same one.
+    let certificateSubject: String?
     let createdAt: Date
     var lastSeen: Date
     /// A one-shot message for the next page (what the last action did), kept server-side so no URL carries it.
@@ -61,14 +63,15 @@ actor SessionStore {
     }
 
     /// Starts a session for a role whose connection is open; nil when the console is full (the connection is closed).
-    func create(role: String, isOperator: Bool, connection: OperatorConnection, now: Date = Date()) -> Session? {
+    func create(role: String, isOperator: Bool, connection: OperatorConnection, certificateSubject: String? = nil,
+                now: Date = Date()) -> Session? {
         sweep(now: now)
         guard sessions.count < maximumSessions else {
             connection.close()
             return nil
         }
         let session = Session(id: Token.make(), role: role, csrfToken: Token.make(), isOperator: isOperator,
-                              connection: connection, createdAt: now, lastSeen: now, flash: nil)
+                              connection: connection, certificateSubject: certificateSubject, createdAt: now, lastSeen: now, flash: nil)
         sessions[session.id] = session
         return session
     }

@@ -24,14 +24,25 @@ enum Templates {
 
     static let login = """
         <h1>Log in</h1>
-        <p>Log in with your own PostgreSQL role and password: every action you take here is recorded under that role.</p>
         {{#hasError}}<p class="error" role="alert">{{error}}</p>{{/hasError}}
+        {{#hasCertificateRole}}
+        <p>Your client certificate is mapped to the role <strong>{{certificateRole}}</strong>: every action you take here is recorded under it.</p>
+        <form method="post" action="/login/certificate" class="login">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <button type="submit">Log in as {{certificateRole}} with your certificate</button>
+        </form>
+        {{/hasCertificateRole}}
+        {{#hasCertificateNote}}<p class="note">Certificate login: {{certificateNote}}</p>{{/hasCertificateNote}}
+        {{#password}}
+        <p>Log in with your own PostgreSQL role and password: every action you take here is recorded under that role.</p>
         <form method="post" action="/login" class="login">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label>Role <input name="role" autocomplete="username" required maxlength="63" value="{{role}}"></label>
         <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
         <button type="submit">Log in</button>
         </form>
+        {{/password}}
+        {{^password}}{{^hasCertificateRole}}<p>This console accepts client-certificate logins only, and your browser presented no usable certificate.</p>{{/hasCertificateRole}}{{/password}}
         """
 
     static let notice = """

@@ -19,6 +19,15 @@ enum Views {
         var role: String
         var hasError: Bool
         var error: String
+        /// Whether the role-and-password form is shown.
+        var password: Bool
+        /// The role the request's certificate maps to ("" when none): a button logs in as it.
+        var certificateRole: String = ""
+        /// Why the request's certificate cannot be used ("" when it can, or when there is none).
+        var certificateNote: String = ""
+        // Stored, not computed: the templates read properties by reflection.
+        var hasCertificateRole = false
+        var hasCertificateNote = false
     }
 
     struct Notice {

@@ -38,17 +38,39 @@ public final class Connection {
     ///
     /// The role, password and any `extra` settings travel as separate libpq parameters (`PQconnectdbParams`,
     /// later keywords win over those inside `conninfo`), so nothing a user typed is ever spliced into a
-    /// conninfo string. `passfile` is pointed at /dev/null: the process's own `~/.pgpass` must never
+    /// conninfo string. `passfile` is pointed at `/dev/null/none`, a path that cannot exist (/dev/null is
+    /// not a folder), so libpq reads no file and warns of none: the process's own `~/.pgpass` must never
     /// authenticate somebody who typed only a role name.
-    public init(conninfo: String, user: String, password: String, extra: [(String, String)] = []) throws(PostgresError) {
+    ///
+    /// With `password` nil the server must authenticate the role without one (the console's certificate
+    /// login: `peer` with a `pg_ident.conf` map naming the roles this process may become). Then `conninfo`
+    /// itself must not carry a password either, or it would be sent for the role instead: that is refused.
+    public init(conninfo: String, user: String, password: String?, extra: [(String, String)] = []) throws(PostgresError) {
         self.conninfo = conninfo
-        let pairs = [("dbname", conninfo), ("user", user), ("password", password), ("passfile", "/dev/null")] + extra
+        if password == nil, Connection.conninfoHasPassword(conninfo) {
+            throw PostgresError(kind: .connection, message: "the connection string carries a password: a login without one cannot use it")
+        }
+        let pairs = [("dbname", conninfo), ("user", user)] + (password.map { [("password", $0)] } ?? [])
+            + [("passfile", "/dev/null/none")] + extra
         let keywords = pairs.map { Optional($0.0) } + [nil]
         let values = pairs.map { Optional($0.1) } + [nil]
         let c: OpaquePointer? = Connection.withCStrings(keywords) { k in
             Connection.withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }
         conn = try Connection.established(c)
+    }
+
+    /// Whether `conninfo` (a URL or `key=value` string) names a password, as libpq parses it; an
+    /// unparseable string counts as one (the connection would fail on it anyway).
+    public static func conninfoHasPassword(_ conninfo: String) -> Bool {
+        guard let options = PQconninfoParse(conninfo, nil) else { return true }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "password", let value = option.pointee.val, value.pointee != 0 { return true }
+            option += 1
+        }
+        return false
     }
 
     /// A new libpq connection if it is up, else its error (and the connection freed).

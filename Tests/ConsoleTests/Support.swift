@@ -19,6 +19,8 @@ struct Browser {
     var cookies: [String: String] = [:]
     /// The Set-Cookie headers of the last response, as sent.
     var lastSetCookies: [String] = []
+    /// Headers sent with every request (what a TLS proxy adds: the certificate login's headers).
+    var headers = HTTPFields()
 
     struct Page {
         var status: Int
@@ -47,7 +49,7 @@ struct Browser {
     }
 
     mutating func send(_ path: String, method: HTTPRequest.Method, body: String?) async throws -> Page {
-        var headers = HTTPFields()
+        var headers = self.headers
         if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })

@@ -35,9 +35,10 @@ public struct TestDatabase: Sendable {
         public var description: String { "CHOKEPOINT_TEST_DATABASE_URL is not set: run the tests with scripts/test" }
     }
 
-    /// Creates `t_<random>`, and migrates it unless `migrated` is false.
-    public static func create(migrated: Bool = true) throws -> TestDatabase {
-        guard let admin = adminURL else { throw Unavailable() }
+    /// Creates `t_<random>`, and migrates it unless `migrated` is false; in the cluster of `adminURL`, or of
+    /// `admin` (a cluster of the test's own).
+    public static func create(migrated: Bool = true, admin: String? = nil) throws -> TestDatabase {
+        guard let admin = admin ?? adminURL else { throw Unavailable() }
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         let c = try Connection(conninfo: admin)
         defer { c.close() }

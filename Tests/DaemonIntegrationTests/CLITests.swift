@@ -29,6 +29,37 @@ struct CLITests {
         #expect(refused.stderr.contains("chokepoint migrate"))
     }
 
+    @Test("console refuses a half-configured certificate login, a short proxy secret, a bad map, a password in the URL")
+    func consoleCertificateOptions() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-cert-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let map = dir.appendingPathComponent("map").path, badMap = dir.appendingPathComponent("bad-map").path
+        let secret = dir.appendingPathComponent("secret").path, short = dir.appendingPathComponent("short").path
+        try "jane CN=Jane Doe,O=Example Bank\n".write(toFile: map, atomically: true, encoding: .utf8)
+        try "jane CN=Jane\njohn CN=Jane\n".write(toFile: badMap, atomically: true, encoding: .utf8)
+        try String(repeating: "k", count: 40).write(toFile: secret, atomically: true, encoding: .utf8)
+        try "too-short\n".write(toFile: short, atomically: true, encoding: .utf8)
+        let url = "postgresql:///chokepoint?host=/nonexistent"
+        let cases: [([String], String)] = [
+            (["--certificate-map", map], "--certificate-map and --proxy-secret-file go together"),
+            (["--certificate-only"], "--certificate-only needs --certificate-map"),
+            (["--certificate-map", map, "--proxy-secret-file", short], "at least 32 visible ASCII characters"),
+            (["--certificate-map", badMap, "--proxy-secret-file", secret], "certificate map line 2: the subject is already mapped to jane"),
+            (["--certificate-map", map + ".missing", "--proxy-secret-file", secret], "cannot read the certificate map"),
+            (["--certificate-map", map, "--proxy-secret-file", secret, "--proxy-secret-header", "X Bad"], "is not a header name"),
+        ]
+        for (args, words) in cases {
+            let r = try CLI.run(["console", "--port", "1"] + args, database: url)
+            #expect(r.status != 0, "\(args)")
+            #expect(r.stderr.contains(words), "\(args): \(r.stderr)")
+        }
+        let withPassword = try CLI.run(["console", "--port", "1", "--certificate-map", map, "--proxy-secret-file", secret],
+                                       database: "postgresql://jane:pw@localhost/chokepoint")
+        #expect(withPassword.status != 0)
+        #expect(withPassword.stderr.contains("must not carry a password"), "\(withPassword.stderr)")
+    }
+
     @Test("lists import reports counts, knows an unchanged file, refuses a malformed one and keeps the old version")
     func listsImport() throws {
         let db = try TestDatabase.create()

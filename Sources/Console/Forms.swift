@@ -80,6 +80,22 @@ enum Forms {
         var list: String?
         var minAmount: Decimal?
         var maxAmount: Decimal?
+        /// Which page of the matching holds, from 1 (each page holds the console's queue limit).
+        var page: Int = 1
+
+        /// The same filter on its first page: whether anything but the page is set.
+        var isFiltering: Bool {
+            var first = self
+            first.page = 1
+            return first != QueueFilter()
+        }
+    }
+
+    /// Percent-encodes a value for a query string (everything but unreserved characters).
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(0x80)))
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
     static func queueFilter(_ query: [String: String]) throws(InputError) -> QueueFilter {
@@ -104,6 +120,12 @@ enum Forms {
         }
         filter.minAmount = try amount(value("min_amount"), what: "minimum amount")
         filter.maxAmount = try amount(value("max_amount"), what: "maximum amount")
+        if let p = value("page") {
+            guard p.count <= 6, p.allSatisfy({ $0.isASCII && $0.isNumber }), let page = Int(p), page >= 1 else {
+                throw InputError(message: "the page is a whole number from 1 (at most 999999)")
+            }
+            filter.page = page
+        }
         return filter
     }
 

@@ -55,7 +55,7 @@ enum Templates {
         <h1>Open holds</h1>
         <p class="counts"><strong>{{total}}</strong> open hold(s){{#filtered}}, <strong>{{shown}}</strong> matching the filter{{/filtered}}.
         {{#byReason}}<span class="count">{{reason}}: {{count}}</span> {{/byReason}}</p>
-        {{#truncated}}<p class="note">Showing the oldest {{limit}} of {{shown}}: narrow the filter to see the others.</p>{{/truncated}}
+        {{#paged}}<p class="note pager">Showing {{from}}–{{to}} of {{shown}}, oldest first, {{limit}} a page. {{#hasPrevious}}<a href="{{previousHref}}" rel="prev">previous page</a>{{/hasPrevious}} {{#hasNext}}<a href="{{nextHref}}" rel="next">next page</a>{{/hasNext}}</p>{{/paged}}
         <form method="get" action="/holds" class="filter">
         <label>Reason <select name="reason"><option value="">any</option>{{#reasons}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/reasons}}</select></label>
         <label>List <select name="list"><option value="">any</option>{{#lists}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/lists}}</select></label>

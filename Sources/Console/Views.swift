@@ -52,9 +52,15 @@ enum Views {
         var total: Int
         var shown: Int
         var filtered: Bool
-        /// More holds match than the page shows (the oldest `limit` are shown).
-        var truncated: Bool
+        /// More holds match than one page shows: the page says which it shows, with links to its neighbours.
+        var paged: Bool
         var limit: Int
+        var from: Int
+        var to: Int
+        var hasPrevious: Bool
+        var previousHref: String
+        var hasNext: Bool
+        var nextHref: String
         var byReason: [ReasonCount]
         var reasons: [Option]
         var lists: [Option]
@@ -79,14 +85,23 @@ enum Views {
 
     static func queue(holds: [Queries.Hold], limit: Int, total: Int, counts: [(reason: String, count: Int)], lists: [String],
                       filter: Forms.QueueFilter, raw: [String: String]) -> Queue {
-        let rows = holds.prefix(limit).map { h in
+        let start = min((filter.page - 1) * limit, holds.count)
+        let rows = holds.dropFirst(start).prefix(limit).map { h in
             QueueRow(id: String(h.paymentId), ref: h.externalRef, format: h.format, receivedAt: h.receivedAt, age: age(seconds: h.ageSeconds),
                      amount: [h.currency, h.amount].compactMap { $0 }.joined(separator: " "),
                      reasons: h.reasons.joined(separator: ", "), lists: h.lists.joined(separator: ", "), hits: h.hitCount,
                      fourEyes: fourEyes(h))
         }
-        let isFiltered = filter != Forms.QueueFilter()
-        return Queue(total: total, shown: holds.count, filtered: isFiltered, truncated: holds.count > limit, limit: limit,
+        // The page links keep the filter as the operator typed it.
+        func href(page: Int) -> String {
+            let keys = ["reason", "list", "min_age_hours", "min_amount", "max_amount"]
+            let pairs = keys.compactMap { k in raw[k].flatMap { $0.isEmpty ? nil : "\(k)=\(Forms.encode($0))" } } + ["page=\(page)"]
+            return "/holds?" + pairs.joined(separator: "&")
+        }
+        return Queue(total: total, shown: holds.count, filtered: filter.isFiltering, paged: holds.count > limit || filter.page > 1, limit: limit,
+                     from: rows.isEmpty ? 0 : start + 1, to: start + rows.count,
+                     hasPrevious: filter.page > 1, previousHref: href(page: min(filter.page - 1, max(1, (holds.count + limit - 1) / limit))),
+                     hasNext: start + limit < holds.count, nextHref: href(page: filter.page + 1),
                      byReason: counts.map { ReasonCount(reason: $0.reason, count: $0.count) },
                      reasons: Forms.holdReasons.map { Option(value: $0, selected: $0 == filter.reason) },
                      lists: Array(Set(lists + (filter.list.map { [$0] } ?? []))).sorted().map { Option(value: $0, selected: $0 == filter.list) },

@@ -237,7 +237,9 @@ public final class Worker: Sendable {
             // Set-aside payments are not screened in this batch: their attempt count must say how often screening
             // them really started, or an innocent payment that shared a batch with a poison would reach the limit.
             try PaymentStore.giveBackAttempts(attemptsConnection, ids: giveBack)
-            let decided = try PaymentStore.record(c, runId: runId, decisions: decisions)
+            var receivedAt: [Int64: String] = [:]
+            for p in claimed { if let t = p.receivedAt { receivedAt[p.id] = t } }
+            let decided = try PaymentStore.record(c, runId: runId, decisions: decisions, receivedAt: receivedAt)
             try PaymentStore.clearAttemptsOfDecided(c, ids: decided)
             var held = 0, released = 0
             for (id, d) in decisions where decided.contains(id) {
@@ -280,7 +282,7 @@ public final class Worker: Sendable {
             guard let p = try PaymentStore.claimOne(c, id: id) else { return }
             let n = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: [id])[id] ?? 1
             let d = screen(p, ledger.aloneStarted(id, attempts: n), screener: screener)
-            let decided = try PaymentStore.record(c, runId: runId, decisions: [(id, d)])
+            let decided = try PaymentStore.record(c, runId: runId, decisions: [(id, d)], receivedAt: p.receivedAt.map { [id: $0] } ?? [:])
             try PaymentStore.clearAttemptsOfDecided(c, ids: decided)
             if d.outcome == .hold { stats.held.add(1, ordering: .relaxed) } else { stats.released.add(1, ordering: .relaxed) }
         }

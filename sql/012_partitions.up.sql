@@ -74,9 +74,11 @@ BEGIN
     IF TG_TABLE_SCHEMA <> 'chokepoint' OR TG_TABLE_NAME NOT IN ('archived_months', 'audit_archived_runs') THEN
         RAISE EXCEPTION 'chokepoint.archive_records_refuse_change fires only on the archive records' USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'archived_months' AND OLD.dropped_at IS NULL AND NEW.dropped_at IS NOT NULL
-       AND (to_jsonb(NEW) - 'dropped_at') = (to_jsonb(OLD) - 'dropped_at') THEN
-        RETURN NEW;
+    -- Nested: OLD.dropped_at exists only on archived_months.
+    IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'archived_months' THEN
+        IF OLD.dropped_at IS NULL AND NEW.dropped_at IS NOT NULL AND (to_jsonb(NEW) - 'dropped_at') = (to_jsonb(OLD) - 'dropped_at') THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'chokepoint.% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
 END
@@ -103,9 +105,10 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- Creates the three partitions of one month where missing (never for an archived month); returns how many
--- it created. Not API: called by ensure_partitions and by this migration.
+-- it created. Not API: called by ensure_partitions and by this migration. SECURITY DEFINER so that every
+-- partition belongs to chokepoint_owner, whoever calls it (a superuser making a past month by hand included).
 CREATE FUNCTION chokepoint.create_month_partitions(month date) RETURNS integer
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     t record;
     part text;

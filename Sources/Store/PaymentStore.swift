@@ -47,7 +47,8 @@ public enum PaymentStore {
     /// only while the bytes before them stay under `maxBytes` (the first one always), the rest come back as
     /// NULL and wait for the next batch.
     public static func claimWithGeneration(_ c: Connection, limit: Int, maxBytes: Int = Int(Int32.max)) throws -> Claim {
-        let result = try c.query("""
+        // Prepared: planned once per connection, not once per batch over every monthly partition.
+        let result = try c.queryPrepared("""
             WITH claimed AS (
                 SELECT id, format, message, received_at FROM chokepoint.payments
                  WHERE status = 'pending'
@@ -91,7 +92,7 @@ public enum PaymentStore {
         let errors: [String?] = decisions.map { $0.decision.error.map(Self.clip) }
         // Good-guy records applied to each payment: the audit row of its decision names them.
         let suppressions = decisions.map { PostgresArray.int64(Array(Set($0.decision.suppressed.map(\.goodGuyId))).sorted()) }
-        let updated = try c.query("""
+        let updated = try c.queryPrepared("""
             UPDATE chokepoint.payments AS p
                SET status = d.status, reasons = d.reasons::text[], error = d.error, suppressions = d.suppressions::bigint[],
                    decided_at = clock_timestamp(), screened_at = clock_timestamp(), screening_run_id = $5
@@ -132,7 +133,7 @@ public enum PaymentStore {
     }
 
     static func insertHits(_ c: Connection, runId: Int64, _ r: HitRows) throws {
-        try c.query("""
+        try c.queryPrepared("""
             INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by,
                                          identifier_type)
             SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation, h.suppressed_by,

@@ -88,11 +88,11 @@ struct PartitionTests {
         let db = try TestDatabase.create()
         defer { db.drop() }
         let c = try db.connect()
-        Self.refused(c, """
+        SecurityTests.refused(c, """
             INSERT INTO chokepoint.payments (external_ref, format, message, received_at) VALUES ('FAR', 'mt103', 'x', now() + interval '5 years')
             """, state: "23514", containing: "no partition")
         #expect(try c.query("SELECT count(*) FROM chokepoint.payment_refs WHERE external_ref = 'FAR'").scalar == "0")
-        Self.refused(c, "INSERT INTO chokepoint.audit_log (action, at) VALUES ('x', now() - interval '30 years')", state: "23514")
+        SecurityTests.refused(c, "INSERT INTO chokepoint.audit_log (action, at) VALUES ('x', now() - interval '30 years')", state: "23514")
         // Partitions made ahead take this month's and the next three months' rows.
         try c.query("""
             INSERT INTO chokepoint.payments (external_ref, format, message, received_at)
@@ -115,12 +115,12 @@ struct PartitionTests {
         #expect(try Partitions.ensure(daemon) == 3)
         #expect(try Partitions.ensure(daemon) == 0)
         #expect(try c.query("SELECT relowner::regrole::text FROM pg_class WHERE oid = 'chokepoint.payments_y\(far)'::regclass").scalar == "chokepoint_owner")
-        Self.refused(c, "TRUNCATE chokepoint.audit_log_y\(far)", containing: "append-only")
-        Self.refused(daemon, "SELECT chokepoint.ensure_partitions(99)", state: "22023")
+        SecurityTests.refused(c, "TRUNCATE chokepoint.audit_log_y\(far)", containing: "append-only")
+        SecurityTests.refused(daemon, "SELECT chokepoint.ensure_partitions(99)", state: "22023")
         for role in ["chokepoint_submitter", "chokepoint_operator", "chokepoint_auditor", "chokepoint_policy_admin"] {
             let other = try Connection(conninfo: db.conninfo(user: db.createLoginRole(prefix: "r", memberOf: role)))
-            Self.refused(other, "SELECT chokepoint.ensure_partitions(1)")
-            Self.refused(other, "SELECT chokepoint.create_month_partitions('2040-01-01')")
+            SecurityTests.refused(other, "SELECT chokepoint.ensure_partitions(1)")
+            SecurityTests.refused(other, "SELECT chokepoint.create_month_partitions('2040-01-01')")
             other.close()
         }
         // Migrate keeps the months ahead as well.
@@ -135,11 +135,11 @@ struct PartitionTests {
         defer { db.drop() }
         let c = try db.connect()
         let run = try c.query("INSERT INTO chokepoint.screening_runs (kind) VALUES ('daemon') RETURNING id").scalar!
-        Self.refused(c, """
+        SecurityTests.refused(c, """
             INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, score) VALUES (424242, $1, 'unparseable', 'message', 'x', 1)
             """, [run], state: "23503", containing: "424242")
-        Self.refused(c, "INSERT INTO chokepoint.release_requests (payment_id, requested_by, reason) VALUES (424242, 'x', 'y')", state: "23503")
-        Self.refused(c, """
+        SecurityTests.refused(c, "INSERT INTO chokepoint.release_requests (payment_id, requested_by, reason) VALUES (424242, 'x', 'y')", state: "23503")
+        SecurityTests.refused(c, """
             INSERT INTO chokepoint.good_guys (field, matched, list, entry_id, entry_fingerprint, reason, from_hit_id)
             VALUES ('f', 'm', 'ofac-sdn', '1', 'fp', 'r', 424242)
             """, state: "23503")
@@ -149,8 +149,4 @@ struct PartitionTests {
                     [id, run])
     }
 
-    static func refused(_ c: Connection, _ sql: String, _ params: [String?] = [], state: String = PostgresError.insufficientPrivilege,
-                        containing: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
-        SecurityTests.refused(c, sql, params, state: state, containing: containing, sourceLocation: sourceLocation)
-    }
 }

@@ -93,6 +93,8 @@ public final class Daemon: Service, Sendable {
         wc.batchSize = config.batchSize
         wc.batchBytes = config.batchBytes
         wc.pollInterval = config.pollInterval
+        // Without LISTEN the daemon may sit behind a transaction-pooling proxy: no prepared statements there.
+        wc.prepareStatements = config.listen
         let workers = (0..<config.workers).map {
             Worker(id: $0, config: wc, screeners: screeners, wake: wake, stats: stats, logger: logger) { [self] in
                 self.reloadRequested.store(true, ordering: .relaxed)

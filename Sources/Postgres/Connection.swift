@@ -27,6 +27,9 @@ public final class Connection {
     public let conninfo: String
     /// Statements prepared on this connection by `queryPrepared`, by their SQL text.
     private var prepared: [String: String] = [:]
+    /// Off, `queryPrepared` is `query`: behind a transaction-pooling proxy a statement prepared in one
+    /// transaction may be gone in the next (another server connection).
+    public var preparesStatements = true
 
     /// Opens a connection from a `postgresql://` URL or a `key=value` conninfo string; an empty string
     /// uses libpq's defaults (`PGHOST`, `PGDATABASE`, `PGSERVICE`, `~/.pgpass` …).
@@ -112,6 +115,7 @@ public final class Connection {
     /// partition, a detached month).
     @discardableResult
     public func queryPrepared(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
+        guard preparesStatements else { return try query(sql, parameters) }
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
         let name: String
         if let known = prepared[sql] {

@@ -172,7 +172,8 @@ public struct Migrator: Sendable {
     }
 
     /// Applies every migration not yet applied, each in its own transaction; returns the versions applied.
-    /// From schema 12 on it then makes sure the partitions of the coming months exist (`Partitions.ensure`).
+    /// Once the partitioning migration is applied it then makes sure the partitions of the coming months exist
+    /// (`Partitions.ensure`).
     @discardableResult
     public func migrateUp(_ connection: Connection, to target: Int? = nil) throws -> [Int] {
         try Self.ensureRoles(connection)
@@ -196,8 +197,8 @@ public struct Migrator: Sendable {
             }
             if did { applied.append(m.version) }
         }
-        // Partitions ahead (schema 12): every `migrate` run, applied or not, keeps the coming months ready.
-        if (target ?? Int.max) >= 12, let v = try Self.databaseVersion(connection), v >= 12 {
+        // Partitions ahead (once the partitioning migration is applied): every `migrate` run keeps the coming months ready.
+        if try connection.query("SELECT to_regprocedure('chokepoint.ensure_partitions(integer)') IS NOT NULL").scalar == "t" {
             try Partitions.ensure(connection)
         }
         return applied

@@ -186,5 +186,4 @@ struct ArchiveTests {
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(try CLI.run(["archive", "--before", "2026-13", "--output", dir], database: archiver).status == 64)
     }
-
 }

@@ -148,5 +148,4 @@ struct PartitionTests {
         try c.query("INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, score) VALUES ($1, $2, 'unparseable', 'message', 'x', 1)",
                     [id, run])
     }
-
 }

@@ -21,6 +21,8 @@ public struct DaemonConfiguration: Sendable {
     public var listen: Bool = true
     /// Seconds between samples of queue depth and list ages (metrics and status line).
     public var probeInterval: Double = 5
+    /// Seconds between checks that the monthly partitions of the coming months exist (and at start).
+    public var partitionUpkeepInterval: Double = 3600
     public init(conninfo: String) { self.conninfo = conninfo }
 }
 
@@ -66,6 +68,7 @@ public final class Daemon: Service, Sendable {
             defer { c.close() }
             try Migrator.checkCurrent(c)
         }
+        await keepPartitionsAhead()
         await reload()
 
         let wake = WakeSignal(waiters: config.workers)
@@ -90,6 +93,8 @@ public final class Daemon: Service, Sendable {
         wc.batchSize = config.batchSize
         wc.batchBytes = config.batchBytes
         wc.pollInterval = config.pollInterval
+        // Without LISTEN the daemon may sit behind a transaction-pooling proxy: no prepared statements there.
+        wc.prepareStatements = config.listen
         let workers = (0..<config.workers).map {
             Worker(id: $0, config: wc, screeners: screeners, wake: wake, stats: stats, logger: logger) { [self] in
                 self.reloadRequested.store(true, ordering: .relaxed)
@@ -104,6 +109,7 @@ public final class Daemon: Service, Sendable {
         let watchdog = SystemdNotifier.watchdogInterval()
         var lastPing = Date.distantPast
         var lastStatus = Date()
+        var lastUpkeep = Date()
         await withGracefulShutdownHandler {
             while !shutdownRequested.load(ordering: .relaxed) && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(100))
@@ -115,6 +121,10 @@ public final class Daemon: Service, Sendable {
                    stats.secondsSinceHeartbeat < max(watchdog, config.pollInterval * 3 + 40) {
                     notifier.watchdog()
                     lastPing = Date()
+                }
+                if Date().timeIntervalSince(lastUpkeep) >= config.partitionUpkeepInterval {
+                    lastUpkeep = Date()
+                    await keepPartitionsAhead()
                 }
                 if Date().timeIntervalSince(lastStatus) >= 10 {
                     lastStatus = Date()
@@ -138,6 +148,22 @@ public final class Daemon: Service, Sendable {
         if !allJoined { logger.error("a worker did not finish within the drain timeout; its transaction rolls back") }
         logger.info("chokepoint daemon stopped", metadata: [
             "released": "\(stats.released.load(ordering: .relaxed))", "held": "\(stats.held.load(ordering: .relaxed))"])
+    }
+
+    /// Creates the monthly partitions of the coming months where missing. A failure is logged, not fatal:
+    /// `migrate` made months ahead, and a payment whose month has no partition is refused, never lost.
+    private func keepPartitionsAhead() async {
+        let conninfo = config.conninfo
+        do {
+            let created = try await onDedicatedThread(name: "chokepoint-partitions") {
+                let c = try Connection(conninfo: conninfo)
+                defer { c.close() }
+                return try Partitions.ensure(c)
+            }
+            if created > 0 { logger.info("monthly partitions created", metadata: ["partitions": "\(created)"]) }
+        } catch {
+            logger.error("creating the coming months' partitions failed", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Loads lists in the background and swaps the new screener in; on failure keeps the one in force.

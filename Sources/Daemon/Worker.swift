@@ -23,6 +23,8 @@ public struct WorkerConfiguration: Sendable {
     /// Bound on one claim/decide statement, so a stuck server never holds a batch forever.
     public var statementTimeoutMs: Int = 30_000
     public var host: String = ProcessInfo.processInfo.hostName
+    /// Prepare the claim and decide statements once per connection (off behind a transaction-pooling proxy).
+    public var prepareStatements = true
     public init(conninfo: String) { self.conninfo = conninfo }
 }
 
@@ -125,6 +127,13 @@ public final class Worker: Sendable {
                     try ac.query("SELECT set_config('application_name', $1, false)", ["chokepoint-worker-\(id)-attempts"])
                     attemptsConnection = ac
                     let c = try Connection(conninfo: config.conninfo)
+                    c.preparesStatements = config.prepareStatements
+                    if config.prepareStatements {
+                        // A custom plan for the claim looks cheaper than the generic one (LIMIT $1 is unknown to
+                        // the latter), so PostgreSQL would plan it again for every batch, over every partition.
+                        // Only named statements are affected: the unnamed ones of `query` are always planned anew.
+                        try c.query("SELECT set_config('plan_cache_mode', 'force_generic_plan', false)")
+                    }
                     try c.query("SELECT set_config('statement_timeout', $1, false)", [String(config.statementTimeoutMs)])
                     try c.query("SELECT set_config('idle_in_transaction_session_timeout', $1, false)", [String(config.statementTimeoutMs * 2)])
                     try c.query("SELECT set_config('application_name', $1, false)", ["chokepoint-worker-\(id)"])
@@ -237,7 +246,9 @@ public final class Worker: Sendable {
             // Set-aside payments are not screened in this batch: their attempt count must say how often screening
             // them really started, or an innocent payment that shared a batch with a poison would reach the limit.
             try PaymentStore.giveBackAttempts(attemptsConnection, ids: giveBack)
-            let decided = try PaymentStore.record(c, runId: runId, decisions: decisions)
+            var receivedAt: [Int64: String] = [:]
+            for p in claimed { if let t = p.receivedAt { receivedAt[p.id] = t } }
+            let decided = try PaymentStore.record(c, runId: runId, decisions: decisions, receivedAt: receivedAt)
             try PaymentStore.clearAttemptsOfDecided(c, ids: decided)
             var held = 0, released = 0
             for (id, d) in decisions where decided.contains(id) {
@@ -280,7 +291,7 @@ public final class Worker: Sendable {
             guard let p = try PaymentStore.claimOne(c, id: id) else { return }
             let n = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: [id])[id] ?? 1
             let d = screen(p, ledger.aloneStarted(id, attempts: n), screener: screener)
-            let decided = try PaymentStore.record(c, runId: runId, decisions: [(id, d)])
+            let decided = try PaymentStore.record(c, runId: runId, decisions: [(id, d)], receivedAt: p.receivedAt.map { [id: $0] } ?? [:])
             try PaymentStore.clearAttemptsOfDecided(c, ids: decided)
             if d.outcome == .hold { stats.held.add(1, ordering: .relaxed) } else { stats.released.add(1, ordering: .relaxed) }
         }

@@ -20,7 +20,8 @@ public struct PaymentRow: Sendable {
 /// as it can, in multi-row statements; survives lost connections and server restarts.
 ///
 /// A batch whose fate is unknown (the connection died around COMMIT) is sent again with
-/// `ON CONFLICT (external_ref) DO NOTHING`, so after a retry succeeds every payment of it exists exactly once.
+/// leaving out the references already in `chokepoint.payment_refs` (the partitioned payments table has no
+/// arbiter index for `ON CONFLICT (external_ref)`), so after a retry succeeds every payment of it exists exactly once.
 public final class Inserter: Sendable {
     public let rows: [PaymentRow]
     public let rate: Double
@@ -80,8 +81,8 @@ public final class Inserter: Sendable {
                     }
                     try connection!.query("""
                         INSERT INTO chokepoint.payments (external_ref, format, message)
-                        SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-                        ON CONFLICT (external_ref) DO NOTHING
+                        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS u(ref, format, message)
+                         WHERE NOT EXISTS (SELECT 1 FROM chokepoint.payment_refs AS r WHERE r.external_ref = u.ref)
                         """, [PostgresArray.text(slice.map(\.ref)), PostgresArray.text(slice.map(\.format)),
                               PostgresArray.text(slice.map(\.message))])
                     break

@@ -25,6 +25,11 @@ public struct PostgresNotification: Sendable, Equatable {
 public final class Connection {
     private var conn: OpaquePointer?
     public let conninfo: String
+    /// Statements prepared on this connection by `queryPrepared`, by their SQL text.
+    private var prepared: [String: String] = [:]
+    /// Off, `queryPrepared` is `query`: behind a transaction-pooling proxy a statement prepared in one
+    /// transaction may be gone in the next (another server connection).
+    public var preparesStatements = true
 
     /// Opens a connection from a `postgresql://` URL or a `key=value` conninfo string; an empty string
     /// uses libpq's defaults (`PGHOST`, `PGDATABASE`, `PGSERVICE`, `~/.pgpass` …).
@@ -124,6 +129,30 @@ public final class Connection {
         return try check(result)
     }
 
+    /// Like `query`, but the statement is prepared on this connection the first time and executed by name
+    /// afterwards, so the server can keep its plan.
+    ///
+    /// For the hot statements of the claim loop: planning a statement over the monthly partitions of
+    /// `payments` costs more than executing it. The server replans by itself when a table changes (a new
+    /// partition, a detached month).
+    @discardableResult
+    public func queryPrepared(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
+        guard preparesStatements else { return try query(sql, parameters) }
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            name = "chokepoint_\(prepared.count + 1)"
+            _ = try check(PQprepare(conn, name, sql, Int32(parameters.count), nil))
+            prepared[sql] = name
+        }
+        let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
+            PQexecPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0)
+        }
+        return try check(result)
+    }
+
     /// Runs a script of several statements in one simple-protocol round trip.
     ///
     /// Only for trusted SQL shipped with the product (migrations): the text is sent as is, with no
@@ -131,6 +160,59 @@ public final class Connection {
     public func executeScript(_ trustedSQL: String) throws(PostgresError) {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
         _ = try check(PQexec(conn, trustedSQL))
+    }
+
+    /// Runs one `COPY … TO STDOUT` statement and hands each row (one line of COPY's text format, newline
+    /// included) to `row`; returns the number of rows.
+    ///
+    /// COPY takes no parameters, so like `executeScript` this is for trusted SQL only: statements built from
+    /// the product's own identifiers and from values it generated (dates it formatted), never from user text.
+    /// If `row` throws, the rest of the output is read and dropped (the connection stays usable) and the
+    /// error is rethrown.
+    @discardableResult
+    public func copyOut(_ trustedSQL: String, row: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        guard let start = PQexec(conn, trustedSQL) else {
+            throw PostgresError(kind: isConnected ? .client : .connection, message: Connection.trimmed(PQerrorMessage(conn)))
+        }
+        guard PQresultStatus(start) == PGRES_COPY_OUT else {
+            _ = try check(start)
+            throw PostgresError(kind: .client, message: "not a COPY … TO STDOUT statement")
+        }
+        PQclear(start)
+        var rows = 0
+        var failure: Error?
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let n = PQgetCopyData(conn, &buffer, 0)
+            if n > 0, let buffer {
+                defer { PQfreemem(buffer) }
+                guard failure == nil else { continue }
+                do {
+                    try row(UnsafeRawBufferPointer(start: buffer, count: Int(n)))
+                    rows += 1
+                } catch {
+                    failure = error
+                }
+                continue
+            }
+            if n == -2 {
+                throw PostgresError(kind: isConnected ? .client : .connection, message: Connection.trimmed(PQerrorMessage(conn)))
+            }
+            break
+        }
+        // The command's own outcome follows the data (an error half-way arrives here).
+        var outcome: PostgresError?
+        while let r = PQgetResult(conn) {
+            if outcome == nil {
+                do { _ = try check(r) } catch { outcome = error }
+            } else {
+                PQclear(r)
+            }
+        }
+        if let outcome { throw outcome }
+        if let failure { throw failure }
+        return rows
     }
 
     /// Subscribes to a channel. The name is quoted as an identifier by libpq, never interpolated raw.

@@ -74,6 +74,10 @@ public enum AuditChain {
         case headMismatch(seq: Int64)
         /// An anchor kept outside the database names a position whose hash differs (or that is gone).
         case anchorMismatch(anchor: AuditAnchor, found: String?)
+        /// The row after an archived run does not follow the hash recorded for that run's last row.
+        case archiveLinkBroken(id: Int64, seq: Int64)
+        /// The chain head names a hash other than the one recorded for the archived run it ends with.
+        case archivedHeadMismatch(seq: Int64)
 
         public var description: String {
             switch self {
@@ -96,6 +100,11 @@ public enum AuditChain {
                     return "the audit log before the anchor of \(a.at) was rewritten: position \(a.seq) has hash \(found.prefix(16))…, the anchor says \(a.hash.prefix(16))…"
                 }
                 return "the audit row at position \(a.seq), named by the anchor of \(a.at), is missing: the log before that anchor was rewritten"
+            case .archiveLinkBroken(let id, let seq):
+                return "audit row id \(id) (chain position \(seq)) does not follow the archived row before it: the record of the archived "
+                    + "months (chokepoint.audit_archived_runs) or this row was changed"
+            case .archivedHeadMismatch(let seq):
+                return "the chain head does not match the archived audit row at position \(seq): the head or the archive's record was rewritten"
             }
         }
     }
@@ -107,8 +116,24 @@ public enum AuditChain {
         public var lastSeq: Int64?
         public var lastHash: String?
         public var anchorsChecked = 0
+        /// Anchors naming a position inside an archived run (not its last row): not checkable in the database.
+        public var anchorsArchived = 0
+        /// Chain positions that left with archived months, accounted for by `chokepoint.audit_archived_runs`.
+        public var positionsArchived: Int64 = 0
         public var problems: [Problem] = []
         public var intact: Bool { problems.isEmpty }
+    }
+
+    /// A run of consecutive chain positions that left with an archived month, and the hash of its last row.
+    public struct ArchivedRun: Sendable, Equatable {
+        public var firstSeq: Int64
+        public var lastSeq: Int64
+        public var lastHash: String
+        public init(firstSeq: Int64, lastSeq: Int64, lastHash: String) {
+            self.firstSeq = firstSeq
+            self.lastSeq = lastSeq
+            self.lastHash = lastHash
+        }
     }
 
     /// Walks rows in chain order and reports what is wrong; pure, so it is tested without a database.
@@ -118,10 +143,32 @@ public enum AuditChain {
         public private(set) var report = Report()
         private var expectedSeq: Int64?
         private var prev: String?
+        /// Archived runs by their last position.
+        private let archived: [Int64: ArchivedRun]
 
-        public init(startSeq: Int64? = 1, startPrev: String? = genesis) {
+        /// `archived`: the runs archived months took away (`chokepoint.audit_archived_runs`). A gap in the
+        /// positions is accepted only where they cover it exactly, and the row after it must follow the
+        /// recorded hash of the run that ends just before it.
+        public init(startSeq: Int64? = 1, startPrev: String? = genesis, archived: [ArchivedRun] = []) {
             expectedSeq = startSeq
             prev = startPrev
+            self.archived = Dictionary(archived.map { ($0.lastSeq, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+
+        /// The hash of the archived row at `upTo` if archived runs cover every position from `from` to `upTo`.
+        func archivedCover(from: Int64, upTo: Int64) -> String? {
+            guard upTo >= from, let last = archived[upTo] else { return nil }
+            var cursor = last.firstSeq - 1
+            while cursor >= from {
+                guard let run = archived[cursor] else { return nil }
+                cursor = run.firstSeq - 1
+            }
+            return last.lastHash
+        }
+
+        /// The archived run whose positions include `seq`, if any.
+        public func archivedRun(containing seq: Int64) -> ArchivedRun? {
+            archived.values.first { $0.firstSeq <= seq && seq <= $0.lastSeq }
         }
 
         public mutating func feed(_ r: Row) {
@@ -133,7 +180,11 @@ public enum AuditChain {
             if report.firstSeq == nil { report.firstSeq = seq }
             let expected = expectedSeq ?? seq
             let linkBroken: Bool
-            if seq > expected {
+            if seq > expected, let archivedHash = archivedCover(from: expected, upTo: seq - 1) {
+                report.positionsArchived += seq - expected
+                if archivedHash != prevHash { report.problems.append(.archiveLinkBroken(id: r.id, seq: seq)) }
+                linkBroken = false
+            } else if seq > expected {
                 report.problems.append(.deleted(from: expected, to: seq - 1, nextId: r.id))
                 linkBroken = false  // the gap explains the link; do not report it twice
             } else {
@@ -153,11 +204,19 @@ public enum AuditChain {
         public mutating func finish(head: (seq: Int64, hash: String)?) {
             guard let head else { return }
             let last = report.lastSeq ?? 0
-            if head.seq > last {
+            if head.seq > last, let archivedHash = archivedCover(from: (expectedSeq ?? 1), upTo: head.seq) {
+                // The newest positions were archived (a month archived with nothing written since).
+                report.positionsArchived += head.seq - (expectedSeq ?? 1) + 1
+                if archivedHash != head.hash { report.problems.append(.archivedHeadMismatch(seq: head.seq)) }
+            } else if head.seq > last {
                 report.problems.append(.tailDeleted(lastPresent: last, head: head.seq))
             } else if head.seq == last, let h = report.lastHash, h != head.hash {
                 report.problems.append(.headMismatch(seq: last))
             }
+        }
+
+        public mutating func skipArchived(anchor: AuditAnchor) {
+            report.anchorsArchived += 1
         }
 
         public mutating func check(anchor: AuditAnchor, found: String?) {
@@ -254,6 +313,9 @@ public enum AuditStore {
         return try c.transaction { c in
             // One snapshot for the walk, the head and the anchors.
             try c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            let archived = try c.query("SELECT first_seq, last_seq, last_hash FROM chokepoint.audit_archived_runs ORDER BY first_seq").rows.map {
+                AuditChain.ArchivedRun(firstSeq: $0.int64(0) ?? 0, lastSeq: $0.int64(1) ?? 0, lastHash: $0.string(2) ?? "")
+            }
             var walker: AuditChain.Walker
             var after: Int64
             if let fromId {
@@ -261,10 +323,10 @@ public enum AuditStore {
                                               [String(fromId)]).rows.first, let seq = start.int64(0) else {
                     throw AuditError.noSuchRow(fromId)
                 }
-                walker = AuditChain.Walker(startSeq: seq, startPrev: start.string(1))
+                walker = AuditChain.Walker(startSeq: seq, startPrev: start.string(1), archived: archived)
                 after = seq - 1
             } else {
-                walker = AuditChain.Walker()
+                walker = AuditChain.Walker(archived: archived)
                 after = 0
             }
             while true {
@@ -280,7 +342,12 @@ public enum AuditStore {
             }
             walker.finish(head: try head(c))
             for a in anchors {
-                let found = try c.query("SELECT row_hash FROM chokepoint.audit_log WHERE chain_seq = $1", [String(a.seq)]).rows.first?.string(0)
+                var found = try c.query("SELECT row_hash FROM chokepoint.audit_log WHERE chain_seq = $1", [String(a.seq)]).rows.first?.string(0)
+                if found == nil, let run = walker.archivedRun(containing: a.seq) {
+                    // Archived: the record keeps the hash of each run's last row only.
+                    guard run.lastSeq == a.seq else { walker.skipArchived(anchor: a); continue }
+                    found = run.lastHash
+                }
                 walker.check(anchor: a, found: found)
             }
             return walker.report

@@ -49,7 +49,7 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable {
 /// All work happens under a transaction-level advisory lock, so two `migrate` runs at once apply each file once.
 public struct Migrator: Sendable {
     /// The schema version this binary's code is written against. A test checks it equals the newest file in `sql/`.
-    public static let requiredVersion = 11
+    public static let requiredVersion = 12
 
     /// Earlier texts of migrations that were since corrected without changing what they create (so a
     /// database that applied the earlier text is not refused). Version 1: roles created only where missing and
@@ -61,7 +61,8 @@ public struct Migrator: Sendable {
         5: ["de02fb9ccf8bbf955e07a6c0080cdd5b1453ccff1ff7e362f920ebe2b864e5ac"],
     ]
 
-    /// The cluster-wide NOLOGIN roles the migrations grant to (001 makes the first three, 007 the rest).
+    /// The cluster-wide NOLOGIN roles the migrations grant to (001 makes the first three, 007 the next three,
+    /// 012 the archiver).
     ///
     /// `migrateUp` creates the missing ones before any migration, each in a statement of its own that commits
     /// at once. The migrations create them too (where missing), but inside their own long transaction: when two
@@ -69,7 +70,8 @@ public struct Migrator: Sendable {
     /// uncommitted role and then could not see it (`role "chokepoint_owner" does not exist`). A test checks this
     /// list against the roles the migrations leave.
     public static let clusterRoles = ["chokepoint_submitter", "chokepoint_operator", "chokepoint_daemon",
-                                      "chokepoint_owner", "chokepoint_policy_admin", "chokepoint_auditor"]
+                                      "chokepoint_owner", "chokepoint_policy_admin", "chokepoint_auditor",
+                                      "chokepoint_archiver"]
 
     /// Creates the missing `clusterRoles`, each committed on its own. A migrator without CREATEROLE gets past
     /// roles a DBA made; where one is missing and it may not create it, the migration that needs it says so.
@@ -170,6 +172,8 @@ public struct Migrator: Sendable {
     }
 
     /// Applies every migration not yet applied, each in its own transaction; returns the versions applied.
+    /// Once the partitioning migration is applied it then makes sure the partitions of the coming months exist
+    /// (`Partitions.ensure`).
     @discardableResult
     public func migrateUp(_ connection: Connection, to target: Int? = nil) throws -> [Int] {
         try Self.ensureRoles(connection)
@@ -192,6 +196,10 @@ public struct Migrator: Sendable {
                 return true
             }
             if did { applied.append(m.version) }
+        }
+        // Partitions ahead (once the partitioning migration is applied): every `migrate` run keeps the coming months ready.
+        if try connection.query("SELECT to_regprocedure('chokepoint.ensure_partitions(integer)') IS NOT NULL").scalar == "t" {
+            try Partitions.ensure(connection)
         }
         return applied
     }

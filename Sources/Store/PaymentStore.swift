@@ -6,6 +6,16 @@ public struct ClaimedPayment: Sendable {
     public var id: Int64
     public var format: String
     public var message: String
+    /// `received_at` as PostgreSQL wrote it in this session: with the id, it names the payment's monthly
+    /// partition, so the deciding UPDATE touches only that partition (`PaymentStore.record`).
+    public var receivedAt: String?
+
+    public init(id: Int64, format: String, message: String, receivedAt: String? = nil) {
+        self.id = id
+        self.format = format
+        self.message = message
+        self.receivedAt = receivedAt
+    }
 }
 
 /// The SQL of the claim → decide loop. Every value is a bind parameter; batches travel as arrays.
@@ -37,16 +47,17 @@ public enum PaymentStore {
     /// only while the bytes before them stay under `maxBytes` (the first one always), the rest come back as
     /// NULL and wait for the next batch.
     public static func claimWithGeneration(_ c: Connection, limit: Int, maxBytes: Int = Int(Int32.max)) throws -> Claim {
-        let result = try c.query("""
+        // Prepared: planned once per connection, not once per batch over every monthly partition.
+        let result = try c.queryPrepared("""
             WITH claimed AS (
-                SELECT id, format, message FROM chokepoint.payments
+                SELECT id, format, message, received_at FROM chokepoint.payments
                  WHERE status = 'pending'
                  ORDER BY id
                  LIMIT $1
                    FOR UPDATE SKIP LOCKED)
             SELECT id, format,
                    CASE WHEN sum(octet_length(message)) OVER w - octet_length(message) < $2 THEN message END,
-                   (SELECT value FROM chokepoint.policy_generation)
+                   (SELECT value FROM chokepoint.policy_generation), received_at
               FROM claimed
             WINDOW w AS (ORDER BY id ROWS UNBOUNDED PRECEDING)
              ORDER BY id
@@ -56,7 +67,7 @@ public enum PaymentStore {
         var deferred = 0
         for row in result.rows {
             guard let message = row.string(2) else { deferred += 1; continue }
-            payments.append(ClaimedPayment(id: row.int64(0) ?? 0, format: row.string(1) ?? "", message: message))
+            payments.append(ClaimedPayment(id: row.int64(0) ?? 0, format: row.string(1) ?? "", message: message, receivedAt: row.string(4)))
         }
         return Claim(payments: payments, deferred: deferred, policyGeneration: result.rows.first?.int64(3))
     }
@@ -66,24 +77,32 @@ public enum PaymentStore {
     /// The update is guarded by `status = 'pending'`, so a payment some other transaction already
     /// decided is left alone (and its hits are not written). Triggers add the audit row and the
     /// `chokepoint_decisions` notification of each status change in the same transaction.
+    ///
+    /// `receivedAt` (from the claim) lets the update find each payment in its own monthly partition only;
+    /// without it every partition's index is probed for every id.
     @discardableResult
-    public static func record(_ c: Connection, runId: Int64, decisions: [(id: Int64, decision: Decision)]) throws -> Set<Int64> {
+    public static func record(_ c: Connection, runId: Int64, decisions: [(id: Int64, decision: Decision)],
+                              receivedAt: [Int64: String] = [:]) throws -> Set<Int64> {
         guard !decisions.isEmpty else { return [] }
+        let times = decisions.map { receivedAt[$0.id] }
+        let pruned = times.allSatisfy { $0 != nil }
         let ids = decisions.map(\.id)
         let statuses = decisions.map { $0.decision.outcome == .hold ? "held" : "released" }
         let reasons = decisions.map { PostgresArray.text($0.decision.reasons) }
         let errors: [String?] = decisions.map { $0.decision.error.map(Self.clip) }
         // Good-guy records applied to each payment: the audit row of its decision names them.
         let suppressions = decisions.map { PostgresArray.int64(Array(Set($0.decision.suppressed.map(\.goodGuyId))).sorted()) }
-        let updated = try c.query("""
+        let updated = try c.queryPrepared("""
             UPDATE chokepoint.payments AS p
                SET status = d.status, reasons = d.reasons::text[], error = d.error, suppressions = d.suppressions::bigint[],
                    decided_at = clock_timestamp(), screened_at = clock_timestamp(), screening_run_id = $5
-              FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $6::text[]) AS d(id, status, reasons, error, suppressions)
-             WHERE p.id = d.id AND p.status = 'pending'
+              FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $6::text[], $7::timestamptz[])
+                   AS d(id, status, reasons, error, suppressions, received_at)
+             WHERE p.id = d.id AND p.status = 'pending'\(pruned ? " AND p.received_at = d.received_at" : "")
             RETURNING p.id
             """, [PostgresArray.int64(ids), PostgresArray.text(statuses), PostgresArray.text(reasons),
-                  PostgresArray.text(errors), String(runId), PostgresArray.text(suppressions)])
+                  PostgresArray.text(errors), String(runId), PostgresArray.text(suppressions),
+                  PostgresArray.text(times)])
         let decided = Set(updated.rows.compactMap { $0.int64(0) })
         var rows = HitRows()
         for (id, decision) in decisions where decided.contains(id) {
@@ -114,7 +133,7 @@ public enum PaymentStore {
     }
 
     static func insertHits(_ c: Connection, runId: Int64, _ r: HitRows) throws {
-        try c.query("""
+        try c.queryPrepared("""
             INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by,
                                          identifier_type)
             SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation, h.suppressed_by,
@@ -190,8 +209,10 @@ public enum PaymentStore {
     /// Locks one pending payment by id (for screening it alone), or returns nil if it is gone or taken.
     public static func claimOne(_ c: Connection, id: Int64) throws -> ClaimedPayment? {
         try c.query("""
-            SELECT id, format, message FROM chokepoint.payments WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED
-            """, [String(id)]).rows.first.map { ClaimedPayment(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "") }
+            SELECT id, format, message, received_at FROM chokepoint.payments WHERE id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED
+            """, [String(id)]).rows.first.map {
+                ClaimedPayment(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "", receivedAt: $0.string(3))
+            }
     }
 
     /// Starts a screening run record and returns its id.

@@ -12,6 +12,6 @@ struct Chokepoint: AsyncParsableCommand {
 
             Exit codes: 0 success, 1 failure, 3 database unreachable, 4 schema not migrated, 5 bad input file, 64 bad usage (EX_USAGE).
             """,
-        subcommands: [Migrate.self, Lists.self, Run.self, Rescreen.self, Screen.self, Audit.self, OperatorsConsole.self]
+        subcommands: [Migrate.self, Lists.self, Run.self, Rescreen.self, Screen.self, Audit.self, ArchiveCommand.self, OperatorsConsole.self]
     )
 }

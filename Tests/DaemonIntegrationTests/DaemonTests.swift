@@ -39,6 +39,27 @@ struct DaemonEndToEndTests {
         #expect(ids == all)
     }
 
+    @Test("the daemon creates missing partitions of the coming months at start, and decides payments of an older month")
+    func keepsPartitionsAhead() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let far = try c.query("SELECT to_char(date_trunc('month', now() AT TIME ZONE 'UTC') + interval '3 months', 'YYYY\"m\"MM')").scalar!
+        try c.executeScript("DROP TABLE chokepoint.payments_y\(far), chokepoint.hits_y\(far), chokepoint.audit_log_y\(far)")
+        // A payment received last month (a backlog across the turn of the month).
+        let last = try c.query("SELECT (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 month')::date").scalar!
+        try c.query("SELECT chokepoint.create_month_partitions($1::date)", [last])
+        try c.query("INSERT INTO chokepoint.payments (external_ref, format, message, received_at) VALUES ('LAST', 'mt103', $1, $2::date + interval '2 days')",
+                    [Fixtures.mt103(ref: "LAST"), last])
+        try Fixtures.insert(c, count: 30, prefix: "NOW")
+        let d = RunningDaemon(db)
+        #expect(await eventually { (try? Fixtures.count(c, "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'")) == 0 })
+        #expect(await eventually { (try? c.query("SELECT to_regclass('chokepoint.audit_log_y\(far)') IS NOT NULL").scalar) == "t" })
+        try await d.stop()
+        try Fixtures.checkInvariants(c, expected: 31)
+        #expect(try AuditStore.verify(c).intact)
+    }
+
     @Test("two daemons on one database decide nothing twice")
     func twoDaemons() async throws {
         let db = try TestDatabase.create()

@@ -30,6 +30,32 @@ struct AuditWalkerTests {
         return w.report
     }
 
+    @Test("positions archived away are accepted only where the archive's runs cover them and the next row follows their hash")
+    func archivedRuns() {
+        let rows = Self.chain(8)
+        func run(_ a: Int, _ b: Int, hash: String? = nil) -> AuditChain.ArchivedRun {
+            AuditChain.ArchivedRun(firstSeq: Int64(a), lastSeq: Int64(b), lastHash: hash ?? rows[b - 1].rowHash!)
+        }
+        func walk(_ runs: [AuditChain.ArchivedRun], keep: [Int], head: Int = 8) -> AuditChain.Report {
+            var w = AuditChain.Walker(archived: runs)
+            for i in keep { w.feed(rows[i - 1]) }
+            w.finish(head: (Int64(head), rows[head - 1].rowHash!))
+            return w.report
+        }
+        // A month cut away in two runs (a row of the next month committed between two of its rows), two months adjacent.
+        let intact = walk([run(1, 2), run(3, 3), run(5, 5)], keep: [4, 6, 7, 8])
+        #expect(intact.intact, "\(intact.problems)")
+        #expect(intact.positionsArchived == 4)
+        // Everything up to the head archived.
+        #expect(walk([run(1, 4), run(5, 8)], keep: []).intact)
+        #expect(walk([run(1, 8, hash: String(repeating: "b", count: 64))], keep: []).problems == [.archivedHeadMismatch(seq: 8)])
+        // A wrong hash in the record, a run missing, a run too short.
+        #expect(walk([run(1, 2), run(3, 3, hash: String(repeating: "a", count: 64)), run(5, 5)], keep: [4, 6, 7, 8]).problems
+                == [.archiveLinkBroken(id: 4, seq: 4)])
+        #expect(walk([run(1, 2), run(5, 5)], keep: [4, 6, 7, 8]).problems == [.deleted(from: 1, to: 3, nextId: 4)])
+        #expect(walk([run(2, 3), run(5, 5)], keep: [4, 6, 7, 8]).problems == [.deleted(from: 1, to: 3, nextId: 4)])
+    }
+
     @Test("an intact chain verifies; every kind of damage is named by its first row")
     func damage() {
         let rows = Self.chain(6)

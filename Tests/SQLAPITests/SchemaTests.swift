@@ -61,7 +61,16 @@ struct SchemaTests {
         try c.query("ANALYZE chokepoint.payments")
         let plan = try c.query("EXPLAIN SELECT id, format, message FROM chokepoint.payments WHERE status = 'pending' ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED")
             .rows.compactMap { $0[0] }.joined(separator: "\n")
-        #expect(plan.contains("payments_pending_idx"))
+        // payments is partitioned by month: each partition has its own copy of the partial index.
+        let pendingIndexes = try c.query("""
+            SELECT string_agg(c.relname, ',') FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+             WHERE i.inhparent = 'chokepoint.payments_pending_idx'::regclass
+            """).scalar!.split(separator: ",").map(String.init)
+        let month = try c.query("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY\"m\"MM')").scalar!
+        #expect(pendingIndexes.count >= 4)
+        #expect(pendingIndexes.contains { plan.contains("\($0) on payments_y\(month)") }, "\(plan)")
+        // Only the empty partitions of the months ahead may be read whole.
+        #expect(!plan.contains("Seq Scan on payments_y\(month)"), "\(plan)")
     }
 
     @Test("a status only moves forward, and a payment's content never changes")

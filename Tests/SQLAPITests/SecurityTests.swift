@@ -132,6 +132,20 @@ struct SecurityTests {
         "screening_attempts_guard()": [],
         "setting_number(text,numeric)": [],
         "setting_problem(text,jsonb)": [],
+        // Monthly partitions and archiving (schema 12).
+        "ensure_partitions(integer)": ["chokepoint_archiver", "chokepoint_daemon"],
+        "partitions_until()": ["chokepoint_archiver", "chokepoint_daemon"],
+        "archive_month_problem(date)": ["chokepoint_archiver"],
+        "archive_detach(date,bigint,bigint,bigint,text)": ["chokepoint_archiver"],
+        "archive_drop(date)": ["chokepoint_archiver"],
+        "archive_records_refuse_change()": [],
+        "create_month_partitions(date)": [],
+        "copy_table_grants(regclass,regclass)": [],
+        "hit_reference_check()": [],
+        "partition_name(text,date)": [],
+        "partitioned_tables()": [],
+        "payment_reference_check()": [],
+        "payments_register_refs()": [],
     ]
 
     @Test("every function's EXECUTE grants match the expected table; every function has a fixed search_path")
@@ -139,7 +153,8 @@ struct SecurityTests {
         let db = try TestDatabase.create()
         defer { db.drop() }
         let c = try db.connect()
-        let roles = ["public", "chokepoint_submitter", "chokepoint_operator", "chokepoint_daemon", "chokepoint_policy_admin", "chokepoint_auditor"]
+        let roles = ["public", "chokepoint_submitter", "chokepoint_operator", "chokepoint_daemon", "chokepoint_policy_admin", "chokepoint_auditor",
+                     "chokepoint_archiver"]
         let rows = try c.query("""
             SELECT regexp_replace(p.oid::regprocedure::text, '^chokepoint\\.', ''),
                    array_to_string(ARRAY(SELECT r FROM unnest($1::text[]) AS r WHERE has_function_privilege(r, p.oid, 'EXECUTE') ORDER BY r), ','),

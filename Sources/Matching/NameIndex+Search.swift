@@ -80,23 +80,17 @@ extension NameIndex {
                                     compoundPrefix: compoundPrefix)
         }
 
-        // Exact whole-token hits from the automaton over the padded folded text.
-        if let automaton = tokenAutomaton {
-            prepared.padded.withUnsafeBytes { raw in
-                automaton.forEachOverlappingMatch(in: raw) { m in
-                    var lo = 0, hi = n - 1
-                    while lo < hi {
-                        let mid = (lo + hi + 1) / 2
-                        // A token's leading space is at foldedStart - 1.
-                        if Int(prepared.kept[mid].foldedStart) - 1 <= m.start { lo = mid } else { hi = mid - 1 }
-                    }
-                    hits.append(TokenHit(pos: Int32(lo), token: Int32(m.pattern.rawValue), sim: 1))
-                }
-            }
-        } else {
+        // Exact whole-token hits: each kept token looked up in the vocabulary's key table, confirmed byte for byte.
+        // (The same hits, in the same order, as an automaton of the padded vocabulary over the padded text: every
+        // match of " TOKEN " there is one whole text token. The table's memory grows with the vocabulary alone;
+        // a dense automaton's grew with its total length times the byte classes, 700 MB at a million names.)
+        prepared.padded.withUnsafeBufferPointer { pb in
             for i in 0..<n {
-                if let id = vocabulary[Array(prepared.padded[prepared.foldedRange(i)])] {
-                    hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
+                let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])
+                exactTokens.forEach(selfKey(t)) { id in
+                    if tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, t) }) {
+                        hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
+                    }
                 }
             }
         }

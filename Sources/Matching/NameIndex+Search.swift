@@ -173,9 +173,28 @@ extension NameIndex {
         }
         if candidates.isEmpty { return }
         candidates.sort()
+        // The tokens hit anywhere in the text, sorted: a variant with a required token not among them cannot match
+        // (verification needs a hit on each required token), and is skipped before it is verified. With a large
+        // list most candidates are such: their anchor is hit, another required token is not.
+        keys.removeAll(keepingCapacity: true)
+        for h in hits { keys.append(UInt64(UInt32(bitPattern: h.token))) }
+        keys.sort()
+        @inline(__always) func isHit(_ token: Int32) -> Bool {
+            let t = UInt64(UInt32(bitPattern: token))
+            var lo = 0, hi = keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if keys[mid] < t { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < keys.count && keys[lo] == t
+        }
         var previous: Int32 = -1
-        for v in candidates where v != previous {
+        candidates: for v in candidates where v != previous {
             previous = v
+            for i in Int(variantOffsets[Int(v)])..<Int(variantOffsets[Int(v) + 1])
+            where variantEssential[i] == NameIndex.required && !isHit(variantTokens[i]) {
+                continue candidates
+            }
             if let (score, from, to) = verify(Int(v), hits, byPos, prepared), score >= configuration.threshold {
                 let ai = Int(variantAlias[Int(v)])
                 report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: score, matchedText: prepared.text(from, to)))

@@ -2,20 +2,21 @@ import Foundation
 
 /// Made-up list entries with the token statistics of a real list, for measuring how screening scales with a
 /// list of a million names (`chokepoint-bench list-scale`). Never a real person or company: no generated name
-/// has the same tokens as a name of the list it learns from (in any order, upper case, punctuation ignored).
+/// has the same words as a name of the list it learns from (in any order, upper case, punctuation ignored).
 ///
-/// What is learnt from the real entries, per kind (person; entity, bank and other; vessel and aircraft):
-/// the share of each kind, the number of names per entry and the share of weak ones, the number of tokens
-/// per name (a person's family and given parts apart, as OFAC writes `FAMILY, Given Middle`), and, per token
-/// position (a one-token name, first, inner, last; a person's family and given tokens), the tokens used and
-/// how often. Generation draws each token from its position's pool by preferential attachment (a token
-/// already used n times is drawn in proportion to n, which keeps the pool's Zipf shape), and coins a new
-/// token at the rate Heaps' law fitted on the real pool gives (`V = K·T^β`, β from the vocabulary at half
-/// and at all of the real tokens): the vocabulary keeps growing as real lists' do. A new token is spelt by
-/// an order-2 letter chain learnt from the pool's tokens, so its length and letters follow the real ones.
-/// Entries that carry identifiers in the real list get identifiers of the same types, in the same shape
-/// (each digit and letter replaced), never equal to a real value; no BICs (a synthetic bank code would
-/// fire on real payments' agents). Deterministic: the same real entries, count and seed give the same list.
+/// Each synthetic entry is a real entry of the list (drawn at random, so the mix of persons, entities, vessels
+/// and aircraft, the number of names and weak a.k.a.s per entry and the words per name are the list's) whose
+/// rare words (used fewer than 20 times in the list's names) are replaced by made-up ones, one replacement per
+/// word for the whole entry, so its a.k.a.s keep sharing words as real ones do; common words (legal forms,
+/// particles, frequent given names, generic words) stay where they were, punctuation and case too. A made-up
+/// word is spelt by an order-2 letter chain learnt from the list's words of that kind of entry (so its length
+/// and letters follow theirs) and is never a real word; new words are coined at the rate Heaps' law fitted on
+/// the list's rare words gives (`V = K·T^β`, β from the vocabulary at half and at all of them), otherwise an
+/// earlier made-up word comes back in proportion to its uses (the Zipf shape of real lists). A name left with
+/// only common words that a real name has gets its rarest words replaced too. Identifiers follow the template
+/// entry's (same types, same shape with each digit and letter replaced, never a real value); no BICs (a
+/// synthetic bank code would fire on real payments' agents). Deterministic: the same real entries, size and
+/// seed give the same list.
 public enum SyntheticList {
     /// Counts of what was generated.
     public struct Summary: Sendable, Equatable {
@@ -49,8 +50,10 @@ public enum SyntheticList {
         var s = model.summary
         s.entries = out.count
         s.tokens = out.reduce(0) { $0 + $1.names.reduce(0) { $0 + $1.name.split(whereSeparator: { $0 == " " || $0 == "," }).count } }
-        s.distinctTokens = model.pools.reduce(0) { $0 + $1.usedDistinct }
-        s.newTokens = model.pools.reduce(0) { $0 + $1.newUsed }
+        var distinct = Set<String>()
+        for e in out { for n in e.names { for w in words(n.name).words { distinct.insert(w.uppercased()) } } }
+        s.distinctTokens = distinct.count
+        s.newTokens = model.newWords.count
         return (out, s)
     }
 
@@ -80,72 +83,67 @@ public enum SyntheticList {
         }
     }
 
-    /// Tokens of one position: the real ones with their counts, and those coined since.
+    /// Made-up words of one kind of entry: coined at the rate Heaps' law fitted on the real list's rare words
+    /// gives, otherwise one coined before, drawn in proportion to its uses so far (the Zipf shape of real lists).
     struct Pool {
-        var tokens: [String] = []
-        var ids: [String: Int32] = [:]
-        /// One element per use of a token (real uses first): drawing one uniformly is drawing in proportion to use.
+        /// Every real word (rare or common) and every coined one: a coined word is never a real one.
+        var known = Set<String>()
+        var coined: [String] = []
+        /// One element per use of a coined word: drawing one uniformly is drawing in proportion to use.
         var uses: [Int32] = []
+        var realRare: [String] = []
         var realDistinct = 0, realUses = 0
         var beta = 0.6
         var chain = LetterChain()
-        var used: [Bool] = []
-        var usedDistinct = 0, newUsed = 0
 
-        mutating func learn(_ token: String) {
-            let id: Int32
-            if let known = ids[token] { id = known } else {
-                id = Int32(tokens.count)
-                ids[token] = id
-                tokens.append(token)
-                chain.learn(token)
+        /// Lengths of the real rare words (letters), cumulative: a made-up word is cut at a length drawn from them.
+        var lengths: [(value: Int, upTo: Int)] = []
+        var lengthCounts: [Int: Int] = [:]
+
+        mutating func learn(_ word: String, rare: Bool) {
+            if known.insert(word).inserted { chain.learn(word) }
+            if rare {
+                realRare.append(word)
+                lengthCounts[min(word.count, 24), default: 0] += 1
             }
-            uses.append(id)
         }
 
-        /// Fits Heaps' law on the real uses (in a fixed shuffled order) and closes the real part.
+        /// Fits Heaps' law on the real rare words (in a fixed shuffled order): β from the vocabulary at half and
+        /// at all of them.
         mutating func close(_ rng: inout Random) {
-            realDistinct = tokens.count
-            realUses = uses.count
-            used = [Bool](repeating: false, count: tokens.count)
-            guard realUses >= 16 else { return }
-            var order = uses
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.below(i + 1)) }
-            var seen = Set<Int32>()
-            for u in order.prefix(realUses / 2) { seen.insert(u) }
-            let half = seen.count
-            beta = min(0.9, max(0.3, log2(Double(realDistinct) / Double(max(half, 1)))))
+            realUses = realRare.count
+            realDistinct = Set(realRare).count
+            if realUses >= 16 {
+                var order = realRare
+                for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.below(i + 1)) }
+                let half = Set(order.prefix(realUses / 2)).count
+                beta = min(0.95, max(0.3, log2(Double(realDistinct) / Double(max(half, 1)))))
+            }
+            realRare = []
+            lengths = Model.cumulative(lengthCounts.isEmpty ? [6: 1] : lengthCounts)
         }
 
-        /// The next token of this position.
+        /// The next made-up word.
         mutating func draw(_ rng: inout Random) -> String {
-            let n = Double(uses.count), t = Double(max(realUses, 1))
-            // dV/dT of V = K·T^β through (realUses, realDistinct).
-            let pNew = realUses == 0 ? 1 : beta * Double(realDistinct) / t * pow(n / t, beta - 1)
-            var id: Int32
+            let t = Double(max(realUses, 1)), n = t + Double(uses.count)
+            // dV/dT of V = K·T^β through (realUses, realDistinct), continued past the real list.
+            let pNew = realUses == 0 ? 0.5 : beta * Double(max(realDistinct, 1)) / t * pow(n / t, beta - 1)
+            let id: Int32
             if uses.isEmpty || rng.unit() < pNew {
-                var word = ""
-                for attempt in 0..<32 {
-                    word = chain.spell(&rng)
-                    if attempt == 31 { word += chain.spell(&rng) }   // long enough to be new
-                    if word.count >= 2 && ids[word] == nil { break }
+                var word = chain.spell(&rng, atMost: rng.pick(lengths))
+                var attempts = 0
+                while word.count < 2 || known.contains(word) {
+                    attempts += 1
+                    word = attempts < 32 ? chain.spell(&rng, atMost: rng.pick(lengths)) : word + chain.spell(&rng, atMost: 24)
                 }
-                if let known = ids[word] { id = known } else {
-                    id = Int32(tokens.count)
-                    ids[word] = id
-                    tokens.append(word)
-                    used.append(false)
-                }
+                known.insert(word)
+                id = Int32(coined.count)
+                coined.append(word)
             } else {
                 id = uses[rng.below(uses.count)]
             }
             uses.append(id)
-            if !used[Int(id)] {
-                used[Int(id)] = true
-                usedDistinct += 1
-                if Int(id) >= realDistinct { newUsed += 1 }
-            }
-            return tokens[Int(id)]
+            return coined[Int(id)]
         }
     }
 
@@ -165,10 +163,11 @@ public enum SyntheticList {
             if b != 0 { counts[(a * 27 + b) * 27] += 1 }
         }
 
-        func spell(_ rng: inout Random) -> String {
+        /// A word of at most `atMost` letters (the chain may end it sooner).
+        func spell(_ rng: inout Random, atMost: Int) -> String {
             var a = 0, b = 0
             var out = ""
-            while out.count < 24 {
+            while out.unicodeScalars.count < atMost {
                 let row = (a * 27 + b) * 27
                 var total: UInt32 = 0
                 for c in 0..<27 { total += counts[row + c] }
@@ -185,25 +184,40 @@ public enum SyntheticList {
     }
 
     enum Kind: Int, CaseIterable { case person = 0, entity = 1, craft = 2 }
-    /// Pool positions of entities and crafts: a one-token name, first, inner, last token.
-    enum Position: Int { case solo = 0, first = 1, inner = 2, last = 3 }
+
+    /// A name cut into words (runs of letters and digits) and what lies between them, kept as written.
+    static func words(_ name: String) -> (words: [String], separators: [String]) {
+        var words: [String] = [], separators: [String] = [""]
+        var word = "", inWord = false
+        for ch in name {
+            let letter = ch.isLetter || ch.isNumber
+            if letter != inWord {
+                if inWord { words.append(word); word = ""; separators.append("") }
+                inWord = letter
+            }
+            if letter { word.append(ch) } else { separators[separators.count - 1].append(ch) }
+        }
+        if inWord { words.append(word) }
+        if words.count == separators.count { separators.append("") }
+        return (words, separators)
+    }
 
     struct Model {
-        var rng: Random
-        /// Persons: 0 = family, 1 = given; entities and crafts: `base(kind)` + position.
-        var pools = [Pool](repeating: Pool(), count: 10)
+        /// A word used at least this often in the real names is kept as written (legal forms, particles, common
+        /// given names, generic words); rarer words are replaced by made-up ones.
+        static let commonUses = 20
 
-        static func base(_ k: Kind) -> Int { k == .entity ? 2 : 6 }
-        /// Real entries by kind (templates for countries, programs, identifiers and the entry type).
+        var rng: Random
+        var pools = [Pool](repeating: Pool(), count: 3)
+        /// Real entries by kind: each synthetic entry is one of them with its rare words replaced.
         var templates: [[ListEntry]] = [[], [], []]
         var kindWeights: [(value: Int, upTo: Int)] = []
-        var namesPerEntry: [[(value: Int, upTo: Int)]] = [[], [], []]
-        /// Tokens per name (entities, crafts); persons: family * 64 + given.
-        var shapes: [[(value: Int, upTo: Int)]] = [[], [], []]
-        var weakShare = [0.0, 0.0, 0.0]
+        /// Uses of each word (upper case) in the real names.
+        var wordUses: [String: Int] = [:]
         var realKeys = Set<String>()
         var realIdentifiers = Set<String>()
         var summary = Summary()
+        var newWords = Set<String>()
 
         static func kind(_ t: EntryType) -> Kind {
             switch t {
@@ -218,73 +232,37 @@ public enum SyntheticList {
             return h.sorted { $0.key < $1.key }.map { total += $0.value; return ($0.key, total) }
         }
 
-        /// A person name's family and given tokens (`FAMILY, Given Middle`; without a comma, the last token is the family).
-        static func personParts(_ name: String) -> (family: [String], given: [String]) {
-            let parts = name.split(separator: ",", maxSplits: 1)
-            let words = { (s: Substring) in s.split(separator: " ").map(String.init) }
-            if parts.count == 2 { return (words(parts[0]), words(parts[1])) }
-            let all = words(name[...])
-            return (Array(all.suffix(1)), Array(all.dropLast()))
-        }
-
         init(real: [ListEntry], seed: UInt64) {
             rng = Random(state: seed)
-            var kinds = [Int: Int](), perEntry = [[Int: Int]](repeating: [:], count: 3)
-            var shape = [[Int: Int]](repeating: [:], count: 3)
-            var names = [0, 0, 0], weak = [0, 0, 0]
+            var kinds = [Int: Int]()
+            for e in real where !e.names.isEmpty {
+                for n in e.names { for w in SyntheticList.words(n.name).words { wordUses[w.uppercased(), default: 0] += 1 } }
+            }
             for e in real where !e.names.isEmpty {
                 let k = Self.kind(e.type)
                 kinds[k.rawValue, default: 0] += 1
                 templates[k.rawValue].append(e)
-                perEntry[k.rawValue][min(e.names.count, 40), default: 0] += 1
                 for id in e.identifiers { realIdentifiers.insert(id.value) }
                 for n in e.names {
                     realKeys.insert(tokenKey(n.name))
-                    names[k.rawValue] += 1
-                    if n.strength == .weak { weak[k.rawValue] += 1 }
-                    if k == .person {
-                        let (family, given) = Self.personParts(n.name)
-                        guard !family.isEmpty else { continue }
-                        shape[0][min(family.count, 63) * 64 + min(given.count, 63), default: 0] += 1
-                        for t in family { pools[0].learn(t) }
-                        for t in given { pools[1].learn(t) }
-                    } else {
-                        let words = n.name.split(separator: " ").map(String.init)
-                        guard !words.isEmpty else { continue }
-                        shape[k.rawValue][words.count, default: 0] += 1
-                        let base = Self.base(k)
-                        if words.count == 1 { pools[base + Position.solo.rawValue].learn(words[0]); continue }
-                        for (i, w) in words.enumerated() {
-                            let p: Position = i == 0 ? .first : i == words.count - 1 ? .last : .inner
-                            pools[base + p.rawValue].learn(w)
-                        }
+                    for w in SyntheticList.words(n.name).words {
+                        let u = w.uppercased()
+                        pools[k.rawValue].learn(u, rare: wordUses[u, default: 0] < Self.commonUses)
                     }
                 }
             }
             for i in pools.indices { pools[i].close(&rng) }
             kindWeights = Self.cumulative(kinds)
-            for k in 0..<3 {
-                namesPerEntry[k] = Self.cumulative(perEntry[k])
-                shapes[k] = Self.cumulative(shape[k])
-                weakShare[k] = names[k] == 0 ? 0 : Double(weak[k]) / Double(names[k])
-            }
         }
 
-        mutating func name(_ k: Kind) -> String {
-            if k == .person {
-                let s = rng.pick(shapes[0])
-                let family = (0..<(s / 64)).map { _ in pools[0].draw(&rng) }
-                let given = (0..<(s % 64)).map { _ in pools[1].draw(&rng) }
-                return given.isEmpty ? family.joined(separator: " ") : family.joined(separator: " ") + ", " + given.joined(separator: " ")
+        /// `word` in the case of `template` (`Khamis`, `KHAMIS`, `khamis`).
+        static func cased(_ word: String, like template: String) -> String {
+            let letters = template.filter(\.isLetter)
+            if letters.count > 1 && letters.dropFirst().allSatisfy(\.isLowercase) {
+                return word.prefix(1) + word.dropFirst().lowercased()
             }
-            let count = rng.pick(shapes[k.rawValue]), base = Self.base(k)
-            if count == 1 { return pools[base + Position.solo.rawValue].draw(&rng) }
-            var words: [String] = []
-            for i in 0..<count {
-                let p: Position = i == 0 ? .first : i == count - 1 ? .last : .inner
-                words.append(pools[base + p.rawValue].draw(&rng))
-            }
-            return words.joined(separator: " ")
+            if !letters.isEmpty && letters.allSatisfy(\.isLowercase) { return word.lowercased() }
+            return word
         }
 
         /// A value of the same shape as `template`: digits and letters replaced, other characters kept.
@@ -307,29 +285,54 @@ public enum SyntheticList {
         mutating func entry(id: String) -> ListEntry {
             let k = Kind(rawValue: rng.pick(kindWeights))!
             let template = templates[k.rawValue][rng.below(templates[k.rawValue].count)]
-            let count = rng.pick(namesPerEntry[k.rawValue])
+            // One replacement per rare word for the whole entry: its names keep sharing words as the real ones do.
+            var replacement: [String: String] = [:]
             var names: [EntryName] = []
-            for i in 0..<count {
-                var n = name(k)
-                while realKeys.contains(tokenKey(n)) {
-                    summary.rejectedAsReal += 1
-                    n = name(k)
+            for n in template.names {
+                let (words, separators) = SyntheticList.words(n.name)
+                var out = words
+                func replace(_ i: Int) {
+                    let u = words[i].uppercased()
+                    if replacement[u] == nil {
+                        let w = pools[k.rawValue].draw(&rng)
+                        replacement[u] = w
+                        newWords.insert(w)
+                    }
+                    out[i] = Self.cased(replacement[u]!, like: words[i])
                 }
-                let weak = i > 0 && rng.unit() < weakShare[k.rawValue] * Double(count) / Double(max(count - 1, 1))
-                names.append(EntryName(name: n, kind: i == 0 ? "primary" : weak ? "weak_aka" : "aka", strength: weak ? .weak : .strong))
-                if weak { summary.weakNames += 1 }
+                for i in words.indices where wordUses[words[i].uppercased(), default: 0] < Self.commonUses { replace(i) }
+                func joined() -> String {
+                    var s = separators[0]
+                    for i in words.indices { s += out[i] + separators[i + 1] }
+                    return s
+                }
+                var name = joined()
+                // Only common words (`AL-MUHAMMAD, Khalid`): the rarest is replaced, then the next, until no real
+                // name has these words.
+                let byUse = words.indices.sorted { (wordUses[words[$0].uppercased()] ?? 0, $0) < (wordUses[words[$1].uppercased()] ?? 0, $1) }
+                var next = 0
+                while realKeys.contains(tokenKey(name)) {
+                    summary.rejectedAsReal += 1
+                    if next < byUse.count {
+                        let i = byUse[next]
+                        if out[i] == words[i] { replace(i) }
+                        next += 1
+                    } else {
+                        out.append(pools[k.rawValue].draw(&rng))
+                    }
+                    name = out.count > words.count ? joined() + " " + out[words.count...].joined(separator: " ") : joined()
+                }
+                names.append(EntryName(name: name, kind: n.kind, strength: n.strength))
+                if n.strength == .weak { summary.weakNames += 1 }
             }
-            summary.names += count
+            summary.names += names.count
             switch k {
             case .person: summary.persons += 1
             case .entity: summary.entities += 1
             case .craft: summary.crafts += 1
             }
-            var identifiers: [EntryIdentifier] = []
-            // The identifiers of another real entry of the kind, so the share with identifiers and their mix follow the list's.
-            let source = templates[k.rawValue][rng.below(templates[k.rawValue].count)]
-            for i in source.identifiers {
-                identifiers.append(EntryIdentifier(type: i.type, value: identifier(like: i.value), country: i.country))
+            let identifiers = template.identifiers.map {
+                EntryIdentifier(type: $0.type, value: identifier(like: $0.value), country: $0.country)
             }
             summary.identifiers += identifiers.count
             return ListEntry(sourceId: id, type: template.type, names: names, identifiers: identifiers,

@@ -59,8 +59,8 @@ public struct NameMatch: Sendable, Equatable, CustomStringConvertible {
 
 /// Fuzzy multi-name search: built once from every alias of every list entry, queried per field.
 ///
-/// Candidates come from an Aho-Corasick automaton over the vocabulary of alias tokens (exact,
-/// whole-token) and from deletion-neighbourhood keys (one typo); every candidate alias is then
+/// Candidates come from the vocabulary of alias tokens, each text token looked up whole in a key table
+/// (exact) and by deletion-neighbourhood keys (one typo); every candidate alias is then
 /// verified against the field with a token-aligned Jaro-Winkler score. See DESIGN.md for the rules.
 public struct NameIndex: Sendable {
     public struct Alias: Sendable, Equatable {

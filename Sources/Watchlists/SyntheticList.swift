@@ -251,7 +251,12 @@ public enum SyntheticList {
                     }
                 }
             }
-            for i in pools.indices { pools[i].close(&rng) }
+            // A made-up word is no real word of any kind of entry (each chain learnt its own kind's words only).
+            let realWords = Set(wordUses.keys)
+            for i in pools.indices {
+                pools[i].known.formUnion(realWords)
+                pools[i].close(&rng)
+            }
             kindWeights = Self.cumulative(kinds)
         }
 

@@ -82,8 +82,8 @@ extension NameIndex {
 
         // Exact whole-token hits: each kept token looked up in the vocabulary's key table, confirmed byte for byte.
         // (The same hits, in the same order, as an automaton of the padded vocabulary over the padded text: every
-        // match of " TOKEN " there is one whole text token. The table's memory grows with the vocabulary alone;
-        // a dense automaton's grew with its total length times the byte classes, 700 MB at a million names.)
+        // match of " TOKEN " there is one whole text token. The table's memory grows with the vocabulary's size;
+        // a dense automaton's grew with its total length times the byte classes.)
         prepared.padded.withUnsafeBufferPointer { pb in
             for i in 0..<n {
                 let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])

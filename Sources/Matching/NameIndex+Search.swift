@@ -80,23 +80,17 @@ extension NameIndex {
                                     compoundPrefix: compoundPrefix)
         }
 
-        // Exact whole-token hits from the automaton over the padded folded text.
-        if let automaton = tokenAutomaton {
-            prepared.padded.withUnsafeBytes { raw in
-                automaton.forEachOverlappingMatch(in: raw) { m in
-                    var lo = 0, hi = n - 1
-                    while lo < hi {
-                        let mid = (lo + hi + 1) / 2
-                        // A token's leading space is at foldedStart - 1.
-                        if Int(prepared.kept[mid].foldedStart) - 1 <= m.start { lo = mid } else { hi = mid - 1 }
-                    }
-                    hits.append(TokenHit(pos: Int32(lo), token: Int32(m.pattern.rawValue), sim: 1))
-                }
-            }
-        } else {
+        // Exact whole-token hits: each kept token looked up in the vocabulary's key table, confirmed byte for byte.
+        // (The same hits, in the same order, as an automaton of the padded vocabulary over the padded text: every
+        // match of " TOKEN " there is one whole text token. The table's memory grows with the vocabulary's size;
+        // a dense automaton's grew with its total length times the byte classes.)
+        prepared.padded.withUnsafeBufferPointer { pb in
             for i in 0..<n {
-                if let id = vocabulary[Array(prepared.padded[prepared.foldedRange(i)])] {
-                    hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
+                let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])
+                exactTokens.forEach(selfKey(t)) { id in
+                    if tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, t) }) {
+                        hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
+                    }
                 }
             }
         }
@@ -179,9 +173,28 @@ extension NameIndex {
         }
         if candidates.isEmpty { return }
         candidates.sort()
+        // The tokens hit anywhere in the text, sorted: a variant with a required token not among them cannot match
+        // (verification needs a hit on each required token), and is skipped before it is verified. With a large
+        // list most candidates are such: their anchor is hit, another required token is not.
+        keys.removeAll(keepingCapacity: true)
+        for h in hits { keys.append(UInt64(UInt32(bitPattern: h.token))) }
+        keys.sort()
+        @inline(__always) func isHit(_ token: Int32) -> Bool {
+            let t = UInt64(UInt32(bitPattern: token))
+            var lo = 0, hi = keys.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if keys[mid] < t { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < keys.count && keys[lo] == t
+        }
         var previous: Int32 = -1
-        for v in candidates where v != previous {
+        candidates: for v in candidates where v != previous {
             previous = v
+            for i in Int(variantOffsets[Int(v)])..<Int(variantOffsets[Int(v) + 1])
+            where variantEssential[i] == NameIndex.required && !isHit(variantTokens[i]) {
+                continue candidates
+            }
             if let (score, from, to) = verify(Int(v), hits, byPos, prepared), score >= configuration.threshold {
                 let ai = Int(variantAlias[Int(v)])
                 report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: score, matchedText: prepared.text(from, to)))

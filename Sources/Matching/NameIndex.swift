@@ -59,8 +59,8 @@ public struct NameMatch: Sendable, Equatable, CustomStringConvertible {
 
 /// Fuzzy multi-name search: built once from every alias of every list entry, queried per field.
 ///
-/// Candidates come from an Aho-Corasick automaton over the vocabulary of alias tokens (exact,
-/// whole-token) and from deletion-neighbourhood keys (one typo); every candidate alias is then
+/// Candidates come from the vocabulary of alias tokens, each text token looked up whole in a key table
+/// (exact) and by deletion-neighbourhood keys (one typo); every candidate alias is then
 /// verified against the field with a token-aligned Jaro-Winkler score. See DESIGN.md for the rules.
 public struct NameIndex: Sendable {
     public struct Alias: Sendable, Equatable {
@@ -95,11 +95,10 @@ public struct NameIndex: Sendable {
     // Vocabulary of folded alias tokens.
     let vocabulary: [[UInt8]: Int32]
     let tokenBytes: [[UInt8]]
-    /// Whole-token automaton over " TOKEN " for every vocabulary token (nil only if it could not be built).
-    let tokenAutomaton: AhoCorasick?
     /// Deletion-neighbourhood keys -> vocabulary tokens, an open-addressing hash table.
     let deletions: DeletionTable
-    /// Whole-token keys (`selfKey`) -> vocabulary tokens: exact vocabulary lookups without hashing `[UInt8]`.
+    /// Whole-token keys (`selfKey`) -> vocabulary tokens: the exact candidates of a text, and vocabulary lookups
+    /// without hashing `[UInt8]`.
     let exactTokens: DeletionTable
 
     // Indexed variants (an alias yields one or two: punctuation separating, punctuation joined).
@@ -140,7 +139,7 @@ public struct NameIndex: Sendable {
     public var indexedVariantCount: Int { variantAlias.count }
     /// Approximate heap bytes held by the index (automaton, hash table, postings, vocabulary).
     public var memoryUsage: Int {
-        (tokenAutomaton?.memoryUsage ?? 0) + deletions.slots.count * 8
+        deletions.slots.count * 8 + exactTokens.slots.count * 8 + exactTokens.filter.count * 8
             + tokenBytes.reduce(0) { $0 + $1.count + 32 } + vocabulary.count * 48
             + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count) * 4
             + variantFlags.count + variantEssential.count + aliasEntry.count * 8
@@ -386,8 +385,6 @@ public struct NameIndex: Sendable {
         self.variantEssential = variantEssential
         self.anchorOffsets = anchorCount
         self.anchorVariants = anchorVariants
-        let padded = tokenBytes.map { [0x20] + $0 + [0x20] }
-        self.tokenAutomaton = try? AhoCorasick(patterns: padded, configuration: .init(kind: .dfa))
     }
 
     /// Arabic name particles (folded): part of a name, never enough to identify one.

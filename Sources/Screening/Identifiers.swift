@@ -26,7 +26,13 @@ public enum IdentifierKind: String, Sendable, CaseIterable {
     /// validates as a Russian INN or OGRN is one (the check digits decide, the list's wording need not say so).
     public static func classify(type: String, value: String) -> IdentifierKind? {
         let t = type.lowercased()
-        func has(_ words: String...) -> Bool { words.contains { t.contains($0) } }
+        // Substring tests on bytes when the type text is ASCII (every list's wording so far): the same answers as
+        // Foundation's `contains`, whose bridging was nearly half of a 286,000-name screener's build. Otherwise Foundation's.
+        let ascii = t.utf8.allSatisfy { $0 < 0x80 }
+        let bytes = Array(t.utf8)
+        func has(_ words: String...) -> Bool {
+            words.contains { ascii ? Self.containsBytes(bytes, Array($0.utf8)) : t.contains($0) }
+        }
         if has("digital currency", "crypto", "wallet") { return .digitalCurrency }
         if has("flag", "owner", "operator", "manager", "title", "gender", "website", "email", "e-mail", "phone",
                "nationality", "citizenship", "reference number", "group id", "established", "call sign", "aircraft",
@@ -56,6 +62,18 @@ public enum IdentifierKind: String, Sendable, CaseIterable {
             return .other
         }
         return nil
+    }
+
+    /// Whether `needle` occurs in `haystack` (byte for byte; an empty needle always does).
+    static func containsBytes(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        if needle.isEmpty { return true }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            var k = 1
+            while k < needle.count && haystack[start + k] == needle[k] { k += 1 }
+            if k == needle.count { return true }
+        }
+        return false
     }
 
     /// True when the kind has check digits, which a free-text occurrence must pass.

@@ -6,5 +6,5 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chokepoint-bench",
         abstract: "Benchmarks for Chokepoint; each prints one JSON line of figures.",
-        subcommands: [ClaimCommand.self, MatchCommand.self, ParseCommand.self, FuzzCommand.self, RescreenCommand.self, LoadCommand.self, DrillCommand.self, ScreenPolicyCommand.self, PoisonDaemonCommand.self])
+        subcommands: [ClaimCommand.self, MatchCommand.self, ParseCommand.self, FuzzCommand.self, RescreenCommand.self, LoadCommand.self, DrillCommand.self, ScreenPolicyCommand.self, ListScaleCommand.self, PoisonDaemonCommand.self])
 }

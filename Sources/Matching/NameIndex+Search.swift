@@ -80,16 +80,30 @@ extension NameIndex {
                                     compoundPrefix: compoundPrefix)
         }
 
-        // Exact whole-token hits: each kept token looked up in the vocabulary's key table, confirmed byte for byte.
-        // (The same hits, in the same order, as an automaton of the padded vocabulary over the padded text: every
-        // match of " TOKEN " there is one whole text token. The table's memory grows with the vocabulary's size;
-        // a dense automaton's grew with its total length times the byte classes.)
-        prepared.padded.withUnsafeBufferPointer { pb in
-            for i in 0..<n {
-                let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])
-                exactTokens.forEach(selfKey(t)) { id in
-                    if tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, t) }) {
-                        hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
+        // Exact whole-token hits: the automaton of the padded vocabulary over the padded folded text (every
+        // match of " TOKEN " is one whole text token) while the vocabulary is small enough for its dense table;
+        // otherwise each kept token looked up in the vocabulary's key table, confirmed byte for byte: the same
+        // hits in the same order, with memory that grows with the vocabulary's size alone.
+        if let automaton = tokenAutomaton {
+            prepared.padded.withUnsafeBytes { raw in
+                automaton.forEachOverlappingMatch(in: raw) { m in
+                    var lo = 0, hi = n - 1
+                    while lo < hi {
+                        let mid = (lo + hi + 1) / 2
+                        // A token's leading space is at foldedStart - 1.
+                        if Int(prepared.kept[mid].foldedStart) - 1 <= m.start { lo = mid } else { hi = mid - 1 }
+                    }
+                    hits.append(TokenHit(pos: Int32(lo), token: Int32(m.pattern.rawValue), sim: 1))
+                }
+            }
+        } else {
+            prepared.padded.withUnsafeBufferPointer { pb in
+                for i in 0..<n {
+                    let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])
+                    exactTokens.forEach(selfKey(t)) { id in
+                        if tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, t) }) {
+                            hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
+                        }
                     }
                 }
             }

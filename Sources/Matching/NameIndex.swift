@@ -34,6 +34,11 @@ public struct MatchConfiguration: Sendable, Equatable {
     public var minCompoundLength: Int = 8
     /// At most this many text tokens are joined into one compound.
     public var maxCompoundTokens: Int = 4
+    /// The whole-token Aho-Corasick automaton over the vocabulary is built while its dense table fits in
+    /// this many bytes (the SDN and the usual lists: about 20 MB). A larger vocabulary (lists of
+    /// OpenSanctions size) looks each text token up in the vocabulary's key table instead: the same hits
+    /// in the same order, with memory that grows with the vocabulary alone. 0: never build it.
+    public var tokenAutomatonMaxBytes: Int = 64 << 20
 
     public init() {}
     public static let `default` = MatchConfiguration()
@@ -95,6 +100,9 @@ public struct NameIndex: Sendable {
     // Vocabulary of folded alias tokens.
     let vocabulary: [[UInt8]: Int32]
     let tokenBytes: [[UInt8]]
+    /// Whole-token automaton over " TOKEN " for every vocabulary token; nil when its table would exceed
+    /// `configuration.tokenAutomatonMaxBytes` (then `exactTokens` finds the same hits).
+    let tokenAutomaton: AhoCorasick?
     /// Deletion-neighbourhood keys -> vocabulary tokens, an open-addressing hash table.
     let deletions: DeletionTable
     /// Whole-token keys (`selfKey`) -> vocabulary tokens: the exact candidates of a text, and vocabulary lookups
@@ -139,7 +147,7 @@ public struct NameIndex: Sendable {
     public var indexedVariantCount: Int { variantAlias.count }
     /// Approximate heap bytes held by the index (automaton, hash table, postings, vocabulary).
     public var memoryUsage: Int {
-        deletions.slots.count * 8 + exactTokens.slots.count * 8 + exactTokens.filter.count * 8
+        (tokenAutomaton?.memoryUsage ?? 0) + deletions.slots.count * 8 + exactTokens.slots.count * 8 + exactTokens.filter.count * 8
             + tokenBytes.reduce(0) { $0 + $1.count + 32 } + vocabulary.count * 48
             + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count) * 4
             + variantFlags.count + variantEssential.count + aliasEntry.count * 8
@@ -385,6 +393,10 @@ public struct NameIndex: Sendable {
         self.variantEssential = variantEssential
         self.anchorOffsets = anchorCount
         self.anchorVariants = anchorVariants
+        // Built only within its budget: past it, construction stops at the first state over the limit.
+        let budget = configuration.tokenAutomatonMaxBytes
+        self.tokenAutomaton = budget <= 0 ? nil
+            : try? AhoCorasick(patterns: tokenBytes.map { [0x20] + $0 + [0x20] }, configuration: .init(kind: .dfa, maxTableBytes: budget))
     }
 
     /// Arabic name particles (folded): part of a name, never enough to identify one.

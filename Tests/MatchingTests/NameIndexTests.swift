@@ -121,6 +121,21 @@ struct NameIndexTests {
         }
     }
 
+    @Test("the vocabulary's key table finds what the whole-token automaton finds, on every must-find and must-not-find text")
+    func keyTableEqualsAutomaton() {
+        var config = MatchConfiguration()
+        config.tokenAutomatonMaxBytes = 0
+        let tableOnly = NameIndex(aliases: fixtureAliases, configuration: config)
+        #expect(fixtureIndex.tokenAutomaton != nil)
+        #expect(tableOnly.tokenAutomaton == nil)
+        // A budget smaller than the table also falls back, without failing the build.
+        config.tokenAutomatonMaxBytes = 1024
+        #expect(NameIndex(aliases: fixtureAliases, configuration: config).tokenAutomaton == nil)
+        for lines in mustFind.map(\.lines) + mustNotFind.map(\.lines) {
+            #expect(tableOnly.search(lines: lines) == fixtureIndex.search(lines: lines), "\(lines)")
+        }
+    }
+
     @Test("must not find", arguments: mustNotFind.indices)
     func notFind(i: Int) {
         let c = mustNotFind[i]

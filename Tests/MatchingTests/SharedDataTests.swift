@@ -44,6 +44,29 @@ struct SharedDataTests {
         print("SDN: \(aliases.count) names, \(index.indexedVariantCount) variants indexed, \(index.skippedAliasCount) skipped, vocabulary \(index.vocabularySize)")
     }
 
+    @Test("SDN: the key table finds exactly what the whole-token automaton finds (names as listed, reordered, with a typo, in longer text)",
+          .enabled(if: sdnURL != nil, "../shared/data/ofac/sdn_full_2024-05-03/sdn.csv not found; skipped"))
+    func keyTableEqualsAutomaton() throws {
+        let aliases = try Self.sdnAliases()
+        var config = MatchConfiguration()
+        config.tokenAutomatonMaxBytes = 0
+        let automaton = NameIndex(aliases: aliases), table = NameIndex(aliases: aliases, configuration: config)
+        #expect(automaton.tokenAutomaton != nil, "the SDN's vocabulary must fit the default automaton budget")
+        #expect(table.tokenAutomaton == nil)
+        var texts = 0
+        for (i, a) in aliases.enumerated() where i % 5 == 0 {
+            let words = a.name.split(separator: " ")
+            let typo = a.name.count > 8 ? String(a.name.prefix(4)) + "X" + String(a.name.dropFirst(5)) : a.name
+            for lines in [[a.name], [String(words.reversed().joined(separator: " "))], [typo],
+                          ["PAYMENT FOR INVOICE 12 TO " + a.name, "UL. LENINA 4 MOSCOW"]] {
+                texts += 1
+                let expected = automaton.search(lines: lines)
+                #expect(table.search(lines: lines) == expected, "\(lines)")
+            }
+        }
+        #expect(texts > 10_000)
+    }
+
     @Test("labelled pairs: hard and random negatives rarely match",
           .enabled(if: pairsURL != nil, "../shared/data/name_matching/ofac_alias_pairs_derived.csv not found; skipped"))
     func pairs() throws {

@@ -50,6 +50,8 @@ enum RescreenStore {
         var message: String
         var screeningRunId: Int64?
         var coveredByPreviousRun: Bool
+        /// No prefilter keys are stored for it yet (the rescreen computes and stores them).
+        var keysUnknown: Bool
     }
 
     /// A hit to record, for whichever status the payment has when it is written.
@@ -344,17 +346,46 @@ enum RescreenStore {
     /// The next batch of in-scope payments of a range after `cursor`, in id order (keyset pagination).
     static func batch(_ c: Connection, after cursor: Int64, through lastId: Int64, since: String?, limit: Int,
                       previous: FinishedRun?) throws -> [PaymentRow] {
+        try rows(c, where: "p.id > $5 AND p.id <= $6", limit: "LIMIT $7", [String(cursor), String(lastId), String(limit)], since: since,
+                 previous: previous)
+    }
+
+    /// The in-scope payments among `ids`, in id order.
+    static func batch(_ c: Connection, ids: [Int64], since: String?, previous: FinishedRun?) throws -> [PaymentRow] {
+        try rows(c, where: "p.id = ANY($5::bigint[])", limit: "", [PostgresArray.int64(ids)], since: since, previous: previous)
+    }
+
+    /// In-scope payments that meet `condition` (its parameters are $5 on; $1 is `since`, $2 to $4 say what the
+    /// previous run covered), in id order.
+    private static func rows(_ c: Connection, where condition: String, limit: String, _ parameters: [String?], since: String?,
+                             previous: FinishedRun?) throws -> [PaymentRow] {
         try c.query("""
-            SELECT p.id, p.format, p.message, p.screening_run_id, \(coveredExpression(5))
+            SELECT p.id, p.format, p.message, p.screening_run_id, \(coveredExpression(2)),
+                   NOT EXISTS (SELECT 1 FROM chokepoint.payment_screening_keys AS k WHERE k.payment_id = p.id AND k.keys IS NOT NULL)
               FROM chokepoint.payments AS p
-             WHERE p.id > $1 AND p.id <= $2
-               AND (p.status IN ('pending', 'held') OR (p.status = 'released' AND ($3::timestamptz IS NULL OR p.decided_at >= $3::timestamptz)))
+             WHERE \(condition)
+               AND (p.status IN ('pending', 'held') OR (p.status = 'released' AND ($1::timestamptz IS NULL OR p.decided_at >= $1::timestamptz)))
              ORDER BY p.id
-             LIMIT $4
-            """, [String(cursor), String(lastId), since, String(limit)] + coveredParameters(previous)).rows.map {
+             \(limit)
+            """, [since] + coveredParameters(previous) + parameters).rows.map {
             PaymentRow(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "",
-                       screeningRunId: $0.int64(3), coveredByPreviousRun: $0.bool(4) ?? false)
+                       screeningRunId: $0.int64(3), coveredByPreviousRun: $0.bool(4) ?? false, keysUnknown: $0.bool(5) ?? true)
         }
+    }
+
+    /// The payments of a range after `cursor` that a keyed delta run must read, in id order: those whose stored
+    /// prefilter keys meet `keys` (the GIN index), those whose keys are unknown, and pending ones (which have no
+    /// row until they are decided). Every payment that is not pending has a row (sql/012_screening_keys.up.sql),
+    /// so any other payment of the range has no hit on a changed entry. Ids only: no message is read.
+    static func keyedCandidates(_ c: Connection, after cursor: Int64, through lastId: Int64, keys: String) throws -> [Int64] {
+        try c.query("""
+            SELECT payment_id FROM chokepoint.payment_screening_keys WHERE payment_id > $1 AND payment_id <= $2 AND keys && $3::integer[]
+            UNION
+            SELECT payment_id FROM chokepoint.payment_screening_keys WHERE payment_id > $1 AND payment_id <= $2 AND keys IS NULL
+            UNION
+            SELECT id FROM chokepoint.payments WHERE id > $1 AND id <= $2 AND status = 'pending'
+            ORDER BY 1
+            """, [String(cursor), String(lastId), keys]).rows.compactMap { $0.int64(0) }
     }
 
     /// The range was taken again by another process (this one's lease expired): the batch was not committed.

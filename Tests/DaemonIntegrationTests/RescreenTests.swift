@@ -129,15 +129,21 @@ struct RescreenTests {
         let def = try await F.rescreen(db.conninfo)
         #expect(def.paymentsScreened == 1)
         #expect(def.newAlerts == 0)
+        // The first run read NEW (its prefilter keys were unknown) and stored its keys; from then on a delta run
+        // reads only payments whose keys meet a changed entry's: NEW's meet none of KRASNOV's.
         let recent = try await F.rescreen(db.conninfo) { $0.since = Self.date(daysAgo: 30) }
-        #expect(recent.paymentsScreened == 1)
+        #expect(recent.mode == "delta")
+        #expect(recent.paymentsScreened == 0)
         #expect(recent.newAlerts == 0)
         let older = try await F.rescreen(db.conninfo) { $0.since = Self.date(daysAgo: 120) }
-        #expect(older.paymentsScreened == 2)
+        #expect(older.paymentsScreened == 1)
         #expect(older.newAlerts == 1)
         let all = try await F.rescreen(db.conninfo) { $0.all = true }
-        #expect(all.paymentsScreened == 2)
+        #expect(all.paymentsScreened == 0)
         #expect(all.newAlerts == 0)
+        // In full mode, the scope is every payment read: NEW alone by default, OLD too with --all.
+        #expect(try await F.rescreen(db.conninfo) { $0.forceFull = true }.paymentsScreened == 1)
+        #expect(try await F.rescreen(db.conninfo) { $0.forceFull = true; $0.all = true }.paymentsScreened == 2)
         #expect(try F.scalar(c, "SELECT p.external_ref FROM chokepoint.retrospective_alerts a JOIN chokepoint.payments p ON p.id = a.payment_id") == "OLD")
     }
 

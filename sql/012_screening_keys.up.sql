@@ -4,11 +4,12 @@
 -- without reading the others' messages.
 --
 -- A row with keys NULL means "not known": the payment is screened by every rescreen, as before (payments
--- decided before this migration, unparseable messages, a message changed after it was keyed). Every payment
+-- decided before this migration, unparseable messages). Every payment
 -- that is not pending has a row (the triggers below, and this migration for the ones that exist), so a delta run
 -- finds every payment it must screen in three indexes: the keys' GIN, the NULL-keys index, and pending payments.
--- Keys depend on a payment's message alone (not on the lists): once known they stay right until the way they
--- are derived changes, which must come with a migration that sets them all to NULL.
+-- Keys depend on a payment's message alone (not on the lists), which never changes (payments_guard): once known
+-- they stay right until the way they are derived changes, which must come with a migration that sets them all
+-- to NULL.
 SET LOCAL ROLE chokepoint_owner;
 
 CREATE TABLE chokepoint.payment_screening_keys (
@@ -21,19 +22,14 @@ CREATE INDEX payment_screening_keys_unknown_idx ON chokepoint.payment_screening_
 INSERT INTO chokepoint.payment_screening_keys (payment_id) SELECT id FROM chokepoint.payments WHERE status <> 'pending';
 
 -- A payment that leaves `pending` (or is inserted decided) gets a row with unknown keys unless the daemon
--- wrote its keys first; a payment whose message changes forgets its keys.
+-- wrote its keys first.
 CREATE FUNCTION chokepoint.payment_screening_keys_row() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_RELID <> 'chokepoint.payments'::regclass THEN
         RAISE EXCEPTION 'chokepoint.payment_screening_keys_row fires only on chokepoint.payments' USING ERRCODE = 'insufficient_privilege';
     END IF;
-    IF TG_OP = 'UPDATE' AND NEW.message IS DISTINCT FROM OLD.message THEN
-        UPDATE chokepoint.payment_screening_keys SET keys = NULL WHERE payment_id = NEW.id;
-    END IF;
-    IF NEW.status <> 'pending' THEN
-        INSERT INTO chokepoint.payment_screening_keys (payment_id) VALUES (NEW.id) ON CONFLICT (payment_id) DO NOTHING;
-    END IF;
+    INSERT INTO chokepoint.payment_screening_keys (payment_id) VALUES (NEW.id) ON CONFLICT (payment_id) DO NOTHING;
     RETURN NULL;
 END
 $$;
@@ -41,9 +37,8 @@ REVOKE EXECUTE ON FUNCTION chokepoint.payment_screening_keys_row() FROM PUBLIC;
 
 CREATE TRIGGER payments_screening_keys_insert AFTER INSERT ON chokepoint.payments
     FOR EACH ROW WHEN (NEW.status <> 'pending') EXECUTE FUNCTION chokepoint.payment_screening_keys_row();
-CREATE TRIGGER payments_screening_keys_update AFTER UPDATE OF status, message ON chokepoint.payments
-    FOR EACH ROW WHEN ((OLD.status = 'pending' AND NEW.status <> 'pending') OR NEW.message IS DISTINCT FROM OLD.message)
-    EXECUTE FUNCTION chokepoint.payment_screening_keys_row();
+CREATE TRIGGER payments_screening_keys_update AFTER UPDATE OF status ON chokepoint.payments
+    FOR EACH ROW WHEN (OLD.status = 'pending' AND NEW.status <> 'pending') EXECUTE FUNCTION chokepoint.payment_screening_keys_row();
 
 -- The daemon writes keys (when it decides a payment, and when a rescreen screens one whose keys are unknown) and
 -- reads them (a delta rescreen's selection). Nobody else needs them.

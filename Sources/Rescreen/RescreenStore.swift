@@ -391,9 +391,9 @@ enum RescreenStore {
     /// The range was taken again by another process (this one's lease expired): the batch was not committed.
     struct LeaseLost: Error {}
 
-    /// Commits one batch: new hits on payments now pending or held, alerts on payments now released, and the
-    /// range's cursor and renewed lease, in ONE transaction, so a killed run resumes exactly after the last
-    /// committed batch.
+    /// Commits one batch: new hits on payments now pending or held, alerts on payments now released, the keys
+    /// of its payments whose keys were unknown, and the range's cursor and renewed lease, in ONE transaction, so
+    /// a killed run resumes exactly after the last committed batch (and reads exactly what it would have read).
     ///
     /// The range row is updated first, and only while `lease` is still the range's latest taking (and the run
     /// is still running); otherwise `LeaseLost` rolls the whole batch back, so a process that stalled past
@@ -403,7 +403,7 @@ enum RescreenStore {
     /// its status and hits) or waits until this batch commits. A hit already recorded for the payment (same
     /// kind, field, list, entry and matched text) is not new.
     static func commit(_ c: Connection, runId: Int64, screeningRunId: Int64, lease: Lease, leaseSeconds: Double, cursor: Int64, done: Bool,
-                       screened: Int, full: Int, candidates: [Candidate]) throws -> (alerts: Int, hits: Int) {
+                       screened: Int, full: Int, candidates: [Candidate], keys: [(id: Int64, keys: [Int32])]) throws -> (alerts: Int, hits: Int) {
         func updateRange(_ c: Connection, alerts: Int, hits: Int) throws {
             let updated = try c.query("""
                 UPDATE chokepoint.rescreen_ranges
@@ -418,7 +418,14 @@ enum RescreenStore {
             if updated != 1 { throw LeaseLost() }
         }
         guard !candidates.isEmpty else {
-            try updateRange(c, alerts: 0, hits: 0)
+            if keys.isEmpty {
+                try updateRange(c, alerts: 0, hits: 0)
+            } else {
+                try c.transaction { c in
+                    try updateRange(c, alerts: 0, hits: 0)
+                    try PaymentStore.storeScreeningKeys(c, keys)
+                }
+            }
             return (0, 0)
         }
         let ids = candidates.map(\.paymentId)
@@ -450,6 +457,7 @@ enum RescreenStore {
         return try c.transaction { c in
             // Counts are added after the inserts below (they are not known yet); this update takes the row lock and checks the lease.
             try updateRange(c, alerts: 0, hits: 0)
+            try PaymentStore.storeScreeningKeys(c, keys)
             try c.query("SELECT id FROM chokepoint.payments WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
                         [PostgresArray.int64(Array(Set(ids)))])
             params.insert(String(screeningRunId), at: 0)

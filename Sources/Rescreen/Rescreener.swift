@@ -383,10 +383,9 @@ public final class Rescreener: Sendable {
                     candidates.append(.init(paymentId: p.id, hit: h, listVersionId: h.list.flatMap { plan.versionIds[$0] }))
                 }
             }
-            // Keys are a function of the message alone: storing them outside the batch's transaction is safe.
-            try PaymentStore.storeScreeningKeys(c, keys)
             let (alerts, hits) = try RescreenStore.commit(c, runId: run.id, screeningRunId: run.screeningRunId, lease: lease,
-                                                          leaseSeconds: config.leaseSeconds, cursor: next, done: done, screened: rows.count, full: full, candidates: candidates)
+                                                          leaseSeconds: config.leaseSeconds, cursor: next, done: done, screened: rows.count, full: full, candidates: candidates,
+                                                          keys: keys)
             progress.screened.add(rows.count, ordering: .relaxed)
             progress.alerts.add(alerts, ordering: .relaxed)
             progress.hits.add(hits, ordering: .relaxed)

@@ -378,7 +378,11 @@ enum RescreenStore {
     /// row until they are decided). Every payment that is not pending has a row (sql/012_screening_keys.up.sql),
     /// so any other payment of the range has no hit on a changed entry. Ids only: no message is read.
     static func keyedCandidates(_ c: Connection, after cursor: Int64, through lastId: Int64, keys: String) throws -> [Int64] {
-        try c.query("""
+        // Through the indexes only: `&&` on a row costs its keys times the query's keys (no sorted merge), so a
+        // sequential scan (which the planner may pick for a small table) would cost far more than the lookups.
+        try c.transaction { c in
+            try c.query("SET LOCAL enable_seqscan = off")
+            return try c.query("""
             SELECT payment_id FROM chokepoint.payment_screening_keys WHERE payment_id > $1 AND payment_id <= $2 AND keys && $3::integer[]
             UNION
             SELECT payment_id FROM chokepoint.payment_screening_keys WHERE payment_id > $1 AND payment_id <= $2 AND keys IS NULL
@@ -386,6 +390,7 @@ enum RescreenStore {
             SELECT id FROM chokepoint.payments WHERE id > $1 AND id <= $2 AND status = 'pending'
             ORDER BY 1
             """, [String(cursor), String(lastId), keys]).rows.compactMap { $0.int64(0) }
+        }
     }
 
     /// The range was taken again by another process (this one's lease expired): the batch was not committed.

@@ -9,9 +9,9 @@
 ///   one edit apart (substitution, insertion, deletion, transposition) share a key of their deletion
 ///   neighbourhoods (the word itself and the word without one byte); the text side keys every token's
 ///   neighbourhood, the index side its tokens' (the deletion tables' keys themselves).
-/// - A compound form is matched by a run of at most `maxCompoundTokens` whole normalized tokens joined; the
-///   run's longest token is a substring of the form of at least a `maxCompoundTokens`-th of its length. The
-///   text side keys every normalized token as written, the index side every such substring of every form.
+/// - A compound form is matched by a run of whole normalized tokens joined: a single token equal to the form, or
+///   a run whose first two tokens joined are a prefix of the form. The text side keys every normalized token as
+///   written and every two neighbouring tokens joined (`pairKey`), the index side each form and its prefixes.
 /// - Which line breaks a field is matched with rejoined depends on the index (`nameTextVariants`): the text
 ///   side keys the tokens of every line alone and of every run of lines a break between letters could join,
 ///   in both punctuation modes, so that every text any index can search is covered.
@@ -28,25 +28,44 @@ extension NameIndex {
     public static func textKeys(lines: [String], into keys: inout Set<Int32>, configuration: MatchConfiguration = .default) {
         if lines.allSatisfy(\.isEmpty) { return }
         var scratch = [UInt64]()
-        func addTokens(_ text: String) {
-            for mode in Normalizer.Punctuation.allCases {
-                let bytes = Normalizer.normalizedBytes(text, punctuation: mode)
-                for token in bytes.split(separator: 0x20) { addToken(token, &keys, &scratch, configuration) }
-            }
+        // Breaks a variant may rejoin: between word characters of two non-empty lines.
+        let joinable = (0..<max(0, lines.count - 1)).map { i in
+            configuration.joinLinesWithoutSpace && !lines[i].isEmpty && !lines[i + 1].isEmpty && endsInWord(lines[i]) && startsInWord(lines[i + 1])
         }
-        for line in lines { addTokens(line) }
-        guard configuration.joinLinesWithoutSpace, lines.count > 1 else { return }
-        // Every run of lines whose breaks are all between word characters: the segments a join can make.
-        for i in 0..<(lines.count - 1) {
-            var joined = lines[i]
-            var j = i
-            while j + 1 < lines.count, endsInWord(lines[j]), startsInWord(lines[j + 1]), !lines[j].isEmpty, !lines[j + 1].isEmpty {
-                joined += lines[j + 1]
-                j += 1
-                addTokens(joined)
+        for mode in Normalizer.Punctuation.allCases {
+            // segments[s][k]: the tokens of lines s...s+k joined without a space (k = 0: line s alone), every
+            // segment a variant can be made of.
+            var segments = [[[[UInt8]]]](repeating: [], count: lines.count)
+            for s in lines.indices {
+                var text = lines[s], e = s
+                while true {
+                    let tokens = Normalizer.normalizedBytes(text, punctuation: mode).split(separator: 0x20).map { Array($0) }
+                    for t in tokens { addToken(t[...], &keys, &scratch, configuration) }
+                    for (a, b) in zip(tokens, tokens.dropFirst()) { keys.insert(pairKey(a, b)) }
+                    segments[s].append(tokens)
+                    guard e + 1 < lines.count, joinable[e] else { break }
+                    e += 1
+                    text += lines[e]
+                }
+            }
+            // Two tokens side by side across a break: a segment's last and the first of a segment that can follow
+            // it (one that starts right after it, or after lines that are empty once normalized).
+            for s in lines.indices {
+                for (k, tokens) in segments[s].enumerated() {
+                    guard let last = tokens.last else { continue }
+                    var next = s + k + 1
+                    while next < lines.count {
+                        for following in segments[next] { if let first = following.first { keys.insert(pairKey(last, first)) } }
+                        guard segments[next][0].isEmpty else { break }
+                        next += 1
+                    }
+                }
             }
         }
     }
+
+    /// The key of two normalized tokens side by side, joined (the first two tokens of a compound run).
+    static func pairKey(_ a: [UInt8], _ b: [UInt8]) -> Int32 { storedKey(bytes: [0x03] + a + b) }
 
     /// One normalized token's keys: itself as written (exact and compound pieces), folded, and the deletion
     /// neighbourhoods of both forms when the token is long enough to carry a typo.
@@ -100,14 +119,11 @@ extension NameIndex {
                 for k in scratch { keys.insert(Self.storedKey(k)) }
             }
         }
-        let pieces = max(1, configuration.maxCompoundTokens)
+        // A compound form is matched by a run of whole text tokens joined: one token equal to the form, or two or
+        // more whose first two, joined, are a prefix of it (at least two bytes long).
         for form in compoundForms.bytes {
-            let shortest = max(1, (form.count + pieces - 1) / pieces)
-            for start in 0..<form.count where start + shortest <= form.count {
-                for end in (start + shortest)...form.count {
-                    keys.insert(Self.storedKey(bytes: form[start..<end]))
-                }
-            }
+            keys.insert(Self.storedKey(bytes: form))
+            for m in 2...max(2, form.count) where m <= form.count { keys.insert(Self.storedKey(bytes: [0x03] + form[0..<m])) }
         }
     }
 }

@@ -101,6 +101,8 @@ struct ScreeningKeysTests {
             out.append(("mt103", mt103(orderer: names[(i * 7) % names.count], beneficiary: n, bank: banks[i % banks.count],
                                        remittance: remittances[i % remittances.count])))
         }
+        // Each name alone in a payment (nothing else in it can carry its keys by chance).
+        for n in names { out.append(("mt103", mt103(orderer: ["MUELLER GMBH"], beneficiary: n))) }
         for (i, r) in remittances.enumerated() {
             out.append(("mt103", mt103(orderer: ["MUELLER GMBH"], beneficiary: ["DUPONT SARL"], bank: banks[(i + 1) % banks.count], remittance: r)))
         }

@@ -58,6 +58,8 @@ final class RescreenPlan: Sendable {
     let keys: String?
     /// How many keys that is (reported).
     let keyCount: Int?
+    /// The ids whose stored keys meet `keys`, looked up once per process by the first worker that needs them.
+    private let keyMatches = Mutex<[Int64]?>(nil)
 
     init(data: ScreeningData, deltas: [Delta], groups: [GroupKey: Int], versionIds: [String: Int64], deltaEntries: Int?,
          total: Int, totalFull: Int, keys: [Int32]? = nil) {
@@ -115,6 +117,29 @@ final class RescreenPlan: Sendable {
             return delta.entries.contains(Self.key(list: list, entryId: entry))
         }
         return (hits, false, d.screeningKeys)
+    }
+
+    /// The payments of `(cursor, lastId]` a keyed delta run reads (only when `keys` is set), in id order: those
+    /// whose keys meet the changed entries' keys, those whose keys are unknown, and pending ones.
+    func keyedSelection(_ c: Connection, after cursor: Int64, through lastId: Int64) throws -> [Int64] {
+        guard let keys else { return [] }
+        let all = try keyMatches.withLock { m in
+            if let m { return m }
+            let found = try RescreenStore.keyedMatches(c, keys: keys)
+            m = found
+            return found
+        }
+        // Binary search for the range's slice of the sorted matches.
+        func lowerBound(_ x: Int64) -> Int {
+            var lo = 0, hi = all.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if all[mid] <= x { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        let matched = all[lowerBound(cursor)..<lowerBound(lastId)]
+        return Array(Set(matched).union(try RescreenStore.unkeyed(c, after: cursor, through: lastId))).sorted()
     }
 
     /// Above this many prefilter keys a delta run reads every payment instead: a change that large (a whole new

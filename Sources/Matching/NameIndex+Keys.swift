@@ -34,15 +34,18 @@ extension NameIndex {
         }
         for mode in Normalizer.Punctuation.allCases {
             // segments[s][k]: the tokens of lines s...s+k joined without a space (k = 0: line s alone), every
-            // segment a variant can be made of.
+            // segment a variant can be made of. `.join` differs from `.separate` only where punctuation sits
+            // between two word characters (the matcher's own rule for making that variant).
             var segments = [[[[UInt8]]]](repeating: [], count: lines.count)
             for s in lines.indices {
                 var text = lines[s], e = s
                 while true {
-                    let tokens = Normalizer.normalizedBytes(text, punctuation: mode).split(separator: 0x20).map { Array($0) }
+                    let (separate, joins) = Normalizer.normalizedBytesReportingJoins(text, punctuation: .separate)
+                    let bytes = mode == .separate ? separate : joins ? Normalizer.normalizedBytes(text, punctuation: .join) : []
+                    let tokens = bytes.split(separator: 0x20).map { Array($0) }
                     for t in tokens { addToken(t[...], &keys, &scratch, configuration) }
                     for (a, b) in zip(tokens, tokens.dropFirst()) { keys.insert(pairKey(a, b)) }
-                    segments[s].append(tokens)
+                    segments[s].append(mode == .separate || joins ? tokens : bytesTokens(separate))
                     guard e + 1 < lines.count, joinable[e] else { break }
                     e += 1
                     text += lines[e]
@@ -64,6 +67,8 @@ extension NameIndex {
         }
     }
 
+    static func bytesTokens(_ bytes: [UInt8]) -> [[UInt8]] { bytes.split(separator: 0x20).map { Array($0) } }
+
     /// The key of two normalized tokens side by side, joined (the first two tokens of a compound run).
     static func pairKey(_ a: [UInt8], _ b: [UInt8]) -> Int32 { storedKey(bytes: [0x03] + a + b) }
 
@@ -79,7 +84,7 @@ extension NameIndex {
             deletionKeys(folded, into: &scratch)
             for k in scratch { keys.insert(storedKey(k)) }
         }
-        if raw.count >= minTypo && raw.count <= 64 {
+        if raw.count >= minTypo && raw.count <= 64 && !raw.elementsEqual(folded) {
             deletionKeys(raw, into: &scratch)
             for k in scratch { keys.insert(storedKey(k)) }
         }

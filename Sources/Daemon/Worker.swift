@@ -305,6 +305,6 @@ public final class Worker: Sendable {
                          metadata: ["payment_id": "\(p.id)", "attempts": "\(attempts)"])
             return .failClosed(.screeningError, error: "screening this payment was interrupted \(attempts - 1) times (the daemon stopped each time); held without screening it again")
         }
-        return screener.screen(format: p.format, message: p.message)
+        return screener.screenRecordingKeys(format: p.format, message: p.message)
     }
 }

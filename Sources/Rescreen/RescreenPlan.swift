@@ -53,9 +53,16 @@ final class RescreenPlan: Sendable {
     let total: Int
     /// How many of them are screened in full.
     let totalFull: Int
+    /// The prefilter keys of every delta screener (a sorted integer array literal), when a delta run may read only
+    /// the payments whose stored keys meet them (see `keyedSelection`); nil when it reads every payment.
+    let keys: String?
+    /// How many keys that is (reported).
+    let keyCount: Int?
+    /// The ids whose stored keys meet `keys`, looked up once per process by the first worker that needs them.
+    private let keyMatches = Mutex<[Int64]?>(nil)
 
     init(data: ScreeningData, deltas: [Delta], groups: [GroupKey: Int], versionIds: [String: Int64], deltaEntries: Int?,
-         total: Int, totalFull: Int) {
+         total: Int, totalFull: Int, keys: [Int32]? = nil) {
         self.data = data
         self.fullScreener = Mutex(nil)
         self.deltas = deltas
@@ -65,6 +72,8 @@ final class RescreenPlan: Sendable {
         self.deltaEntries = self.mode == "delta" ? deltaEntries : nil
         self.total = total
         self.totalFull = totalFull
+        self.keys = self.mode == "delta" ? keys.map { "{" + $0.map(String.init).joined(separator: ",") + "}" } : nil
+        self.keyCount = self.mode == "delta" ? keys?.count : nil
     }
 
     /// What changed in one source since a baseline.
@@ -87,19 +96,70 @@ final class RescreenPlan: Sendable {
         }
     }
 
-    /// The hits of one payment that may be new, and whether it was screened in full.
-    func screen(_ p: RescreenStore.PaymentRow) -> (hits: [Hit], full: Bool) {
+    /// The hits of one payment that may be new, whether it was screened in full, and its prefilter keys when
+    /// they were not known (nil when they were, or when they cannot be computed).
+    func screen(_ p: RescreenStore.PaymentRow) -> (hits: [Hit], full: Bool, keys: [Int32]?) {
+        func run(_ s: PolicyScreener) -> Decision {
+            p.keysUnknown ? s.screenRecordingKeys(format: p.format, message: p.message) : s.screen(format: p.format, message: p.message)
+        }
         guard let index = groups[GroupKey(runId: p.screeningRunId, covered: p.coveredByPreviousRun)] else {
-            return (full.screen(format: p.format, message: p.message).hits, true)
+            let d = run(full)
+            return (d.hits, true, d.screeningKeys)
         }
         let delta = deltas[index]
-        // Nothing changed since this payment's baseline: there is nothing to find, not even worth parsing.
-        if delta.entries.isEmpty { return ([], false) }
-        let hits = delta.screener.screen(format: p.format, message: p.message).hits.filter { h in
+        // Nothing changed since this payment's baseline: there is nothing to find (only its keys, if unknown).
+        if delta.entries.isEmpty {
+            return ([], false, p.keysUnknown ? PolicyScreener.screeningKeys(format: p.format, message: p.message) : nil)
+        }
+        let d = run(delta.screener)
+        let hits = d.hits.filter { h in
             guard let list = h.list, let entry = h.entryId else { return false }
             return delta.entries.contains(Self.key(list: list, entryId: entry))
         }
-        return (hits, false)
+        return (hits, false, d.screeningKeys)
+    }
+
+    /// The payments of `(cursor, lastId]` a keyed delta run reads (only when `keys` is set), in id order: those
+    /// whose keys meet the changed entries' keys, those whose keys are unknown, and pending ones.
+    func keyedSelection(_ c: Connection, after cursor: Int64, through lastId: Int64) throws -> [Int64] {
+        guard let keys else { return [] }
+        let all = try keyMatches.withLock { m in
+            if let m { return m }
+            let found = try RescreenStore.keyedMatches(c, keys: keys)
+            m = found
+            return found
+        }
+        // Binary search for the range's slice of the sorted matches.
+        func lowerBound(_ x: Int64) -> Int {
+            var lo = 0, hi = all.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if all[mid] <= x { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        let matched = all[lowerBound(cursor)..<lowerBound(lastId)]
+        return Array(Set(matched).union(try RescreenStore.unkeyed(c, after: cursor, through: lastId))).sorted()
+    }
+
+    /// Above this many prefilter keys a delta run reads every payment instead: a change that large (a whole new
+    /// list) meets most payments anyway, and the index lookups would cost more than the reading.
+    static let maxKeys = 200_000
+
+    /// The union of the delta screeners' prefilter keys, when every payment that is not pending belongs to a
+    /// group screened in delta (a group screened in full must be read whole) and every delta screener's keys
+    /// are bounded; nil otherwise.
+    static func keyedSelection(scope: [(runId: Int64?, covered: Bool, count: Int)], groups: [GroupKey: Int], deltas: [Delta]) -> [Int32]? {
+        // Payments without a screening run are pending (or were stored decided without one): the selection
+        // always reads pending payments and payments whose keys are unknown, whatever their group.
+        for g in scope where g.runId != nil && groups[GroupKey(runId: g.runId, covered: g.covered)] == nil { return nil }
+        var keys = Set<Int32>()
+        for d in deltas where !d.entries.isEmpty {
+            guard let k = d.screener.queryKeys() else { return nil }
+            keys.formUnion(k)
+            if keys.count > maxKeys { return nil }
+        }
+        return keys.sorted()
     }
 
     /// Seconds of slack when comparing a baseline's start with a change: the daemon loads lists just before
@@ -213,6 +273,6 @@ final class RescreenPlan: Sendable {
         }
         let totalFull = scope.filter { groups[GroupKey(runId: $0.runId, covered: $0.covered)] == nil }.reduce(0) { $0 + $1.count }
         return RescreenPlan(data: data, deltas: deltas, groups: groups, versionIds: versionIds, deltaEntries: largest,
-                            total: total, totalFull: totalFull)
+                            total: total, totalFull: totalFull, keys: keyedSelection(scope: scope, groups: groups, deltas: deltas))
     }
 }

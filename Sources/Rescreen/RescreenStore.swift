@@ -50,6 +50,8 @@ enum RescreenStore {
         var message: String
         var screeningRunId: Int64?
         var coveredByPreviousRun: Bool
+        /// No prefilter keys are stored for it yet (the rescreen computes and stores them).
+        var keysUnknown: Bool
     }
 
     /// A hit to record, for whichever status the payment has when it is written.
@@ -344,25 +346,66 @@ enum RescreenStore {
     /// The next batch of in-scope payments of a range after `cursor`, in id order (keyset pagination).
     static func batch(_ c: Connection, after cursor: Int64, through lastId: Int64, since: String?, limit: Int,
                       previous: FinishedRun?) throws -> [PaymentRow] {
+        try rows(c, where: "p.id > $5 AND p.id <= $6", limit: "LIMIT $7", [String(cursor), String(lastId), String(limit)], since: since,
+                 previous: previous)
+    }
+
+    /// The in-scope payments among `ids`, in id order.
+    static func batch(_ c: Connection, ids: [Int64], since: String?, previous: FinishedRun?) throws -> [PaymentRow] {
+        try rows(c, where: "p.id = ANY($5::bigint[])", limit: "", [PostgresArray.int64(ids)], since: since, previous: previous)
+    }
+
+    /// In-scope payments that meet `condition` (its parameters are $5 on; $1 is `since`, $2 to $4 say what the
+    /// previous run covered), in id order.
+    private static func rows(_ c: Connection, where condition: String, limit: String, _ parameters: [String?], since: String?,
+                             previous: FinishedRun?) throws -> [PaymentRow] {
         try c.query("""
-            SELECT p.id, p.format, p.message, p.screening_run_id, \(coveredExpression(5))
+            SELECT p.id, p.format, p.message, p.screening_run_id, \(coveredExpression(2)),
+                   NOT EXISTS (SELECT 1 FROM chokepoint.payment_screening_keys AS k WHERE k.payment_id = p.id AND k.keys IS NOT NULL)
               FROM chokepoint.payments AS p
-             WHERE p.id > $1 AND p.id <= $2
-               AND (p.status IN ('pending', 'held') OR (p.status = 'released' AND ($3::timestamptz IS NULL OR p.decided_at >= $3::timestamptz)))
+             WHERE \(condition)
+               AND (p.status IN ('pending', 'held') OR (p.status = 'released' AND ($1::timestamptz IS NULL OR p.decided_at >= $1::timestamptz)))
              ORDER BY p.id
-             LIMIT $4
-            """, [String(cursor), String(lastId), since, String(limit)] + coveredParameters(previous)).rows.map {
+             \(limit)
+            """, [since] + coveredParameters(previous) + parameters).rows.map {
             PaymentRow(id: $0.int64(0) ?? 0, format: $0.string(1) ?? "", message: $0.string(2) ?? "",
-                       screeningRunId: $0.int64(3), coveredByPreviousRun: $0.bool(4) ?? false)
+                       screeningRunId: $0.int64(3), coveredByPreviousRun: $0.bool(4) ?? false, keysUnknown: $0.bool(5) ?? true)
         }
+    }
+
+    /// The payments whose stored prefilter keys meet `keys`, in id order: one lookup in the GIN index for the
+    /// whole table (each process makes it once and cuts it by range). No message is read.
+    static func keyedMatches(_ c: Connection, keys: String) throws -> [Int64] {
+        // Through the GIN index only: `&&` on a row costs its keys times the query's keys (no sorted merge), so a
+        // scan that tests it row by row (a sequential scan, or the primary key's) would cost far more.
+        try c.transaction { c in
+            try c.query("SET LOCAL enable_seqscan = off")
+            try c.query("SET LOCAL enable_indexscan = off")
+            return try c.query("""
+                SELECT payment_id FROM chokepoint.payment_screening_keys WHERE keys && $1::integer[] ORDER BY 1
+                """, [keys]).rows.compactMap { $0.int64(0) }
+        }
+    }
+
+    /// The payments of a range after `cursor` that a keyed delta run must read besides the key matches: those
+    /// whose keys are unknown, and pending ones (which have no row until they are decided). Every payment that is
+    /// not pending has a row (sql/013_screening_keys.up.sql), so any other payment of the range has no hit on a
+    /// changed entry. Ids only, in id order.
+    static func unkeyed(_ c: Connection, after cursor: Int64, through lastId: Int64) throws -> [Int64] {
+        try c.query("""
+            SELECT payment_id FROM chokepoint.payment_screening_keys WHERE payment_id > $1 AND payment_id <= $2 AND keys IS NULL
+            UNION
+            SELECT id FROM chokepoint.payments WHERE id > $1 AND id <= $2 AND status = 'pending'
+            ORDER BY 1
+            """, [String(cursor), String(lastId)]).rows.compactMap { $0.int64(0) }
     }
 
     /// The range was taken again by another process (this one's lease expired): the batch was not committed.
     struct LeaseLost: Error {}
 
-    /// Commits one batch: new hits on payments now pending or held, alerts on payments now released, and the
-    /// range's cursor and renewed lease, in ONE transaction, so a killed run resumes exactly after the last
-    /// committed batch.
+    /// Commits one batch: new hits on payments now pending or held, alerts on payments now released, the keys
+    /// of its payments whose keys were unknown, and the range's cursor and renewed lease, in ONE transaction, so
+    /// a killed run resumes exactly after the last committed batch (and reads exactly what it would have read).
     ///
     /// The range row is updated first, and only while `lease` is still the range's latest taking (and the run
     /// is still running); otherwise `LeaseLost` rolls the whole batch back, so a process that stalled past
@@ -372,7 +415,7 @@ enum RescreenStore {
     /// its status and hits) or waits until this batch commits. A hit already recorded for the payment (same
     /// kind, field, list, entry and matched text) is not new.
     static func commit(_ c: Connection, runId: Int64, screeningRunId: Int64, lease: Lease, leaseSeconds: Double, cursor: Int64, done: Bool,
-                       screened: Int, full: Int, candidates: [Candidate]) throws -> (alerts: Int, hits: Int) {
+                       screened: Int, full: Int, candidates: [Candidate], keys: [(id: Int64, keys: [Int32])]) throws -> (alerts: Int, hits: Int) {
         func updateRange(_ c: Connection, alerts: Int, hits: Int) throws {
             let updated = try c.query("""
                 UPDATE chokepoint.rescreen_ranges
@@ -387,7 +430,14 @@ enum RescreenStore {
             if updated != 1 { throw LeaseLost() }
         }
         guard !candidates.isEmpty else {
-            try updateRange(c, alerts: 0, hits: 0)
+            if keys.isEmpty {
+                try updateRange(c, alerts: 0, hits: 0)
+            } else {
+                try c.transaction { c in
+                    try updateRange(c, alerts: 0, hits: 0)
+                    try PaymentStore.storeScreeningKeys(c, keys)
+                }
+            }
             return (0, 0)
         }
         let ids = candidates.map(\.paymentId)
@@ -419,6 +469,7 @@ enum RescreenStore {
         return try c.transaction { c in
             // Counts are added after the inserts below (they are not known yet); this update takes the row lock and checks the lease.
             try updateRange(c, alerts: 0, hits: 0)
+            try PaymentStore.storeScreeningKeys(c, keys)
             try c.query("SELECT id FROM chokepoint.payments WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE",
                         [PostgresArray.int64(Array(Set(ids)))])
             params.insert(String(screeningRunId), at: 0)

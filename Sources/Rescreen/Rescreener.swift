@@ -182,6 +182,7 @@ public final class Rescreener: Sendable {
         logger.info("rescreen started", metadata: [
             "run_id": "\(run.id)", "participation": "\(participation.rawValue)", "mode": "\(plan.mode)", "payments": "\(plan.total)",
             "payments_in_full": "\(plan.totalFull)", "delta_entries": "\(plan.deltaEntries.map(String.init) ?? "-")",
+            "prefilter_keys": "\(plan.keyCount.map(String.init) ?? "-")",
             "since": "\(run.since ?? "all")", "list_versions": "\(RescreenStore.versionsJSON(versions))", "holder": "\(config.holder)"])
 
         let progress = try work(run: run, plan: plan, previous: previous)
@@ -354,21 +355,37 @@ public final class Rescreener: Sendable {
         let range = lease.range
         var cursor = range.cursorId
         let limit = max(1, config.batchSize)
+        // A keyed delta run reads only the payments the prefilter selects: their ids first, then their messages page by page.
+        var selected = plan.keys == nil ? nil : try plan.keyedSelection(c, after: cursor, through: range.lastId)[...]
         while !progress.stop.load(ordering: .relaxed) {
-            let rows = try RescreenStore.batch(c, after: cursor, through: range.lastId, since: run.since, limit: limit, previous: previous)
+            let rows: [RescreenStore.PaymentRow]
+            let done: Bool
+            let next: Int64
+            if let ids = selected {
+                let page = Array(ids.prefix(limit))
+                selected = ids.dropFirst(page.count)
+                rows = page.isEmpty ? [] : try RescreenStore.batch(c, ids: page, since: run.since, previous: previous)
+                done = page.count == ids.count
+                next = done ? range.lastId : page.last!
+            } else {
+                rows = try RescreenStore.batch(c, after: cursor, through: range.lastId, since: run.since, limit: limit, previous: previous)
+                done = rows.count < limit
+                next = done ? range.lastId : rows.last!.id
+            }
             var candidates: [RescreenStore.Candidate] = []
+            var keys: [(id: Int64, keys: [Int32])] = []
             var full = 0
             for p in rows {
-                let (hits, inFull) = plan.screen(p)
+                let (hits, inFull, paymentKeys) = plan.screen(p)
                 if inFull { full += 1 }
+                if let paymentKeys { keys.append((p.id, paymentKeys)) }
                 for h in hits {
                     candidates.append(.init(paymentId: p.id, hit: h, listVersionId: h.list.flatMap { plan.versionIds[$0] }))
                 }
             }
-            let done = rows.count < limit
-            let next = done ? range.lastId : rows.last!.id
             let (alerts, hits) = try RescreenStore.commit(c, runId: run.id, screeningRunId: run.screeningRunId, lease: lease,
-                                                          leaseSeconds: config.leaseSeconds, cursor: next, done: done, screened: rows.count, full: full, candidates: candidates)
+                                                          leaseSeconds: config.leaseSeconds, cursor: next, done: done, screened: rows.count, full: full, candidates: candidates,
+                                                          keys: keys)
             progress.screened.add(rows.count, ordering: .relaxed)
             progress.alerts.add(alerts, ordering: .relaxed)
             progress.hits.add(hits, ordering: .relaxed)

@@ -71,6 +71,9 @@ public struct Decision: Sendable, Equatable {
     /// Hits a good-guy record suppressed (they did not count towards the outcome), with the record's id:
     /// stored on the payment so that a release because of a suppression says so.
     public var suppressed: [SuppressedHit]
+    /// The payment's rescreen prefilter keys (`PolicyScreener.screeningKeys`), when the screener computed them
+    /// (`screenRecordingKeys`); nil otherwise, and for a payment whose keys cannot bound what may match it.
+    public var screeningKeys: [Int32]?
 
     public init(hits: [Hit], error: String? = nil, suppressed: [SuppressedHit] = []) {
         self.hits = hits
@@ -94,6 +97,13 @@ public struct Decision: Sendable, Equatable {
 /// handle becomes a hold (fail closed).
 public protocol PaymentScreener: Sendable {
     func screen(format: String, message: String) -> Decision
+    /// `screen`, with the decision's `screeningKeys` set when the screener can compute them (the daemon stores
+    /// them with the decision, for the rescreen prefilter).
+    func screenRecordingKeys(format: String, message: String) -> Decision
+}
+
+extension PaymentScreener {
+    public func screenRecordingKeys(format: String, message: String) -> Decision { screen(format: format, message: message) }
 }
 
 /// Holds everything as `policy_invalid`: used while the settings or indicators in the database are invalid.

@@ -1,3 +1,4 @@
+import Matching
 import Watchlists
 
 /// Every screened identifier of the loaded sanctions lists, by normalised value, and the two ways a
@@ -56,7 +57,7 @@ struct IdentifierIndex: Sendable {
     }
 
     /// Identifier prefixes of the parsers (`LEI:`, `TXID:`, `NIDN:RU/…`) that are not identifiers of the party.
-    private static let notParty: Set<String> = ["DOB", "POB", "CLR", "BRNCH", "BIC"]
+    static let notParty: Set<String> = ["DOB", "POB", "CLR", "BRNCH", "BIC"]
 
     /// The party's structured identifiers (`SCHEME:value`, MT 50F/59F `CODE/CC/value`), and its account
     /// (for digital currency addresses only): exact matches of the normalised value, or of its last part
@@ -66,23 +67,13 @@ struct IdentifierIndex: Sendable {
         var out: [Match] = []
         var normalized: [UInt8] = []
         for var id in identifiers {
-            // On the bytes (ASCII separators): the value after `SCHEME:` or `CODE/CC/`, and its last part after a `/`.
             id.withUTF8 { u in
-                var value = 0..<u.count
-                if let colon = u.firstIndex(of: UInt8(ascii: ":")) {
-                    if Self.notParty.contains(String(decoding: u[..<colon], as: UTF8.self)) { return }
-                    value = (colon + 1)..<u.count
-                } else if u.count > 8, u[4] == UInt8(ascii: "/") {
-                    value = 5..<u.count  // CODE/CC/value
-                }
-                var candidates = [value]
-                if let slash = u[value].lastIndex(of: UInt8(ascii: "/")) { candidates.append((slash + 1)..<u.count) }
-                for c in candidates {
+                Self.forEachStructuredCandidate(u) { c in
                     IdentifierKind.normalize(u[c], into: &normalized)
-                    guard let refs = refs(normalized[...]) else { continue }
+                    guard let refs = refs(normalized[...]) else { return false }
                     let written = String(decoding: u[c], as: UTF8.self).trimmingSpaces
                     for ref in refs { out.append(Match(ref: ref, written: written)) }
-                    break
+                    return true
                 }
             }
         }
@@ -94,6 +85,20 @@ struct IdentifierIndex: Sendable {
         return out
     }
 
+    /// The parts of one structured identifier that are looked up, in order, until `body` says one was found:
+    /// on the bytes (ASCII separators), the value after `SCHEME:` or `CODE/CC/`, then its last part after a `/`.
+    static func forEachStructuredCandidate(_ u: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Bool) {
+        var value = 0..<u.count
+        if let colon = u.firstIndex(of: UInt8(ascii: ":")) {
+            if notParty.contains(String(decoding: u[..<colon], as: UTF8.self)) { return }
+            value = (colon + 1)..<u.count
+        } else if u.count > 8, u[4] == UInt8(ascii: "/") {
+            value = 5..<u.count  // CODE/CC/value
+        }
+        if body(value) { return }
+        if let slash = u[value].lastIndex(of: UInt8(ascii: "/")) { _ = body((slash + 1)..<u.count) }
+    }
+
     /// Words that announce an identifier in free text ("PASSPORT 12AB3456", "TAX ID 123456789").
     static let labels: Set<String> = [
         "PASSPORT", "PASS", "PASSPORTNO", "ID", "IDNO", "NO", "NR", "NUM", "NUMBER", "TIN", "TAX", "TAXID", "VAT", "REG",
@@ -101,7 +106,7 @@ struct IdentifierIndex: Sendable {
         "RFC", "CURP", "NIT", "DNI", "LICENSE", "LICENCE", "CARD", "CEDULA", "EIN", "LEI", "IMO", "ИНН", "ОГРН",
     ]
     /// Labels written glued to the number (`INN7744001497`, `IMO9123456`).
-    private static let gluedLabels = ["OGRNIP", "OGRN", "INN", "IMO", "LEI", "MMSI", "TIN"].map { Array($0.utf8) }
+    static let gluedLabels = ["OGRNIP", "OGRN", "INN", "IMO", "LEI", "MMSI", "TIN"].map { Array($0.utf8) }
 
     /// Identifiers in free text lines. Tokens are runs of letters and digits, so digits inside a longer
     /// run (an account number, a reference) are never looked at on their own. A token that ends its line
@@ -114,6 +119,17 @@ struct IdentifierIndex: Sendable {
         guard !byValue.isEmpty else { return [] }
         var out: [Match] = []
         var scratch = Scratch()
+        Self.forEachScanned(lines, mayBeListed: mayBeListed) { token, before in
+            consider(token, before: before, into: &out, &scratch)
+        }
+        return out
+    }
+
+    /// The tokens `scan` looks up in `lines`, each with the token before it: runs of letters and digits of at
+    /// least five characters with a digit (or of twenty), that `mayBeListed` lets through, and a token that ends
+    /// its line joined with the token that starts the next one.
+    static func forEachScanned(_ lines: [String], mayBeListed: (Int, UInt8) -> Bool,
+                               _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
         // The last token of the previous line when it ran to the line's end and has a digit, and the token
         // before it (a label?). Identifiers without a digit are not indexed, so lines without one are only
         // looked at for the start of a wrapped token (a digital currency address always has digits in practice).
@@ -124,11 +140,11 @@ struct IdentifierIndex: Sendable {
                 Self.forEachToken(u) { token, hasDigit in
                     if token.lowerBound == 0, !carry.isEmpty {
                         let joined = carry + u[token]
-                        consider(joined[...], before: carryBefore[...], into: &out, &scratch)
+                        joined.withUnsafeBufferPointer { j in carryBefore.withUnsafeBufferPointer { b in body(j, b) } }
                     }
                     let length = token.count
-                    if length >= 5, hasDigit || length >= 20, mayBeListed(length, first: u[token.lowerBound]) {
-                        consider(u[token], before: u[previous], into: &out, &scratch)
+                    if length >= 5, hasDigit || length >= 20, mayBeListed(length, u[token.lowerBound]) {
+                        body(UnsafeBufferPointer(rebasing: u[token]), UnsafeBufferPointer(rebasing: u[previous]))
                     }
                     beforeLast = previous
                     previous = token
@@ -143,7 +159,45 @@ struct IdentifierIndex: Sendable {
                 }
             }
         }
-        return out
+    }
+
+    // MARK: - Rescreen prefilter keys
+
+    /// The stored key of a normalised identifier value (tagged, so that it is never a name token's key).
+    static func key<C: Collection<UInt8>>(normalized: C) -> Int32 { NameIndex.storedKey(bytes: [0x01, 0x49, 0x44] + Array(normalized)) }
+
+    /// Adds the key of every value `structured` could look up for these identifiers and account, whatever the
+    /// index holds.
+    static func candidateKeys(structured identifiers: [String], account: String?, into keys: inout Set<Int32>) {
+        var normalized: [UInt8] = []
+        for var id in identifiers {
+            id.withUTF8 { u in
+                forEachStructuredCandidate(u) { c in
+                    IdentifierKind.normalize(u[c], into: &normalized)
+                    keys.insert(key(normalized: normalized))
+                    return false
+                }
+            }
+        }
+        if let account, account.utf8.count >= 20 { keys.insert(key(normalized: Array(IdentifierKind.normalize(account).utf8))) }
+    }
+
+    /// Adds the key of every value `scan` could look up in `lines` (each token, and each token without a glued
+    /// label), whatever the index holds.
+    static func candidateKeys(lines: [String], into keys: inout Set<Int32>) {
+        var normalized: [UInt8] = []
+        forEachScanned(lines, mayBeListed: { _, _ in true }) { token, _ in
+            IdentifierKind.normalize(token, into: &normalized)
+            keys.insert(key(normalized: normalized))
+            for label in gluedLabels where normalized.starts(with: label) {
+                keys.insert(key(normalized: normalized[label.count...]))
+            }
+        }
+    }
+
+    /// The keys a payment must have for one of this index's identifiers to be found in it.
+    func queryKeys(into keys: inout Set<Int32>) {
+        for value in byValue.keys { keys.insert(Self.key(normalized: Array(value.utf8))) }
     }
 
     /// A cheap test before any normalisation: a token of letters and digits normalises to itself upper-cased,

@@ -92,6 +92,9 @@ public enum PaymentStore {
         let errors: [String?] = decisions.map { $0.decision.error.map(Self.clip) }
         // Good-guy records applied to each payment: the audit row of its decision names them.
         let suppressions = decisions.map { PostgresArray.int64(Array(Set($0.decision.suppressed.map(\.goodGuyId))).sorted()) }
+        // Keys first: the status change's trigger then finds the row and leaves it (keys depend on the message
+        // alone, so writing them for a payment another transaction decides is right too).
+        try storeScreeningKeys(c, decisions.compactMap { d in d.decision.screeningKeys.map { (d.id, $0) } })
         let updated = try c.queryPrepared("""
             UPDATE chokepoint.payments AS p
                SET status = d.status, reasons = d.reasons::text[], error = d.error, suppressions = d.suppressions::bigint[],
@@ -111,6 +114,16 @@ public enum PaymentStore {
         }
         if !rows.paymentIds.isEmpty { try insertHits(c, runId: runId, rows) }
         return decided
+    }
+
+    /// Stores payments' rescreen prefilter keys where they are not known yet (see sql/013_screening_keys.up.sql).
+    public static func storeScreeningKeys(_ c: Connection, _ keys: [(id: Int64, keys: [Int32])]) throws {
+        guard !keys.isEmpty else { return }
+        try c.query("""
+            INSERT INTO chokepoint.payment_screening_keys AS k (payment_id, keys)
+            SELECT d.id, d.keys::integer[] FROM unnest($1::bigint[], $2::text[]) AS d(id, keys)
+            ON CONFLICT (payment_id) DO UPDATE SET keys = EXCLUDED.keys WHERE k.keys IS NULL
+            """, [PostgresArray.int64(keys.map(\.id)), PostgresArray.text(keys.map { "{" + $0.keys.map(String.init).joined(separator: ",") + "}" })])
     }
 
     /// Hits as parallel arrays, for one `unnest` insert.

@@ -104,6 +104,17 @@ struct ScreenPolicyCommand: ParsableCommand {
             let t = Self.seconds(ContinuousClock.now - start)
             if pass > 0 { bestPolicy = min(bestPolicy, t) }
         }
+        // Timed: the rescreen prefilter keys of parsed payments (what the daemon adds per decision), and their count.
+        var bestKeys = Double.infinity
+        var keyCount = 0
+        for pass in 0...passes {
+            let start = ContinuousClock.now
+            var count = 0
+            for p in parsed { count &+= PolicyScreener.screeningKeys(p)?.count ?? 0 }
+            let t = Self.seconds(ContinuousClock.now - start)
+            if pass > 0 { bestKeys = min(bestKeys, t) }
+            keyCount = count
+        }
         guard check == (hits + Self.hitsOf(parsed, policy)) * (passes + 1) else {
             throw ValidationError("decisions changed between passes")
         }
@@ -117,7 +128,8 @@ struct ScreenPolicyCommand: ParsableCommand {
         print("{\"bench\":\"screen-policy\",\"messages\":\(messages.count),\"parsed\":\(parsed.count),\"holds\":\(holds),"
             + "\"hits\":\(hits),\"passes\":\(passes),\"threads\":1,\"build\":\"\(build)\",\"load_seconds\":\(f(loadSeconds)),"
             + "\"screen_payments_per_s\":\(Int(n / bestFull)),\"screen_us_per_payment\":\(f(bestFull / n * 1e6)),"
-            + "\"policy_payments_per_s\":\(Int(np / bestPolicy)),\"policy_us_per_payment\":\(f(bestPolicy / np * 1e6))}")
+            + "\"policy_payments_per_s\":\(Int(np / bestPolicy)),\"policy_us_per_payment\":\(f(bestPolicy / np * 1e6)),"
+            + "\"keys_us_per_payment\":\(f(bestKeys / np * 1e6)),\"keys_per_payment\":\(f(Double(keyCount) / np))}")
     }
 
     static func hitsOf(_ payments: [Payment], _ policy: PolicyScreener) -> Int {

@@ -213,7 +213,7 @@ struct RescreenHostsTests {
         func commit(_ lease: RescreenStore.Lease, done: Bool) throws -> (alerts: Int, hits: Int) {
             try RescreenStore.commit(c, runId: run.id, screeningRunId: run.screeningRunId, lease: lease, leaseSeconds: 30,
                                      cursor: done ? lease.range.lastId : released, done: done, screened: 13, full: 13,
-                                     candidates: [.init(paymentId: released, hit: hit, listVersionId: nil)])
+                                     candidates: [.init(paymentId: released, hit: hit, listVersionId: nil)], keys: [])
         }
         // A, late, cannot commit: its batch (the alert with it) is rolled back and the cursor stays.
         #expect(throws: RescreenStore.LeaseLost.self) { try commit(a, done: false) }

@@ -129,15 +129,21 @@ struct RescreenTests {
         let def = try await F.rescreen(db.conninfo)
         #expect(def.paymentsScreened == 1)
         #expect(def.newAlerts == 0)
+        // The first run read NEW (its prefilter keys were unknown) and stored its keys; from then on a delta run
+        // reads only payments whose keys meet a changed entry's: NEW's meet none of KRASNOV's.
         let recent = try await F.rescreen(db.conninfo) { $0.since = Self.date(daysAgo: 30) }
-        #expect(recent.paymentsScreened == 1)
+        #expect(recent.mode == "delta")
+        #expect(recent.paymentsScreened == 0)
         #expect(recent.newAlerts == 0)
         let older = try await F.rescreen(db.conninfo) { $0.since = Self.date(daysAgo: 120) }
-        #expect(older.paymentsScreened == 2)
+        #expect(older.paymentsScreened == 1)
         #expect(older.newAlerts == 1)
         let all = try await F.rescreen(db.conninfo) { $0.all = true }
-        #expect(all.paymentsScreened == 2)
+        #expect(all.paymentsScreened == 0)
         #expect(all.newAlerts == 0)
+        // In full mode, the scope is every payment read: NEW alone by default, OLD too with --all.
+        #expect(try await F.rescreen(db.conninfo) { $0.forceFull = true }.paymentsScreened == 1)
+        #expect(try await F.rescreen(db.conninfo) { $0.forceFull = true; $0.all = true }.paymentsScreened == 2)
         #expect(try F.scalar(c, "SELECT p.external_ref FROM chokepoint.retrospective_alerts a JOIN chokepoint.payments p ON p.id = a.payment_id") == "OLD")
     }
 
@@ -273,14 +279,7 @@ struct RescreenTests {
             }
         }
         // A confirmed false positive for entry E7 (HELIX…) in the beneficiary field: those payments are released.
-        try c.query("""
-            INSERT INTO chokepoint.good_guys (field, matched, list, entry_id, entry_fingerprint, reason,
-                                              approved_by, approved_at, approve_reason, expires_at)
-            SELECT 'beneficiary', 'HELIX ORBITAL DYNAMICS', 'ofac-sdn', 'E7', e.fingerprint, 'same name, other company',
-                   'second-operator', now(), 'agreed', now() + interval '1 year'
-              FROM chokepoint.list_entries e JOIN chokepoint.list_versions v ON v.id = e.version_id AND v.is_current
-             WHERE e.source_id = 'E7'
-            """)
+        try F.addGoodGuy(c, field: "beneficiary", matched: "HELIX ORBITAL DYNAMICS", entryId: "E7")
         try F.insert(c, payments)
         try F.decideAll(c)
         // An operator releases one of the held payments (its hits stay recorded).
@@ -314,19 +313,10 @@ struct RescreenTests {
 
     @Test("delta mode finds exactly what full mode finds")
     func deltaEqualsFull() async throws {
-        let deltaDB = try TestDatabase.create()
-        defer { deltaDB.drop() }
-        let fullDB = try TestDatabase.create()
-        defer { fullDB.drop() }
-        let dc = try deltaDB.connect()
-        defer { dc.close() }
-        let fc = try fullDB.connect()
-        defer { fc.close() }
-        try Self.deltaFixture(dc)
-        try Self.deltaFixture(fc)
-
-        let delta = try await F.rescreen(deltaDB.conninfo)
-        let full = try await F.rescreen(fullDB.conninfo) { $0.forceFull = true }
+        let pair = try F.DeltaAndFull(Self.deltaFixture)
+        defer { pair.close() }
+        let (dc, fc, deltaDB) = (pair.dc, pair.fc, pair.delta)
+        let (delta, full) = try await pair.rescreen()
         #expect(delta.mode == "delta")
         #expect(delta.paymentsScreenedInFull == 0)
         #expect(full.mode == "full")

@@ -38,13 +38,55 @@ public enum RescreenFixtures {
 
     /// Decides every pending payment with the policy screener over the current lists, exactly as a daemon
     /// worker does (one screening run recording the list versions).
-    public static func decideAll(_ c: Connection) throws {
+    /// With `recordingKeys`, the decisions carry the payments' rescreen prefilter keys, as the daemon's do; without,
+    /// the payments are as if decided before keys were stored (a rescreen must read them).
+    public static func decideAll(_ c: Connection, recordingKeys: Bool = false) throws {
         let data = try ListStore.loadScreeningData(c)
         let screener = PolicyScreener(data: data)
         let run = try PaymentStore.startRun(c, kind: "daemon", host: "test", pid: 1, listVersions: data.versionsJSON)
         try c.transaction { c in
             let claimed = try PaymentStore.claim(c, limit: 100_000)
-            try PaymentStore.record(c, runId: run, decisions: claimed.map { ($0.id, screener.screen(format: $0.format, message: $0.message)) })
+            try PaymentStore.record(c, runId: run, decisions: claimed.map {
+                ($0.id, recordingKeys ? screener.screenRecordingKeys(format: $0.format, message: $0.message)
+                                      : screener.screen(format: $0.format, message: $0.message))
+            })
+        }
+    }
+
+    /// A confirmed good-guy record (approved by a second operator, valid a year): `matched` in `field` is not
+    /// ofac-sdn entry `entryId` of the current version.
+    public static func addGoodGuy(_ c: Connection, field: String, matched: String, entryId: String) throws {
+        try c.query("""
+            INSERT INTO chokepoint.good_guys (field, matched, list, entry_id, entry_fingerprint, reason,
+                                              approved_by, approved_at, approve_reason, expires_at)
+            SELECT $1, $2, 'ofac-sdn', $3, e.fingerprint, 'same name, other company',
+                   'second-operator', now(), 'agreed', now() + interval '1 year'
+              FROM chokepoint.list_entries e JOIN chokepoint.list_versions v ON v.id = e.version_id AND v.is_current
+             WHERE e.source_id = $3
+            """, [field, matched, entryId])
+    }
+
+    /// Two databases set up alike by `fixture`, one to re-screen in delta mode and one in full mode (`close` drops both).
+    public struct DeltaAndFull {
+        public let delta: TestDatabase, full: TestDatabase
+        public let dc: Connection, fc: Connection
+        public init(_ fixture: (Connection) throws -> Void) throws {
+            delta = try TestDatabase.create()
+            full = try TestDatabase.create()
+            dc = try delta.connect()
+            fc = try full.connect()
+            try fixture(dc)
+            try fixture(fc)
+        }
+        public func close() {
+            dc.close()
+            fc.close()
+            delta.drop()
+            full.drop()
+        }
+        /// Runs both rescreens: the delta database's as it chooses, the full database's with `--full`.
+        public func rescreen() async throws -> (delta: RescreenSummary, full: RescreenSummary) {
+            (try await RescreenFixtures.rescreen(delta.conninfo), try await RescreenFixtures.rescreen(full.conninfo) { $0.forceFull = true })
         }
     }
 

@@ -130,6 +130,7 @@ struct SecurityTests {
         "policy_data_changed()": [],
         "reason_ok(text)": [],
         "screening_attempts_guard()": [],
+        "payment_screening_keys_row()": [],
         "setting_number(text,numeric)": [],
         "setting_problem(text,jsonb)": [],
         // Monthly partitions and archiving (schema 12).

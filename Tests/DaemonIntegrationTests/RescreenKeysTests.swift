@@ -1,0 +1,191 @@
+import Foundation
+import IntegrationSupport
+import Postgres
+import Rescreen
+import Screening
+import Store
+import TestSupport
+import Testing
+import Watchlists
+
+/// A delta rescreen that reads only the payments whose stored prefilter keys meet the changed entries' keys
+/// finds exactly what a full rescreen finds, for every kind of list change, on payments that name the changed
+/// entries the ways payments do (typos, split lines, compound forms, identifiers, BICs), and reads
+/// the payments whose keys are unknown (decided before keys were stored) and pending ones.
+@Suite("rescreen: the delta prefilter keys", .enabled(if: TestDatabase.enabled))
+struct RescreenKeysTests {
+    typealias F = RescreenFixtures
+
+    static func entity(_ id: String, _ names: [String], bics: [String] = [], identifiers: [EntryIdentifier] = []) -> ListEntry {
+        ListEntry(sourceId: id, type: .entity, names: names.enumerated().map { EntryName(name: $1, kind: $0 == 0 ? "primary" : "aka", strength: .strong) },
+                  bics: bics, identifiers: identifiers)
+    }
+
+    static let v1: [ListEntry] = [
+        entity("K1", ["VOLKOV MARITIME SHIPPING LLC"]),
+        entity("K2", ["KORVET ARMATURA"]),
+        entity("K3", ["RB HOLDING OOO", "ZENITH CAPITAL GROUP"]),
+        entity("K4", ["INTERTRADE CONSOLIDATED"], identifiers: [EntryIdentifier(type: "Passport", value: "XK7781234")]),
+        entity("K5", ["HELIOS ORBITAL DYNAMICS"]),
+        entity("K6", ["GRANITE ORBITAL DYNAMICS"]),
+    ]
+
+    /// v1 changed in every way: a new alias (K2), a removed alias (K3), a changed identifier (K4), new entries
+    /// (N1 a person, N2 an entity with a BIC, N3 a one-word compound name); K5's good guy is revoked separately.
+    static var v2: [ListEntry] {
+        var v = v1
+        v[1].names.append(EntryName(name: "BELVNESHPROMSERVICE", kind: "aka", strength: .strong))
+        v[2].names.removeLast()
+        v[3].identifiers = [EntryIdentifier(type: "Passport", value: "QZ5550123")]
+        v.append(ListEntry(sourceId: "N1", type: .person, names: [EntryName(name: "SOKOLOV, Dmitri Ivanovich", kind: "primary", strength: .strong)]))
+        v.append(entity("N2", ["TARKOV MARINE SUPPLY"], bics: ["TRKVAEAD"]))
+        v.append(entity("N3", ["NORDVENTAKSIMUS"]))
+        return v
+    }
+
+    static func mt103(ref: String, orderer: [String], beneficiary: [String], bank: String, remittance: [String]) -> String {
+        "{1:F01DEUTDEFFAXXX0000000000}{2:I103BNPAFRPPXXXXN}{4:\r\n:20:\(ref)\r\n:23B:CRED\r\n:32A:251017EUR100,00\r\n"
+            + ":50K:/DE89370400440532013000\r\n\(orderer.joined(separator: "\r\n"))\r\n:57A:\(bank)\r\n"
+            + ":59:/FR1420041010050500013M02606\r\n\(beneficiary.joined(separator: "\r\n"))\r\n:70:\(remittance.joined(separator: "\r\n"))\r\n:71A:SHA\r\n-}"
+    }
+
+    /// Names as payments write them: of changed entries (exact and fuzzy), of unchanged ones, and clean ones.
+    static let names: [[String]] = [
+        ["SOKOLOV DMITRI IVANOVICH"], ["DMITRI SOKOLOV"], ["DMITRIY SOKOLOV", "UL. LENINA 4"], ["SOKOLOV DMITRI"],
+        ["SOKOLOW DMITRI IVANOVICH"],
+        ["TARKOV MARINE SUPPLY"], ["TARKOV MARINE SUPPLY CO"], ["TARKOW MARINE SUPPLY"], ["TARKOV MARINE SUP", "PLY LTD"], ["TARKOVMARINESUPPLY"],
+        ["NORDVENTAKSIMUS"], ["NORDVENT AKSIMUS"], ["NORDVEN", "TAKSIMUS"], ["NORDVENTAKSIMUS LLC"],
+        ["BELVNESHPROMSERVICE"], ["BELVNESH PROM SERVICE"], ["BELVNESHPROMSERVISE"],
+        ["KORVET ARMATURA"], ["ZENITH CAPITAL GROUP"], ["RB HOLDING OOO"], ["RBHOLDING OOO"],
+        ["INTERTRADE CONSOLIDATED"], ["HELIOS ORBITAL DYNAMICS"], ["GRANITE ORBITAL DYNAMICS"], ["VOLKOV MARITIME SHIPPING"],
+        ["DUPONT SARL"], ["MUELLER GMBH", "HAUPTSTRASSE 1", "BERLIN"], ["NORDIC TIMBER AB"], ["ATLANTIC FOODS LTD"], ["CASA VERDE SPA"],
+        ["IBERIA SOLAR SL"], ["ALPINE OPTICS AG"], ["BALTIC FERRY OY"],
+    ]
+    static let remittances: [[String]] = [
+        ["INVOICE 1"], ["PASSPORT XK7781234"], ["PASSPORT QZ5550123"], ["PASSPORT QZ 555", "0123 OF DIRECTOR"], ["SPARE PARTS"],
+        ["ON BEHALF OF TARKOV MARINE", "SUPPLY"], ["INVOICE 2025-0113"],
+    ]
+    static let banks = ["BNPAFRPP", "TRKVAEAD", "TRKVAEADXXX", "DEUTDEFF", "BKAUATWW"]
+
+    /// Lists v1, ~300 payments decided against it (keys stored for most), a good guy on K5 that is revoked, a
+    /// released hold, some payments whose keys are unknown and some still pending; then lists v2.
+    static func fixture(_ c: Connection) throws {
+        try F.importList(c, v1, tag: "v1")
+        try F.addGoodGuy(c, field: "beneficiary", matched: "HELIOS ORBITAL DYNAMICS", entryId: "K5")
+        var payments: [(String, String)] = []
+        // A fixed linear congruential sequence: the same payments in both databases and on every run.
+        var state: UInt64 = 17
+        func pick<T>(_ a: [T]) -> T {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return a[Int(state >> 33) % a.count]
+        }
+        for i in 0..<300 {
+            payments.append(("K\(i)", mt103(ref: "K\(i)", orderer: pick(names), beneficiary: pick(names), bank: pick(banks), remittance: pick(remittances))))
+        }
+        try F.insert(c, payments)
+        try F.decideAll(c, recordingKeys: true)
+        // Payments decided before keys were stored: their keys are unknown.
+        try c.query("""
+            UPDATE chokepoint.payment_screening_keys SET keys = NULL
+             WHERE payment_id IN (SELECT id FROM chokepoint.payments WHERE external_ref ~ '^K[0-9]*[05]$')
+            """)
+        try F.rewriteHistory(c, "UPDATE chokepoint.payments SET status = 'released', decided_at = now() WHERE status = 'held' AND external_ref ~ '^K[0-9]*7$'")
+        try c.query("UPDATE chokepoint.good_guys SET revoked_at = now(), revoked_by = 'x', revoke_reason = 'wrong'")
+        // Still pending when the lists change (no keys row yet).
+        try F.insert(c, [("PEND2", mt103(ref: "PEND2", orderer: ["MUELLER GMBH"], beneficiary: ["DUPONT SARL"], bank: "BNPAFRPP",
+                                         remittance: ["INVOICE 1"])),
+                         // Cyrillic is outside the MT character set: held as unparseable, so its keys stay unknown.
+                         ("BAD1", mt103(ref: "BAD1", orderer: ["MUELLER GMBH"], beneficiary: ["СОКОЛОВ ДМИТРИЙ ИВАНОВИЧ"], bank: "BNPAFRPP",
+                                        remittance: ["INVOICE 1"]))])
+        try F.decideAll(c, recordingKeys: true)
+        try F.insert(c, [("PEND1", mt103(ref: "PEND1", orderer: ["MUELLER GMBH"], beneficiary: ["TARKOV MARINE SUPPLY"], bank: "BNPAFRPP",
+                                         remittance: ["INVOICE 1"]))])
+        try F.importList(c, v2, tag: "v2")
+    }
+
+    @Test("delta with keys finds exactly what full finds: new entry, new alias, removed alias, changed identifier, revoked good guy")
+    func deltaWithKeysEqualsFull() async throws {
+        let pair = try F.DeltaAndFull(Self.fixture)
+        defer { pair.close() }
+        let (dc, fc, deltaDB) = (pair.dc, pair.fc, pair.delta)
+        let unknown = try F.count(dc, "SELECT count(*) FROM chokepoint.payment_screening_keys WHERE keys IS NULL")
+        #expect(unknown >= 50)
+
+        let (delta, full) = try await pair.rescreen()
+        #expect(delta.mode == "delta")
+        #expect(full.mode == "full")
+        #expect(full.paymentsScreened == 303)   // 300, PEND2 and BAD1 (decided later), PEND1 (pending)
+        // Read: the payments whose keys are unknown, the pending ones, and those whose keys meet a changed entry's.
+        #expect(delta.paymentsScreened >= unknown + 1)
+        #expect(delta.paymentsScreened < full.paymentsScreened)
+        let d = try RescreenTests.findings(dc), f = try RescreenTests.findings(fc)
+        #expect(d == f)
+        #expect(delta.newAlerts == full.newAlerts && delta.newHits == full.newHits)
+        let entries = Set(d.compactMap { $0[5] })
+        #expect(entries == ["N1", "N2", "N3", "K2", "K4", "K5"], "\(entries)")
+        #expect(d.contains { $0[0] == "alert" } && d.contains { $0[0] == "hit" })
+        // Every rule was exercised: names (fuzzy, split, compound, Cyrillic), a BIC, an identifier.
+        let matched = Set(d.compactMap { $0[6] })
+        for m in ["TRKVAEAD", "QZ5550123", "NORDVENTAKSIMUS", "NORDVEN TAKSIMUS", "TARKOV MARINE SUP PLY", "TARKOW MARINE SUPPLY", "BELVNESHPROMSERVISE"] {
+            #expect(matched.contains { $0.contains(m) || m.contains($0) }, "\(m) not among \(matched.sorted())")
+        }
+
+        // The run stored the keys it did not know; the next delta run (nothing changed) reads nothing.
+        let left = try dc.query("""
+            SELECT p.external_ref || ' ' || p.status FROM chokepoint.payment_screening_keys k JOIN chokepoint.payments p ON p.id = k.payment_id
+             WHERE k.keys IS NULL
+            """).rows.compactMap { $0.string(0) }
+        #expect(left == ["BAD1 held"], "keys still unknown: \(left)")
+        let again = try await F.rescreen(deltaDB.conninfo)
+        #expect(again.mode == "delta")
+        // BAD1 (unparseable, keys unknown), PEND1 (pending), and the payments that name K5: its good guy was revoked
+        // less than a minute before the first run started, which counts as after it (`RescreenPlan.clockSlack`).
+        #expect(again.paymentsScreened >= 2 && again.paymentsScreened < delta.paymentsScreened)
+        #expect(again.newAlerts == 0 && again.newHits == 0)
+    }
+
+    @Test("only the daemon role writes and reads the keys; the trigger gives every decided payment a row")
+    func privileges() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        defer { c.close() }
+        try F.importList(c, [F.zorbex], tag: "v1")
+        try F.insert(c, [("A", F.mt103(ref: "A", beneficiary: "DUPONT SARL")), ("B", F.mt103(ref: "B", beneficiary: "ZORBEX HEAVY INDUSTRIES"))])
+        #expect(try F.count(c, "SELECT count(*) FROM chokepoint.payment_screening_keys") == 0)
+        try F.decideAll(c)
+        // Decided without keys: each has a row saying its keys are unknown.
+        #expect(try F.count(c, "SELECT count(*) FROM chokepoint.payment_screening_keys WHERE keys IS NULL") == 2)
+        for role in ["chokepoint_submitter", "chokepoint_operator", "chokepoint_auditor"] {
+            for sql in ["SELECT count(*) FROM chokepoint.payment_screening_keys",
+                        "UPDATE chokepoint.payment_screening_keys SET keys = '{1}'",
+                        "DELETE FROM chokepoint.payment_screening_keys",
+                        "INSERT INTO chokepoint.payment_screening_keys (payment_id, keys) SELECT max(id) + 1, '{1}' FROM chokepoint.payments"] {
+                #expect(throws: (any Error).self, "\(role): \(sql)") {
+                    try c.transaction { c in
+                        try c.query("SET LOCAL ROLE \(role)")
+                        try c.query(sql)
+                    }
+                }
+            }
+            #expect(throws: (any Error).self, "\(role) runs the trigger function") {
+                try c.transaction { c in
+                    try c.query("SET LOCAL ROLE \(role)")
+                    try c.query("SELECT chokepoint.payment_screening_keys_row()")
+                }
+            }
+        }
+        // The daemon may read and fill unknown keys, but not delete rows.
+        try c.transaction { c in
+            try c.query("SET LOCAL ROLE chokepoint_daemon")
+            try c.query("UPDATE chokepoint.payment_screening_keys SET keys = '{7}' WHERE keys IS NULL")
+            #expect(try F.count(c, "SELECT count(*) FROM chokepoint.payment_screening_keys WHERE keys = '{7}'") == 2)
+        }
+        #expect(throws: (any Error).self) {
+            try c.transaction { c in
+                try c.query("SET LOCAL ROLE chokepoint_daemon")
+                try c.query("DELETE FROM chokepoint.payment_screening_keys")
+            }
+        }
+    }
+}

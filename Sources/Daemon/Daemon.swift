@@ -23,6 +23,8 @@ public struct DaemonConfiguration: Sendable {
     public var probeInterval: Double = 5
     /// Seconds between checks that the monthly partitions of the coming months exist (and at start).
     public var partitionUpkeepInterval: Double = 3600
+    /// See `WorkerConfiguration.recordScreeningKeys`.
+    public var recordScreeningKeys = false
     public init(conninfo: String) { self.conninfo = conninfo }
 }
 
@@ -95,6 +97,7 @@ public final class Daemon: Service, Sendable {
         wc.pollInterval = config.pollInterval
         // Without LISTEN the daemon may sit behind a transaction-pooling proxy: no prepared statements there.
         wc.prepareStatements = config.listen
+        wc.recordScreeningKeys = config.recordScreeningKeys
         let workers = (0..<config.workers).map {
             Worker(id: $0, config: wc, screeners: screeners, wake: wake, stats: stats, logger: logger) { [self] in
                 self.reloadRequested.store(true, ordering: .relaxed)

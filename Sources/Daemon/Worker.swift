@@ -25,6 +25,10 @@ public struct WorkerConfiguration: Sendable {
     public var host: String = ProcessInfo.processInfo.hostName
     /// Prepare the claim and decide statements once per connection (off behind a transaction-pooling proxy).
     public var prepareStatements = true
+    /// Compute and store each decided payment's rescreen prefilter keys (`chokepoint run --screening-keys`).
+    /// Off by default: the keys cost about twice the screening itself per payment, and the nightly rescreen
+    /// stores the keys of the payments it reads without them (the day's payments), off the decision path.
+    public var recordScreeningKeys = false
     public init(conninfo: String) { self.conninfo = conninfo }
 }
 
@@ -305,6 +309,7 @@ public final class Worker: Sendable {
                          metadata: ["payment_id": "\(p.id)", "attempts": "\(attempts)"])
             return .failClosed(.screeningError, error: "screening this payment was interrupted \(attempts - 1) times (the daemon stopped each time); held without screening it again")
         }
-        return screener.screenRecordingKeys(format: p.format, message: p.message)
+        return config.recordScreeningKeys ? screener.screenRecordingKeys(format: p.format, message: p.message)
+                                          : screener.screen(format: p.format, message: p.message)
     }
 }

@@ -59,7 +59,7 @@ final class RescreenPlan: Sendable {
     /// How many keys that is (reported).
     let keyCount: Int?
     /// The ids whose stored keys meet `keys`, looked up once per process by the first worker that needs them.
-    private let keyMatches = Mutex<[Int64]?>(nil)
+    private let keyMatches = Mutex<(ids: [Int64], decidedSince: String)?>(nil)
 
     init(data: ScreeningData, deltas: [Delta], groups: [GroupKey: Int], versionIds: [String: Int64], deltaEntries: Int?,
          total: Int, totalFull: Int, keys: [Int32]? = nil) {
@@ -120,10 +120,11 @@ final class RescreenPlan: Sendable {
     }
 
     /// The payments of `(cursor, lastId]` a keyed delta run reads (only when `keys` is set), in id order: those
-    /// whose keys meet the changed entries' keys, those whose keys are unknown, and pending ones.
+    /// whose keys meet the changed entries' keys, those whose keys are unknown, pending ones, and those decided
+    /// around or after the key lookup.
     func keyedSelection(_ c: Connection, after cursor: Int64, through lastId: Int64) throws -> [Int64] {
         guard let keys else { return [] }
-        let all = try keyMatches.withLock { m in
+        let (all, decidedSince) = try keyMatches.withLock { m in
             if let m { return m }
             let found = try RescreenStore.keyedMatches(c, keys: keys)
             m = found
@@ -139,7 +140,7 @@ final class RescreenPlan: Sendable {
             return lo
         }
         let matched = all[lowerBound(cursor)..<lowerBound(lastId)]
-        return Array(Set(matched).union(try RescreenStore.unkeyed(c, after: cursor, through: lastId))).sorted()
+        return Array(Set(matched).union(try RescreenStore.unkeyed(c, after: cursor, through: lastId, decidedSince: decidedSince))).sorted()
     }
 
     /// Above this many prefilter keys a delta run reads every payment instead: a change that large (a whole new

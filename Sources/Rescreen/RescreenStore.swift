@@ -374,30 +374,40 @@ enum RescreenStore {
     }
 
     /// The payments whose stored prefilter keys meet `keys`, in id order: one lookup in the GIN index for the
-    /// whole table (each process makes it once and cuts it by range). No message is read.
-    static func keyedMatches(_ c: Connection, keys: String) throws -> [Int64] {
+    /// whole table (each process makes it once and cuts it by range), and the server time an hour before it:
+    /// payments decided after that may have got their keys after the lookup (`unkeyed` reads them). No message is read.
+    static func keyedMatches(_ c: Connection, keys: String) throws -> (ids: [Int64], decidedSince: String) {
         // Through the GIN index only: `&&` on a row costs its keys times the query's keys (no sorted merge), so a
         // scan that tests it row by row (a sequential scan, or the primary key's) would cost far more.
         try c.transaction { c in
+            // An hour of margin: a decision whose transaction started before the lookup but committed after it
+            // is stamped before the lookup (a daemon's batch transaction lasts seconds).
+            let since = try c.query("SELECT (clock_timestamp() - interval '1 hour')::text").scalar ?? ""
             try c.query("SET LOCAL enable_seqscan = off")
             try c.query("SET LOCAL enable_indexscan = off")
-            return try c.query("""
+            let ids = try c.query("""
                 SELECT payment_id FROM chokepoint.payment_screening_keys WHERE keys && $1::integer[] ORDER BY 1
                 """, [keys]).rows.compactMap { $0.int64(0) }
+            return (ids, since)
         }
     }
 
     /// The payments of a range after `cursor` that a keyed delta run must read besides the key matches: those
-    /// whose keys are unknown, and pending ones (which have no row until they are decided). Every payment that is
-    /// not pending has a row (sql/013_screening_keys.up.sql), so any other payment of the range has no hit on a
-    /// changed entry. Ids only, in id order.
-    static func unkeyed(_ c: Connection, after cursor: Int64, through lastId: Int64) throws -> [Int64] {
+    /// whose keys are unknown, pending ones (which have no row until they are decided), and those decided since
+    /// `decidedSince` (their keys may postdate the lookup). Every payment that is not pending has a row
+    /// (sql/013_screening_keys.up.sql), so any other payment of the range has no hit on a changed entry. Ids only,
+    /// in id order.
+    static func unkeyed(_ c: Connection, after cursor: Int64, through lastId: Int64, decidedSince: String) throws -> [Int64] {
         try c.query("""
             SELECT payment_id FROM chokepoint.payment_screening_keys WHERE payment_id > $1 AND payment_id <= $2 AND keys IS NULL
             UNION
             SELECT id FROM chokepoint.payments WHERE id > $1 AND id <= $2 AND status = 'pending'
+            UNION
+            SELECT id FROM chokepoint.payments WHERE id > $1 AND id <= $2 AND status = 'held' AND decided_at >= $3::timestamptz
+            UNION
+            SELECT id FROM chokepoint.payments WHERE id > $1 AND id <= $2 AND status = 'released' AND decided_at >= $3::timestamptz
             ORDER BY 1
-            """, [String(cursor), String(lastId)]).rows.compactMap { $0.int64(0) }
+            """, [String(cursor), String(lastId), decidedSince]).rows.compactMap { $0.int64(0) }
     }
 
     /// The range was taken again by another process (this one's lease expired): the batch was not committed.

@@ -35,6 +35,9 @@ struct Run: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "LISTEN for wake-ups (off: poll only, e.g. behind a transaction-pooling proxy).")
     var listen = true
 
+    @Flag(help: "Store each decided payment's rescreen prefilter keys now (costs about twice the screening per payment); by default the next rescreen stores them.")
+    var screeningKeys = false
+
     func validate() throws {
         if let metricsPort, !(1...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 1-65535") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
@@ -53,6 +56,7 @@ struct Run: AsyncParsableCommand {
         config.pollInterval = pollInterval
         config.drainTimeout = drainTimeout
         config.listen = listen
+        config.recordScreeningKeys = screeningKeys
         let daemon = Daemon(config: config, loader: ScreenerLoading.loader(logger: logger), logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: daemon)]
         if let metricsPort {

@@ -100,6 +100,8 @@ struct RescreenKeysTests {
         try F.decideAll(c, recordingKeys: true)
         try F.insert(c, [("PEND1", mt103(ref: "PEND1", orderer: ["MUELLER GMBH"], beneficiary: ["TARKOV MARINE SUPPLY"], bank: "BNPAFRPP",
                                          remittance: ["INVOICE 1"]))])
+        // Decided earlier than the last hour: a delta run reads the payments decided around its key lookup anyway.
+        try F.rewriteHistory(c, "UPDATE chokepoint.payments SET decided_at = decided_at - interval '2 hours' WHERE status <> 'pending'")
         try F.importList(c, v2, tag: "v2")
     }
 
@@ -142,6 +144,25 @@ struct RescreenKeysTests {
         // less than a minute before the first run started, which counts as after it (`RescreenPlan.clockSlack`).
         #expect(again.paymentsScreened >= 2 && again.paymentsScreened < delta.paymentsScreened)
         #expect(again.newAlerts == 0 && again.newHits == 0)
+    }
+
+    @Test("the daemon stores each decided payment's keys with --screening-keys; without it the rows say unknown, for the next rescreen")
+    func daemonStoresKeysWhenAsked() async throws {
+        for record in [true, false] {
+            let db = try TestDatabase.create()
+            defer { db.drop() }
+            let c = try db.connect()
+            defer { c.close() }
+            try F.importList(c, [F.zorbex], tag: "v1")
+            let screener = PolicyScreener(data: try ListStore.loadScreeningData(c))
+            try F.insert(c, (0..<20).map { ("K\($0)", F.mt103(ref: "K\($0)", beneficiary: $0 % 4 == 0 ? "ZORBEX HEAVY INDUSTRIES" : "HARMLESS BAKERY \($0)")) })
+            let d = RunningDaemon(db, screener: screener, recordScreeningKeys: record)
+            #expect(await eventually { (try? c.query("SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'").scalar) == "0" })
+            try await d.stop()
+            #expect(try c.query("SELECT count(*) FROM chokepoint.payment_screening_keys").scalar == "20")
+            let known = try c.query("SELECT count(*) FROM chokepoint.payment_screening_keys WHERE keys IS NOT NULL AND cardinality(keys) > 0").scalar
+            #expect(known == (record ? "20" : "0"), "record \(record)")
+        }
     }
 
     @Test("only the daemon role writes and reads the keys; the trigger gives every decided payment a row")

@@ -124,6 +124,8 @@ struct RescreenTests {
                          ("NEW", F.mt103(ref: "NEW", beneficiary: "DUPONT SARL"))])
         try F.decideAll(c)
         try F.rewriteHistory(c, "UPDATE chokepoint.payments SET decided_at = now() - interval '100 days' WHERE external_ref = 'OLD'")
+        // Earlier than the last hour (a keyed delta run reads the payments decided since an hour before it anyway).
+        try F.rewriteHistory(c, "UPDATE chokepoint.payments SET decided_at = now() - interval '2 hours' WHERE external_ref = 'NEW'")
         try F.importList(c, [F.zorbex, F.krasnov], tag: "v2")
 
         let def = try await F.rescreen(db.conninfo)

@@ -16,8 +16,9 @@ public final class RunningDaemon: Sendable {
     public let task: Task<Void, Error>
 
     public init(_ db: TestDatabase, workers: Int = 2, batchSize: Int = 50, pollInterval: Double = 0.2,
-         screener: any PaymentScreener = BasicScreener(), listen: Bool = true) {
+         screener: any PaymentScreener = BasicScreener(), listen: Bool = true, recordScreeningKeys: Bool = false) {
         var config = DaemonConfiguration(conninfo: db.conninfo)
+        config.recordScreeningKeys = recordScreeningKeys
         config.listen = listen
         config.workers = workers
         config.batchSize = batchSize

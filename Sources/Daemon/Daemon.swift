@@ -65,10 +65,23 @@ public final class Daemon: Service, Sendable {
 
     public func run() async throws {
         let conninfo = config.conninfo
-        try await onDedicatedThread(name: "chokepoint-schema-check") {
-            let c = try Connection(conninfo: conninfo)
-            defer { c.close() }
-            try Migrator.checkCurrent(c)
+        // A schema that is not the one this build needs stops the daemon at once; a connection lost while
+        // checking (the server restarting, an administrator's pg_terminate_backend) is tried again a few
+        // times first, as the workers' connections are.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await onDedicatedThread(name: "chokepoint-schema-check") {
+                    let c = try Connection(conninfo: conninfo)
+                    defer { c.close() }
+                    try Migrator.checkCurrent(c)
+                }
+                break
+            } catch let error as PostgresError where error.kind == .connection && attempt < 5 {
+                logger.warning("checking the schema failed; trying again", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(500 * attempt))
+            }
         }
         await keepPartitionsAhead()
         await reload()

@@ -78,10 +78,17 @@ public final class FullDiskVolume {
 
     private func move(_ c: Connection, to target: String) throws {
         var script = ""
-        for table in Self.decisionTables {
-            script += "ALTER TABLE \(table) SET TABLESPACE \(target);\n"
-            let indexes = try c.query("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = $1::regclass", [table]).rows
-            for row in indexes { if let name = row.string(0) { script += "ALTER INDEX \(name) SET TABLESPACE \(target);\n" } }
+        for parent in Self.decisionTables {
+            // A partitioned table's SET TABLESPACE only names where new partitions go: its monthly partitions,
+            // which hold the rows, are moved one by one.
+            let partitions = try c.query("""
+                SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = $1::regclass ORDER BY 1
+                """, [parent]).rows.compactMap { $0.string(0) }
+            for table in [parent] + partitions {
+                script += "ALTER TABLE \(table) SET TABLESPACE \(target);\n"
+                let indexes = try c.query("SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = $1::regclass", [table]).rows
+                for row in indexes { if let name = row.string(0) { script += "ALTER INDEX \(name) SET TABLESPACE \(target);\n" } }
+            }
         }
         try c.executeScript(script)
     }

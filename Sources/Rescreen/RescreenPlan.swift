@@ -51,19 +51,21 @@ final class RescreenPlan: Sendable {
     let deltaEntries: Int?
     /// In-scope payments left to screen when the plan was made (for progress and ETA).
     let total: Int
-    /// How many of them are screened in full.
+    /// How many of them are screened in full (not counted in a keyed delta run: 0).
     let totalFull: Int
-    /// The prefilter keys of every delta screener (a sorted integer array literal), when a delta run may read only
-    /// the payments whose stored keys meet them (see `keyedSelection`); nil when it reads every payment.
-    let keys: String?
-    /// How many keys that is (reported).
+    /// The GIN lookups of the delta screeners' prefilter keys, when a delta run may read only the payments whose
+    /// stored keys meet them (see `keyedSelection`); nil when it reads every payment.
+    let lookups: [RescreenStore.KeyLookup]?
+    /// How many keys those are (reported).
     let keyCount: Int?
-    /// The ids whose stored keys meet `keys`, looked up once per process by the first worker that needs them.
-    private let keyMatches = Mutex<(ids: [Int64], decidedSince: String)?>(nil)
+    /// The ids whose stored keys meet `keys`, looked up once per process (by `make`, or by the first worker that
+    /// needs them).
+    private let keyMatches: Mutex<(ids: [Int64], decidedSince: String)?>
 
     init(data: ScreeningData, deltas: [Delta], groups: [GroupKey: Int], versionIds: [String: Int64], deltaEntries: Int?,
-         total: Int, totalFull: Int, keys: [Int32]? = nil) {
+         total: Int, totalFull: Int, lookups: [RescreenStore.KeyLookup]? = nil, keyMatches: (ids: [Int64], decidedSince: String)? = nil) {
         self.data = data
+        self.keyMatches = Mutex(keyMatches)
         self.fullScreener = Mutex(nil)
         self.deltas = deltas
         self.groups = groups
@@ -72,8 +74,8 @@ final class RescreenPlan: Sendable {
         self.deltaEntries = self.mode == "delta" ? deltaEntries : nil
         self.total = total
         self.totalFull = totalFull
-        self.keys = self.mode == "delta" ? keys.map { "{" + $0.map(String.init).joined(separator: ",") + "}" } : nil
-        self.keyCount = self.mode == "delta" ? keys?.count : nil
+        self.lookups = self.mode == "delta" ? lookups : nil
+        self.keyCount = self.mode == "delta" ? lookups?.reduce(0) { $0 + $1.count } : nil
     }
 
     /// What changed in one source since a baseline.
@@ -119,14 +121,14 @@ final class RescreenPlan: Sendable {
         return (hits, false, d.screeningKeys)
     }
 
-    /// The payments of `(cursor, lastId]` a keyed delta run reads (only when `keys` is set), in id order: those
+    /// The payments of `(cursor, lastId]` a keyed delta run reads (only when `lookups` is set), in id order: those
     /// whose keys meet the changed entries' keys, those whose keys are unknown, pending ones, and those decided
     /// around or after the key lookup.
     func keyedSelection(_ c: Connection, after cursor: Int64, through lastId: Int64) throws -> [Int64] {
-        guard let keys else { return [] }
+        guard let lookups else { return [] }
         let (all, decidedSince) = try keyMatches.withLock { m in
             if let m { return m }
-            let found = try RescreenStore.keyedMatches(c, keys: keys)
+            let found = try RescreenStore.keyedMatches(c, lookups: lookups)
             m = found
             return found
         }
@@ -147,20 +149,37 @@ final class RescreenPlan: Sendable {
     /// list) meets most payments anyway, and the index lookups would cost more than the reading.
     static let maxKeys = 200_000
 
-    /// The union of the delta screeners' prefilter keys, when every payment that is not pending belongs to a
-    /// group screened in delta (a group screened in full must be read whole) and every delta screener's keys
-    /// are bounded; nil otherwise.
-    static func keyedSelection(scope: [(runId: Int64?, covered: Bool, count: Int)], groups: [GroupKey: Int], deltas: [Delta]) -> [Int32]? {
+    /// The GIN lookups that find every payment in which a delta screener can find something, when every payment
+    /// that is not pending belongs to a group screened in delta (a group screened in full must be read whole) and
+    /// every delta screener's keys are bounded; nil otherwise.
+    ///
+    /// A covered group's payments all have ids up to the previous run's last (`RescreenStore.FinishedRun`), so
+    /// its keys are looked up there only. An uncovered group's payments have ids after it, unless
+    /// `uncoveredEverywhere` (the previous run's scope started later than this one's, or there is no previous run).
+    static func keyedSelection(groups scope: [GroupKey], known groups: [GroupKey: Int], deltas: [Delta], previous: RescreenStore.FinishedRun?,
+                               uncoveredEverywhere: Bool) -> [RescreenStore.KeyLookup]? {
         // Payments without a screening run are pending (or were stored decided without one): the selection
         // always reads pending payments and payments whose keys are unknown, whatever their group.
-        for g in scope where g.runId != nil && groups[GroupKey(runId: g.runId, covered: g.covered)] == nil { return nil }
-        var keys = Set<Int32>()
-        for d in deltas where !d.entries.isEmpty {
-            guard let k = d.screener.queryKeys() else { return nil }
-            keys.formUnion(k)
-            if keys.count > maxKeys { return nil }
+        for g in scope where g.runId != nil && groups[g] == nil { return nil }
+        var covered = Set<Int32>(), uncovered = Set<Int32>()
+        var deltaKeys: [Int: Set<Int32>] = [:]
+        for g in scope {
+            guard let i = groups[g], !deltas[i].entries.isEmpty else { continue }
+            if deltaKeys[i] == nil {
+                guard let k = deltas[i].screener.queryKeys() else { return nil }
+                deltaKeys[i] = k
+            }
+            if g.covered { covered.formUnion(deltaKeys[i]!) } else { uncovered.formUnion(deltaKeys[i]!) }
+            if covered.count + uncovered.count > maxKeys { return nil }
         }
-        return keys.sorted()
+        var lookups: [RescreenStore.KeyLookup] = []
+        if !covered.isEmpty, let previous {
+            lookups.append(.init(keys: covered.sorted(), after: nil, through: previous.maxPaymentId))
+        }
+        if !uncovered.isEmpty {
+            lookups.append(.init(keys: uncovered.sorted(), after: uncoveredEverywhere ? nil : previous?.maxPaymentId, through: nil))
+        }
+        return lookups
     }
 
     /// Seconds of slack when comparing a baseline's start with a change: the daemon loads lists just before
@@ -168,19 +187,50 @@ final class RescreenPlan: Sendable {
     static let clockSlack = 60.0
 
     /// Makes the plan for the ranges still open in `run`.
+    ///
+    /// Delta mode first takes the baselines from the screening runs that may have decided a payment of the scope
+    /// (`RescreenStore.candidateGroups`: a few index reads, whatever the size of `payments`). When every one of
+    /// them can be screened in delta and the changed entries' keys are bounded, the run reads only the payments
+    /// the keys select, and never counts the scope. Otherwise it counts the scope by baseline (one pass over
+    /// `payments`) as full mode does.
     static func make(_ c: Connection, data: ScreeningData, run: RescreenStore.RunRow, previous: RescreenStore.FinishedRun?,
                      forceFull: Bool) throws -> RescreenPlan {
         var versionIds: [String: Int64] = [:]
         for l in data.lists { versionIds[l.source.rawValue] = l.versionId }
         if let indicators = try RescreenStore.currentIndicatorsVersion(c) { versionIds[ListSource.indicators.rawValue] = indicators }
 
-        let scope = try RescreenStore.scopeGroups(c, runId: run.id, since: run.since, previous: previous)
-        let total = scope.reduce(0) { $0 + $1.count }
         if forceFull {
+            let total = try RescreenStore.scopeGroups(c, runId: run.id, since: run.since, previous: previous).reduce(0) { $0 + $1.count }
             return RescreenPlan(data: data, deltas: [], groups: [:], versionIds: versionIds, deltaEntries: nil, total: total, totalFull: total)
         }
+        let candidates = try RescreenStore.candidateGroups(c, since: run.since, previous: previous)
+        let built = try deltas(c, data: data, groups: candidates.groups, previous: previous)
+        if !built.deltas.isEmpty, !built.groups.isEmpty,
+           let lookups = keyedSelection(groups: candidates.groups, known: built.groups, deltas: built.deltas, previous: previous,
+                                        uncoveredEverywhere: candidates.uncoveredEverywhere) {
+            // The lookup every worker of this process cuts its ranges from, made now so that the plan can count
+            // what the run will read (for progress; payments decided during the run are read too).
+            let found = try RescreenStore.keyedMatches(c, lookups: lookups)
+            let total = try RescreenStore.keyedTotal(c, runId: run.id, matches: found.ids, decidedSince: found.decidedSince)
+            return RescreenPlan(data: data, deltas: built.deltas, groups: built.groups, versionIds: versionIds, deltaEntries: built.largest,
+                                total: total, totalFull: 0, lookups: lookups, keyMatches: found)
+        }
+        // Every baseline of the scope, counted: the baselines found above include them (they may include more).
+        let scope = try RescreenStore.scopeGroups(c, runId: run.id, since: run.since, previous: previous)
+        let total = scope.reduce(0) { $0 + $1.count }
+        let totalFull = scope.filter { built.groups[GroupKey(runId: $0.runId, covered: $0.covered)] == nil }.reduce(0) { $0 + $1.count }
+        let inScope = scope.map { GroupKey(runId: $0.runId, covered: $0.covered) }
+        return RescreenPlan(data: data, deltas: built.deltas, groups: built.groups, versionIds: versionIds, deltaEntries: built.largest,
+                            total: total, totalFull: totalFull,
+                            lookups: keyedSelection(groups: inScope, known: built.groups, deltas: built.deltas, previous: previous,
+                                                    uncoveredEverywhere: true))
+    }
 
-        let runs = try RescreenStore.screeningRuns(c, ids: scope.compactMap(\.runId))
+    /// The delta screener of each group whose baseline allows one (groups with the same changes share one), and
+    /// the largest number of entries one holds. A group left out is screened in full.
+    static func deltas(_ c: Connection, data: ScreeningData, groups scope: [GroupKey], previous: RescreenStore.FinishedRun?) throws
+        -> (deltas: [Delta], groups: [GroupKey: Int], largest: Int) {
+        let runs = try RescreenStore.screeningRuns(c, ids: Array(Set(scope.compactMap(\.runId))))
         let policyChangedAt = try RescreenStore.policyChangedAt(c)
         let ended = try RescreenStore.endedGoodGuys(c)
 
@@ -199,9 +249,8 @@ final class RescreenPlan: Sendable {
             }
             guard time > -Double.infinity else { continue }
             if let changed = policyChangedAt, changed >= time - clockSlack { continue }
-            baselines[GroupKey(runId: g.runId, covered: g.covered)] = (versions, time)
+            baselines[g] = (versions, time)
         }
-
         var needed = Set<Int64>()
         for b in baselines.values {
             for l in data.lists { if let v = b.versions[l.source.rawValue], v != l.versionId { needed.insert(v) } }
@@ -272,8 +321,6 @@ final class RescreenPlan: Sendable {
             groups[group] = deltas.count
             deltas.append(Delta(screener: screener, entries: keys))
         }
-        let totalFull = scope.filter { groups[GroupKey(runId: $0.runId, covered: $0.covered)] == nil }.reduce(0) { $0 + $1.count }
-        return RescreenPlan(data: data, deltas: deltas, groups: groups, versionIds: versionIds, deltaEntries: largest,
-                            total: total, totalFull: totalFull, keys: keyedSelection(scope: scope, groups: groups, deltas: deltas))
+        return (deltas, groups, largest)
     }
 }

@@ -283,6 +283,67 @@ enum RescreenStore {
         }
     }
 
+    /// Every group that may have a payment in scope, found without reading the payments: the screening runs
+    /// that released a payment on or after the day of `since` (`payment_release_days`, sql/014) or that decided a
+    /// payment still held or pending (their partial indexes), and the payments without a screening run; each
+    /// covered when there is a previous run, and uncovered where it may have payments the previous run did not
+    /// cover: ids after its last (decided since the day before it started), or, when this run's scope starts
+    /// before the previous run's (`uncoveredEverywhere`), released before that scope. It may list more groups
+    /// than `scopeGroups` finds, never fewer.
+    static func candidateGroups(_ c: Connection, since: String?, previous: FinishedRun?) throws
+        -> (groups: [RescreenPlan.GroupKey], uncoveredEverywhere: Bool) {
+        typealias G = RescreenPlan.GroupKey
+        // Runs with payments in scope; with $2 (an id), only payments that may have ids after it: released since
+        // $3 (seconds since the epoch: a day before the previous run started), or held or pending with ids after $2.
+        let runsSQL = """
+            SELECT screening_run_id FROM chokepoint.payment_release_days
+             WHERE ($1::timestamptz IS NULL OR decided_on >= ($1::timestamptz AT TIME ZONE 'UTC')::date)
+               AND ($3::double precision IS NULL OR decided_on >= (to_timestamp($3::double precision) AT TIME ZONE 'UTC')::date)
+            UNION
+            SELECT screening_run_id FROM chokepoint.payments
+             WHERE status = 'held' AND screening_run_id IS NOT NULL AND ($2::bigint IS NULL OR id > $2::bigint)
+            UNION
+            SELECT screening_run_id FROM chokepoint.payments
+             WHERE status = 'pending' AND screening_run_id IS NOT NULL AND ($2::bigint IS NULL OR id > $2::bigint)
+            """
+        func runs(_ parameters: [String?]) throws -> [Int64?] {
+            [nil] + (try c.query(runsSQL, parameters).rows.compactMap { $0.int64(0) }.map(Optional.some))
+        }
+        let inScope = try runs([since, nil, nil])
+        guard let previous else { return (inScope.map { G(runId: $0, covered: false) }, true) }
+        // Released before the previous run's scope, within this one's: payments the previous run never read.
+        let earlier = try previous.since.map { previousSince in
+            try c.query("""
+                SELECT EXISTS (SELECT 1 FROM chokepoint.payment_release_days
+                                WHERE decided_on <= ($2::timestamptz AT TIME ZONE 'UTC')::date
+                                  AND ($1::timestamptz IS NULL OR decided_on >= ($1::timestamptz AT TIME ZONE 'UTC')::date))
+                """, [since, previousSince]).rows.first?.bool(0) ?? true
+        } ?? false
+        let uncovered = earlier ? inScope : try runs([since, String(previous.maxPaymentId), String(previous.startedAtEpoch - 86_400)])
+        return (inScope.map { G(runId: $0, covered: true) } + uncovered.map { G(runId: $0, covered: false) }, earlier)
+    }
+
+    /// One GIN lookup of a keyed delta run: the payments whose stored keys meet `keys`, with ids in `(after, through]`
+    /// (either end open when nil).
+    struct KeyLookup: Sendable {
+        var keys: [Int32]
+        var after: Int64?
+        var through: Int64?
+        var count: Int { keys.count }
+    }
+
+    /// What a keyed delta run will read in the ranges still open: the key matches, and the payments `unkeyed`
+    /// adds (keys unknown, pending, decided since `decidedSince`), counted once each.
+    static func keyedTotal(_ c: Connection, runId: Int64, matches: [Int64], decidedSince: String) throws -> Int {
+        try c.query("""
+            SELECT count(DISTINCT x.id) FROM chokepoint.rescreen_ranges AS r,
+                   LATERAL (SELECT m FROM unnest($2::bigint[]) AS m WHERE m > r.cursor_id AND m <= r.last_id
+                            UNION ALL
+                            \(unkeyedSQL(after: "r.cursor_id", through: "r.last_id", decidedSince: "$3", union: "UNION ALL"))) AS x(id)
+             WHERE r.run_id = $1 AND NOT r.done
+            """, [String(runId), PostgresArray.int64(matches), decidedSince]).scalar.flatMap { Int($0) } ?? 0
+    }
+
     /// `covered`: the previous finished run screened this payment (its id was there, and it was in that run's scope).
     /// A payment pending or held now was pending or held then (statuses only move forward), so it was in scope;
     /// a released one was if it was decided at or after that run's `since`.
@@ -376,7 +437,7 @@ enum RescreenStore {
     /// The payments whose stored prefilter keys meet `keys`, in id order: one lookup in the GIN index for the
     /// whole table (each process makes it once and cuts it by range), and the server time an hour before it:
     /// payments decided after that may have got their keys after the lookup (`unkeyed` reads them). No message is read.
-    static func keyedMatches(_ c: Connection, keys: String) throws -> (ids: [Int64], decidedSince: String) {
+    static func keyedMatches(_ c: Connection, lookups: [KeyLookup]) throws -> (ids: [Int64], decidedSince: String) {
         // Through the GIN index only: `&&` on a row costs its keys times the query's keys (no sorted merge), so a
         // scan that tests it row by row (a sequential scan, or the primary key's) would cost far more.
         try c.transaction { c in
@@ -385,10 +446,16 @@ enum RescreenStore {
             let since = try c.query("SELECT (clock_timestamp() - interval '1 hour')::text").scalar ?? ""
             try c.query("SET LOCAL enable_seqscan = off")
             try c.query("SET LOCAL enable_indexscan = off")
-            let ids = try c.query("""
-                SELECT payment_id FROM chokepoint.payment_screening_keys WHERE keys && $1::integer[] ORDER BY 1
-                """, [keys]).rows.compactMap { $0.int64(0) }
-            return (ids, since)
+            var ids = Set<Int64>()
+            for l in lookups {
+                ids.formUnion(try c.query("""
+                    SELECT payment_id FROM chokepoint.payment_screening_keys
+                     WHERE keys && $1::integer[] AND ($2::bigint IS NULL OR payment_id > $2::bigint)
+                       AND ($3::bigint IS NULL OR payment_id <= $3::bigint)
+                    """, ["{" + l.keys.map(String.init).joined(separator: ",") + "}", l.after.map(String.init), l.through.map(String.init)])
+                    .rows.compactMap { $0.int64(0) })
+            }
+            return (ids.sorted(), since)
         }
     }
 
@@ -398,16 +465,21 @@ enum RescreenStore {
     /// (sql/013_screening_keys.up.sql), so any other payment of the range has no hit on a changed entry. Ids only,
     /// in id order.
     static func unkeyed(_ c: Connection, after cursor: Int64, through lastId: Int64, decidedSince: String) throws -> [Int64] {
-        try c.query("""
-            SELECT payment_id FROM chokepoint.payment_screening_keys WHERE payment_id > $1 AND payment_id <= $2 AND keys IS NULL
-            UNION
-            SELECT id FROM chokepoint.payments WHERE id > $1 AND id <= $2 AND status = 'pending'
-            UNION
-            SELECT id FROM chokepoint.payments WHERE id > $1 AND id <= $2 AND status = 'held' AND decided_at >= $3::timestamptz
-            UNION
-            SELECT id FROM chokepoint.payments WHERE id > $1 AND id <= $2 AND status = 'released' AND decided_at >= $3::timestamptz
-            ORDER BY 1
-            """, [String(cursor), String(lastId), decidedSince]).rows.compactMap { $0.int64(0) }
+        try c.query(unkeyedSQL(after: "$1", through: "$2", decidedSince: "$3", union: "UNION") + " ORDER BY 1",
+                    [String(cursor), String(lastId), decidedSince]).rows.compactMap { $0.int64(0) }
+    }
+
+    /// The ids `unkeyed` reads in `(after, through]`, written with the given SQL expressions.
+    private static func unkeyedSQL(after: String, through: String, decidedSince: String, union: String) -> String {
+        """
+        SELECT payment_id FROM chokepoint.payment_screening_keys WHERE payment_id > \(after) AND payment_id <= \(through) AND keys IS NULL
+        \(union)
+        SELECT id FROM chokepoint.payments WHERE id > \(after) AND id <= \(through) AND status = 'pending'
+        \(union)
+        SELECT id FROM chokepoint.payments WHERE id > \(after) AND id <= \(through) AND status = 'held' AND decided_at >= \(decidedSince)::timestamptz
+        \(union)
+        SELECT id FROM chokepoint.payments WHERE id > \(after) AND id <= \(through) AND status = 'released' AND decided_at >= \(decidedSince)::timestamptz
+        """
     }
 
     /// The range was taken again by another process (this one's lease expired): the batch was not committed.

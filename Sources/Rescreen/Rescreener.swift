@@ -356,7 +356,7 @@ public final class Rescreener: Sendable {
         var cursor = range.cursorId
         let limit = max(1, config.batchSize)
         // A keyed delta run reads only the payments the prefilter selects: their ids first, then their messages page by page.
-        var selected = plan.keys == nil ? nil : try plan.keyedSelection(c, after: cursor, through: range.lastId)[...]
+        var selected = plan.lookups == nil ? nil : try plan.keyedSelection(c, after: cursor, through: range.lastId)[...]
         while !progress.stop.load(ordering: .relaxed) {
             let rows: [RescreenStore.PaymentRow]
             let done: Bool

@@ -5,6 +5,7 @@ import Harness
 import Logging
 import Postgres
 import Rescreen
+import Screening
 import Store
 import Watchlists
 
@@ -14,8 +15,15 @@ import Watchlists
 /// version 1, stores `--count` payments as released against version 1 (SQL `generate_series`; their prefilter
 /// keys unknown, as for payments decided before keys were stored), runs the nightly rescreen that stores their
 /// keys, imports version 2 with `--changed` new or changed entries, then re-screens in delta mode and, after
-/// removing what delta found, in full mode. Both must find the same alerts (the line says so), so a fast wrong
-/// answer cannot win. Run from a release build:
+/// removing what delta found, in full mode (once per `--full-workers` count). Every run must find the same alerts
+/// (the line says so), so a fast wrong answer cannot win. Each run's resident memory is read from
+/// `/proc/self/status` (the peak is reset before the run), since the rescreen runs in this process.
+///
+/// `--keys sql` stores the payments' keys without the nightly run that reads them all: the bench computes the
+/// keys of each distinct message it stored with the product's `PolicyScreener.screeningKeys` (the messages
+/// differ only in their reference, which is not keyed: checked) and writes them with one INSERT, the GIN index
+/// built after it. That is how the table is filled for 10 million payments in minutes; what it leaves is the
+/// state the daemon (`--screening-keys`) or a nightly run would leave. Run from a release build:
 /// `swift build -c release && .build/release/chokepoint-bench rescreen --count 1000000`.
 struct RescreenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,10 +42,18 @@ struct RescreenCommand: AsyncParsableCommand {
     var sdn: String = "../shared/data/ofac/sdn_full_2024-05-03/sdn.csv"
     @Option(help: "Directory of the sql/ migrations.") var sqlDir: String?
     @Flag(help: "Keep the database (prints its name) instead of dropping it.") var keep = false
+    @Option(help: "How the stored payments get their prefilter keys: rescreen (the nightly run that reads them all, timed) or sql (computed per distinct message by the bench, written with one INSERT).")
+    var keys: KeysMode = .rescreen
+    @Option(name: .customLong("full-workers"), parsing: .upToNextOption,
+            help: "Worker counts of the full runs, one run each (default: --workers), e.g. --full-workers 1 2 4.")
+    var fullWorkers: [Int] = []
+    @Flag(help: "Log the rescreen's progress (info level) to standard error.") var verbose = false
+
+    enum KeysMode: String, ExpressibleByArgument, Sendable { case rescreen, sql }
 
     func validate() throws {
-        guard count > 0, workers > 0, batchSize > 0, changed > 0, hitEvery > 0 else {
-            throw ValidationError("--count, --workers, --batch-size, --changed and --hit-every must be positive")
+        guard count > 0, workers > 0, batchSize > 0, changed > 0, hitEvery > 0, fullWorkers.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--count, --workers, --full-workers, --batch-size, --changed and --hit-every must be positive")
         }
     }
 
@@ -47,31 +63,51 @@ struct RescreenCommand: AsyncParsableCommand {
         defer { if keep { FileHandle.standardError.write(Data("kept database \(db.name)\n".utf8)) } else { db.drop() } }
         let (count, changed, hitEvery, workers, batchSize, sdn) = (self.count, self.changed, self.hitEvery, self.workers, self.batchSize, self.sdn)
 
+        let keysMode = keys
+        let started = ContinuousClock.now
         let setup = try await onDedicatedThread(name: "bench-setup") {
-            try Self.prepare(db.conninfo, count: count, changed: changed, hitEvery: hitEvery, sdn: sdn)
+            try Self.prepare(db.conninfo, count: count, changed: changed, hitEvery: hitEvery, sdn: sdn, keys: keysMode)
         }
+        let setupSeconds = ListScaleCommand.seconds(ContinuousClock.now - started)
+        Self.progress("stored \(count) payments in \(Self.round(setupSeconds)) s (keys: \(keysMode.rawValue))")
         var logger = Logger(label: "bench")
-        logger.logLevel = .error
-        func rescreen(full: Bool) async throws -> RescreenSummary {
+        logger.logLevel = verbose ? .info : .error
+        /// One rescreen in this process, with its resident memory: before it, and its peak.
+        func rescreen(full: Bool, workers: Int) async throws -> (summary: RescreenSummary, rssMB: Int, peakMB: Int) {
             var config = RescreenConfiguration(conninfo: db.conninfo)
             config.workers = workers
             config.batchSize = batchSize
             config.forceFull = full
             let r = Rescreener(config: config, logger: logger)
-            return try await onDedicatedThread(name: "bench-rescreen") { try r.run() }
+            ListScaleCommand.Memory.trim()
+            ListScaleCommand.Memory.resetPeak()
+            let before = ListScaleCommand.Memory.read().rss
+            let summary = try await onDedicatedThread(name: "bench-rescreen") { try r.run() }
+            Self.progress("\(summary.mode) rescreen, \(workers) workers: \(summary.paymentsScreened) payments in \(Self.round(summary.seconds)) s")
+            return (summary, before / 1024, ListScaleCommand.Memory.read().peak / 1024)
         }
-        // The nightly run before the list update: it reads every payment once (their prefilter keys are unknown:
-        // the loader stores them as decided before keys existed) and stores their keys.
-        let keying = try await rescreen(full: false)
-        _ = try await onDedicatedThread { try Self.alerts(db.conninfo, forget: false) }
+        var keying: (summary: RescreenSummary, rssMB: Int, peakMB: Int)?
+        if keysMode == .rescreen {
+            // The nightly run before the list update: it reads every payment once (their prefilter keys are unknown:
+            // the loader stores them as decided before keys existed) and stores their keys.
+            keying = try await rescreen(full: false, workers: workers)
+            _ = try await onDedicatedThread { try Self.alerts(db.conninfo, forget: false) }
+        }
         let keyBytes = try await onDedicatedThread { try Self.importVersion2(db.conninfo, setup) }
-        let delta = try await rescreen(full: false)
-        let (deltaAlerts, fullAlerts, fullRun): (Set<String>, Set<String>, RescreenSummary) = try await {
-            let deltaAlerts = try await onDedicatedThread { try Self.alerts(db.conninfo, forget: true) }
-            let full = try await rescreen(full: true)
-            let fullAlerts = try await onDedicatedThread { try Self.alerts(db.conninfo, forget: false) }
-            return (deltaAlerts, fullAlerts, full)
-        }()
+        let delta = try await rescreen(full: false, workers: workers)
+        let deltaAlerts = try await onDedicatedThread { try Self.alerts(db.conninfo, forget: true) }
+        var fullRuns: [[String: Any]] = []
+        var allSame = true
+        for w in fullWorkers.isEmpty ? [workers] : fullWorkers {
+            let full = try await rescreen(full: true, workers: w)
+            let fullAlerts = try await onDedicatedThread { try Self.alerts(db.conninfo, forget: true) }
+            allSame = allSame && fullAlerts == deltaAlerts
+            fullRuns.append([
+                "workers": w, "mode": full.summary.mode, "seconds": Self.round(full.summary.seconds),
+                "per_s": Int(Double(full.summary.paymentsScreened) / full.summary.seconds), "screened": full.summary.paymentsScreened,
+                "alerts": fullAlerts.count, "same_alerts": fullAlerts == deltaAlerts, "rss_before_mb": full.rssMB, "peak_rss_mb": full.peakMB,
+            ])
+        }
         #if DEBUG
         let build = "debug"
         #else
@@ -80,19 +116,25 @@ struct RescreenCommand: AsyncParsableCommand {
         let out: [String: Any] = [
             "bench": "rescreen", "build": build, "payments": count, "workers": workers, "batch_size": batchSize,
             "list": setup.listName, "list_entries": setup.entries, "changed_entries": changed,
-            "keying_seconds": Self.round(keying.seconds), "keying_screened": keying.paymentsScreened,
+            "setup_seconds": Self.round(setupSeconds), "keys": keysMode.rawValue,
+            "keying_seconds": keying.map { Self.round($0.summary.seconds) } ?? NSNull(),
+            "keying_screened": keying?.summary.paymentsScreened ?? 0,
             "keys_bytes_per_payment": keyBytes,
-            "delta_mode": delta.mode, "delta_entries": delta.deltaEntries ?? 0,
-            "delta_seconds": Self.round(delta.seconds), "delta_per_s": Int(Double(delta.paymentsScreened) / delta.seconds),
-            "full_mode": fullRun.mode, "full_seconds": Self.round(fullRun.seconds),
-            "full_per_s": Int(Double(fullRun.paymentsScreened) / fullRun.seconds),
-            "screened_delta": delta.paymentsScreened, "screened_full": fullRun.paymentsScreened,
-            "alerts_delta": deltaAlerts.count, "alerts_full": fullAlerts.count, "same_alerts": deltaAlerts == fullAlerts,
+            "delta_mode": delta.summary.mode, "delta_entries": delta.summary.deltaEntries ?? 0,
+            "delta_seconds": Self.round(delta.summary.seconds),
+            "delta_per_s": Int(Double(delta.summary.paymentsScreened) / delta.summary.seconds),
+            "delta_peak_rss_mb": delta.peakMB,
+            "screened_delta": delta.summary.paymentsScreened, "alerts_delta": deltaAlerts.count,
+            "full": fullRuns, "same_alerts": allSame,
             "command": CommandLine.arguments.joined(separator: " "),
         ]
         let json = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
-        if deltaAlerts != fullAlerts || deltaAlerts.isEmpty { throw ExitCode(1) }
+        if !allSame || deltaAlerts.isEmpty { throw ExitCode(1) }
+    }
+
+    static func progress(_ line: String) {
+        FileHandle.standardError.write(Data("rescreen bench: \(line)\n".utf8))
     }
 
     static func round(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
@@ -124,7 +166,7 @@ struct RescreenCommand: AsyncParsableCommand {
         return "\(a)\(b)\(c)VANTIX \(b)\(c)RONDEL INDUSTRIAL"
     }
 
-    static func prepare(_ conninfo: String, count: Int, changed: Int, hitEvery: Int, sdn: String) throws -> Setup {
+    static func prepare(_ conninfo: String, count: Int, changed: Int, hitEvery: Int, sdn: String, keys: KeysMode) throws -> Setup {
         let c = try Connection(conninfo: conninfo)
         defer { c.close() }
         var listName = "ofac-sdn " + sdn
@@ -157,20 +199,66 @@ struct RescreenCommand: AsyncParsableCommand {
         }
         let clean = ["DUPONT ET FILS SARL", "MUELLER MASCHINENBAU GMBH", "NORDIC TIMBER AB", "ATLANTIC FOODS LTD", "CASA VERDE SPA",
                      "HOLLAND BULB TRADERS BV", "IBERIA SOLAR SL", "ALPINE OPTICS AG", "BALTIC FERRY OY", "DANUBE PAPER KFT"]
+        // The name of payment g (its reference is 'REF' || g): the same expression stores it and finds its keys.
+        // Parameters $n, $n+1 and $n+2 are `hitEvery`, the hit names and the clean names.
+        let nameOf = { (g: String, n: Int) in
+            """
+            CASE WHEN \(g) % $\(n)::int = 0 THEN ($\(n + 1)::text[])[1 + (\(g) / $\(n)::int) % array_length($\(n + 1)::text[], 1)]
+                 ELSE ($\(n + 2)::text[])[1 + \(g) % array_length($\(n + 2)::text[], 1)] END
+            """
+        }
+        // With keys written by the bench, the trigger that gives each decided payment a row of unknown keys is not
+        // needed (the bench writes every row).
+        if keys == .sql { try c.query("ALTER TABLE chokepoint.payments DISABLE TRIGGER payments_screening_keys_insert") }
         try c.query("""
             INSERT INTO chokepoint.payments (external_ref, format, message, status, decided_at, screened_at, screening_run_id)
-            SELECT 'B' || g, 'mt103',
-                   replace(replace($1, '#REF#', 'REF' || g), '#NAME#',
-                           CASE WHEN g % $3::int = 0 THEN ($4::text[])[1 + (g / $3::int) % array_length($4::text[], 1)]
-                                ELSE ($5::text[])[1 + g % array_length($5::text[], 1)] END),
+            SELECT 'B' || g, 'mt103', replace(replace($1, '#REF#', 'REF' || g), '#NAME#', \(nameOf("g", 3))),
                    'released', now() - interval '1 day', now() - interval '1 day', $6
               FROM generate_series(1, $2::int) AS g
             """, [template, String(count), String(hitEvery), PostgresArray.text(hitNames), PostgresArray.text(clean), String(run)])
+        if keys == .sql {
+            try c.query("ALTER TABLE chokepoint.payments ENABLE TRIGGER payments_screening_keys_insert")
+            try storeKeys(c, names: hitNames + clean, nameOf: nameOf("substr(p.external_ref, 2)::int", 1),
+                          parameters: [String(hitEvery), PostgresArray.text(hitNames), PostgresArray.text(clean)])
+        }
         try c.query("VACUUM ANALYZE chokepoint.payments")
         // Read the table once, so that neither mode (delta runs first) pays for a cold cache.
         try c.query("SELECT sum(length(message)) FROM chokepoint.payments")
         let v2Files = files.map { ListFile(name: $0.name, bytes: $0.bytes + Array("\n# bench v2".utf8)) }
         return Setup(listName: listName, entries: v1.count, version2: v2, version2Files: v2Files)
+    }
+
+    /// Writes every stored payment's prefilter keys: those of its message as the product computes them, per
+    /// distinct message (the bench's messages differ only by name and by reference, which is checked not to be
+    /// keyed), in one INSERT into the emptied table, then builds the GIN index over the whole table at once.
+    /// `nameOf` is the SQL of a payment `p`'s name; `parameters` are its $1 on.
+    static func storeKeys(_ c: Connection, names: [String], nameOf: String, parameters: [String]) throws {
+        func message(_ ref: String, _ name: String) -> String {
+            template.replacingOccurrences(of: "#REF#", with: ref).replacingOccurrences(of: "#NAME#", with: name)
+        }
+        var rows: [String] = []
+        for name in Set(names) {
+            guard let keys = PolicyScreener.screeningKeys(format: "mt103", message: message("REF1", name)),
+                  keys == PolicyScreener.screeningKeys(format: "mt103", message: message("REF987654321", name)) else {
+                throw ValidationError("the bench's messages are keyed by their reference or do not parse: --keys sql cannot be used")
+            }
+            rows.append(name)
+            rows.append("{" + keys.map(String.init).joined(separator: ",") + "}")
+        }
+        try c.query("CREATE TEMPORARY TABLE bench_keys (name text PRIMARY KEY, keys integer[])")
+        try c.query("""
+            INSERT INTO bench_keys SELECT n, k::integer[] FROM unnest($1::text[]) WITH ORDINALITY AS a(n, i)
+              JOIN unnest($1::text[]) WITH ORDINALITY AS b(k, j) ON j = i + 1 WHERE i % 2 = 1
+            """, [PostgresArray.text(rows)])
+        try c.query("DROP INDEX chokepoint.payment_screening_keys_keys_idx")
+        try c.query("TRUNCATE chokepoint.payment_screening_keys")
+        try c.query("""
+            INSERT INTO chokepoint.payment_screening_keys (payment_id, keys)
+            SELECT p.id, k.keys FROM chokepoint.payments AS p JOIN bench_keys AS k ON k.name = \(nameOf)
+            """, parameters)
+        try c.query("SET maintenance_work_mem = '1GB'")
+        try c.query("CREATE INDEX payment_screening_keys_keys_idx ON chokepoint.payment_screening_keys USING gin (keys)")
+        try c.query("DROP TABLE bench_keys")
     }
 
     /// The alerts as "payment/entry/field" strings; with `forget`, deletes them and un-finishes the run that

@@ -165,6 +165,75 @@ struct RescreenKeysTests {
         }
     }
 
+    /// v0 {Z}; P, naming Y, held at v0 for its Russian bank only; v1 {Z, Y}; P released by an operator; v0's
+    /// entries gone (P's baseline can no longer be compared entry by entry); payments decided at v1 with keys; v2 adds N.
+    static func oldHoldFixture(_ c: Connection) throws {
+        let v0 = try F.importList(c, [F.zorbex], tag: "v0")
+        try F.insert(c, [("P", F.mt103(ref: "P", beneficiary: "YARROWBY PRECISION OPTICS", bank: "SABRRUMM"))])
+        try F.decideAll(c, recordingKeys: true)
+        let y = F.entity("2002", "YARROWBY PRECISION OPTICS"), n = F.entity("3003", "NOVELTRIX AVIONICS")
+        _ = try F.importList(c, [F.zorbex, y], tag: "v1")
+        try F.insert(c, (0..<6).map { ("Q\($0)", F.mt103(ref: "Q\($0)", beneficiary: $0 == 0 ? "NOVELTRIX AVIONICS" : "HARMLESS BAKERY \($0)")) })
+        try F.decideAll(c, recordingKeys: true)
+        try c.transaction { c in
+            try c.query("SET LOCAL ROLE chokepoint_operator")
+            #expect(try c.query("SELECT chokepoint.release_hold(id, 'correspondent confirmed licence') FROM chokepoint.payments WHERE external_ref = 'P'")
+                .scalar == "released")
+        }
+        try F.rewriteHistory(c, "DELETE FROM chokepoint.list_entries WHERE version_id = \(v0)")
+        // Decided earlier than the last hour, so that a delta run reads P only if it knows P's baseline is unusable.
+        try F.rewriteHistory(c, "UPDATE chokepoint.payments SET decided_at = decided_at - interval '2 hours'")
+        _ = try F.importList(c, [F.zorbex, y, n], tag: "v2")
+    }
+
+    @Test("a hold released by an operator long after the run that held it: a keyed delta run still sees that run's baseline")
+    func operatorReleaseOfAnOldHold() async throws {
+        let pair = try F.DeltaAndFull(Self.oldHoldFixture)
+        defer { pair.close() }
+        // The release recorded the run that held P (the only payment of that run) as one that released a payment today.
+        let days = try pair.dc.query("""
+            SELECT count(*) FROM chokepoint.payment_release_days AS d JOIN chokepoint.payments AS p ON p.screening_run_id = d.screening_run_id
+             WHERE p.external_ref = 'P' AND d.decided_on = (now() AT TIME ZONE 'UTC')::date
+            """).scalar
+        #expect(days == "1")
+        let (delta, full) = try await pair.rescreen()
+        // P's baseline cannot be screened in delta, so the run reads every payment in scope rather than the keyed few.
+        #expect(delta.paymentsScreened == full.paymentsScreened)
+        let d = try RescreenTests.findings(pair.dc), f = try RescreenTests.findings(pair.fc)
+        #expect(d == f)
+        // P now names a listed entry (Y, added after P's baseline, which is gone), and Q0 the new one (N).
+        #expect(Set(d.compactMap { $0[5] }) == ["2002", "3003"], "\(d)")
+    }
+
+    @Test("the next night's keyed run reads only the payments that meet the entries changed since the previous run")
+    func nightAfterNight() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        defer { c.close() }
+        let x2 = F.entity("2002", "YARROWBY PRECISION OPTICS"), x3 = F.entity("3003", "NOVELTRIX AVIONICS")
+        try F.importList(c, [F.zorbex], tag: "v1")
+        try F.insert(c, [("P2", F.mt103(ref: "P2", beneficiary: "YARROWBY PRECISION OPTICS")), ("P3", F.mt103(ref: "P3", beneficiary: "NOVELTRIX AVIONICS")),
+                         ("C", F.mt103(ref: "C", beneficiary: "HARMLESS BAKERY"))])
+        try F.decideAll(c, recordingKeys: true)
+        // Decided earlier than the last hour (a delta run reads the payments decided around its key lookup anyway).
+        try F.rewriteHistory(c, "UPDATE chokepoint.payments SET decided_at = decided_at - interval '2 hours'")
+        try F.importList(c, [F.zorbex, x2], tag: "v2")
+        let first = try await F.rescreen(db.conninfo)
+        #expect(first.mode == "delta" && first.paymentsScreened == 1 && first.newAlerts == 1)
+        try F.importList(c, [F.zorbex, x2, x3], tag: "v3")
+        // P2 names an entry changed since the payments' own baseline (v1), but the first run covered it at v2:
+        // only P3 is read.
+        let second = try await F.rescreen(db.conninfo)
+        #expect(second.mode == "delta")
+        #expect(second.paymentsScreened == 1)
+        #expect(second.newAlerts == 1)
+        #expect(try F.scalar(c, """
+            SELECT string_agg(p.external_ref || ':' || a.entry_id, ',' ORDER BY a.id) FROM chokepoint.retrospective_alerts a
+              JOIN chokepoint.payments p ON p.id = a.payment_id
+            """) == "P2:2002,P3:3003")
+    }
+
     @Test("only the daemon role writes and reads the keys; the trigger gives every decided payment a row")
     func privileges() throws {
         let db = try TestDatabase.create()
@@ -195,6 +264,27 @@ struct RescreenKeysTests {
                     try c.query("SELECT chokepoint.payment_screening_keys_row()")
                 }
             }
+        }
+        // The baselines' table: read by the daemon (the rescreen), written by nobody but the trigger.
+        #expect(try F.count(c, "SELECT count(*) FROM chokepoint.payment_release_days") == 1)
+        for role in ["chokepoint_submitter", "chokepoint_operator", "chokepoint_auditor", "chokepoint_daemon"] {
+            var refused = ["INSERT INTO chokepoint.payment_release_days VALUES (1, current_date)",
+                           "UPDATE chokepoint.payment_release_days SET decided_on = current_date",
+                           "DELETE FROM chokepoint.payment_release_days",
+                           "SELECT chokepoint.payment_release_days_add()"]
+            if role != "chokepoint_daemon" { refused.append("SELECT count(*) FROM chokepoint.payment_release_days") }
+            for sql in refused {
+                #expect(throws: (any Error).self, "\(role): \(sql)") {
+                    try c.transaction { c in
+                        try c.query("SET LOCAL ROLE \(role)")
+                        try c.query(sql)
+                    }
+                }
+            }
+        }
+        try c.transaction { c in
+            try c.query("SET LOCAL ROLE chokepoint_daemon")
+            #expect(try F.count(c, "SELECT count(*) FROM chokepoint.payment_release_days") == 1)
         }
         // The daemon may read and fill unknown keys, but not delete rows.
         try c.transaction { c in

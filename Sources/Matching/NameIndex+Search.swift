@@ -50,6 +50,7 @@ extension NameIndex {
         var keys = [UInt64]()
         var byPos = [Int32]()
         var candidates = [Int32]()
+        var hitTokens = [Int32]()
         var prepared = PreparedText.Buffers()
         var compoundPrefix = [UInt64]()
     }
@@ -68,6 +69,7 @@ extension NameIndex {
         var keys = scratch.keys
         var byPos = scratch.byPos
         var candidates = scratch.candidates
+        var hitTokens = scratch.hitTokens
         var compoundPrefix = scratch.compoundPrefix
         scratch = SearchScratch()   // unique references: the arrays below grow in place
         hits.removeAll(keepingCapacity: true)
@@ -76,8 +78,8 @@ extension NameIndex {
         candidates.removeAll(keepingCapacity: true)
         defer {
             prepared.recycle(into: &buffers)
-            scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, prepared: buffers,
-                                    compoundPrefix: compoundPrefix)
+            scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, hitTokens: hitTokens,
+                                    prepared: buffers, compoundPrefix: compoundPrefix)
         }
 
         // Exact whole-token hits: the automaton of the padded vocabulary over the padded folded text (every
@@ -180,35 +182,19 @@ extension NameIndex {
         for h in hits { byPos[Int(h.pos) + 1] += 1 }
         for i in 0..<n { byPos[i + 1] += byPos[i] }
 
-        // Candidates: variants anchored on a token seen in the text.
-        for th in hits {
-            let lo = Int(anchorOffsets[Int(th.token)]), hi = Int(anchorOffsets[Int(th.token) + 1])
-            if lo < hi { candidates.append(contentsOf: anchorVariants[lo..<hi]) }
+        // Candidates: variants anchored on a token seen in the text, whose second anchor and other required tokens
+        // were seen too (verification needs a hit on each required token; `NameIndex+Postings.swift`).
+        hitTokens.removeAll(keepingCapacity: true)
+        for h in hits { hitTokens.append(h.token) }
+        hitTokens.sort()
+        var distinct = 0
+        for k in hitTokens.indices where k == 0 || hitTokens[k] != hitTokens[distinct - 1] {
+            hitTokens[distinct] = hitTokens[k]
+            distinct += 1
         }
-        if candidates.isEmpty { return }
-        candidates.sort()
-        // The tokens hit anywhere in the text, sorted: a variant with a required token not among them cannot match
-        // (verification needs a hit on each required token), and is skipped before it is verified. With a large
-        // list most candidates are such: their anchor is hit, another required token is not.
-        keys.removeAll(keepingCapacity: true)
-        for h in hits { keys.append(UInt64(UInt32(bitPattern: h.token))) }
-        keys.sort()
-        @inline(__always) func isHit(_ token: Int32) -> Bool {
-            let t = UInt64(UInt32(bitPattern: token))
-            var lo = 0, hi = keys.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if keys[mid] < t { lo = mid + 1 } else { hi = mid }
-            }
-            return lo < keys.count && keys[lo] == t
-        }
-        var previous: Int32 = -1
-        candidates: for v in candidates where v != previous {
-            previous = v
-            for i in Int(variantOffsets[Int(v)])..<Int(variantOffsets[Int(v) + 1])
-            where variantEssential[i] == NameIndex.required && !isHit(variantTokens[i]) {
-                continue candidates
-            }
+        hitTokens.removeSubrange(distinct...)
+        candidateVariants(hitTokens: hitTokens, into: &candidates)
+        for v in candidates {
             if let (score, from, to) = verify(Int(v), hits, byPos, prepared), score >= configuration.threshold {
                 let ai = Int(variantAlias[Int(v)])
                 report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: score, matchedText: prepared.text(from, to)))

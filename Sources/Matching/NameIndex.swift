@@ -133,9 +133,14 @@ public struct NameIndex: Sendable {
     let rawTokenBytes: [[UInt8]]
     let rawTokenFolded: [Int32]
     let rawDeletions: DeletionTable
-    /// Anchor postings: vocabulary token -> variants whose rarest required token it is.
+    /// Anchor postings: vocabulary token -> variants whose rarest required token it is, each list sorted by the
+    /// variant's second anchor (`anchorSecond`), then by variant.
     let anchorOffsets: [Int32]
     let anchorVariants: [Int32]
+    /// Per posting (parallel to `anchorVariants`): the variant's second rarest distinct required token, or -1 when
+    /// it has no other required token. The postings of one anchor with second anchor `u` are one run, so a long
+    /// list under a common anchor is read only for the second anchors the text hit (`NameIndex+Postings.swift`).
+    let anchorSecond: [Int32]
     /// Compound forms of entity variants (`NameIndex+Compound.swift`), behind one reference so that copying
     /// the index stays cheap.
     let compoundForms: CompoundForms
@@ -149,7 +154,8 @@ public struct NameIndex: Sendable {
     public var memoryUsage: Int {
         (tokenAutomaton?.memoryUsage ?? 0) + deletions.slots.count * 8 + exactTokens.slots.count * 8 + exactTokens.filter.count * 8
             + tokenBytes.reduce(0) { $0 + $1.count + 32 } + vocabulary.count * 48
-            + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count) * 4
+            + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count
+                + anchorSecond.count) * 4
             + variantFlags.count + variantEssential.count + aliasEntry.count * 8
             + variantForms.count * 18 + compoundForms.table.slots.count * 8 + compoundForms.table.filter.count * 8
             + compoundForms.bytes.reduce(0) { $0 + $1.count + 36 } + rawDeletions.slots.count * 8 + (deletions.filter.count + rawDeletions.filter.count) * 8 + rawTokenBytes.reduce(0) { $0 + $1.count + 36 }
@@ -193,26 +199,14 @@ public struct NameIndex: Sendable {
         }
 
         for (ai, alias) in aliases.enumerated() {
+            // Both punctuation modes at once: most names read the same in both and are scanned once.
+            let scanned = NameIndex.scanNames(alias, matcher)
             var seen = [[Int32]]()
             compoundSeen.removeAll(keepingCapacity: true)
-            for punct in Normalizer.Punctuation.allCases {
-                // Person names written "FAMILY, GIVEN MIDDLE": the comma marks the family name.
-                let commaParts = alias.isPerson ? alias.name.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: true) : []
-                var toks = [[UInt8]](), raw = [[UInt8]]()
-                var forms: UInt64 = 0
-                var familyCount = -1   // number of leading tokens that are the family name
-                if commaParts.count == 2 {
-                    let fam = NameIndex.distinctiveScan(String(commaParts[0]), punct, matcher)
-                    let given = NameIndex.distinctiveScan(String(commaParts[1]), punct, matcher)
-                    familyCount = fam.folded.count
-                    toks = fam.folded + given.folded
-                    raw = fam.raw + given.raw
-                } else {
-                    let d = NameIndex.distinctiveScan(alias.name, punct, matcher)
-                    toks = d.folded
-                    raw = d.raw
-                    forms = d.forms
-                }
+            for pi in scanned.indices {
+                let name = scanned[pi]
+                let toks = name.folded, raw = name.raw, forms = name.forms
+                let familyCount = name.familyCount   // number of leading tokens that are the family name (-1: no comma)
                 if toks.isEmpty { continue }
                 let ids = toks.map(intern)
                 for (r, id) in zip(raw, ids) where r.count >= configuration.minTypoTokenLength && rawIndex[r] == nil {
@@ -307,8 +301,7 @@ public struct NameIndex: Sendable {
                     // Compound forms: the distinctive tokens joined as written, and the whole name joined (its
                     // legal forms and stop words too: `COMMERCIALBANK OF SYRIA` is a run of three tokens).
                     let joined = Array(raw.joined())
-                    let whole = Normalizer.normalizedBytes(alias.name, punctuation: punct).filter { $0 != 0x20 }
-                    for f in [joined, whole] where f.count >= configuration.minCompoundLength && !compoundSeen.contains(f) {
+                    for f in [joined, name.whole] where f.count >= configuration.minCompoundLength && !compoundSeen.contains(f) {
                         compoundSeen.insert(f)
                         compoundBytes.append(f)
                         compoundVariant.append(Int32(variantAlias.count))
@@ -328,55 +321,17 @@ public struct NameIndex: Sendable {
         }
         skippedAliasCount = skipped
 
-        // Document frequency of each token over variants, to choose each variant's rarest required token.
-        var df = [Int32](repeating: 0, count: tokenBytes.count)
-        for v in 0..<variantAlias.count {
-            let r = Int(variantOffsets[v])..<Int(variantOffsets[v + 1])
-            var prevSeen = Set<Int32>()
-            for i in r where prevSeen.insert(variantTokens[i]).inserted { df[Int(variantTokens[i])] += 1 }
-        }
-        var anchorOf = [Int32](repeating: 0, count: variantAlias.count)
-        var anchorCount = [Int32](repeating: 0, count: tokenBytes.count + 1)
-        for v in 0..<variantAlias.count {
-            var best: Int32 = -1
-            for i in Int(variantOffsets[v])..<Int(variantOffsets[v + 1]) where variantEssential[i] == NameIndex.required {
-                let t = variantTokens[i]
-                // Rarest first; among equally rare, the longest (more selective, and typo-tolerant).
-                if best < 0 || df[Int(t)] < df[Int(best)]
-                    || (df[Int(t)] == df[Int(best)] && tokenBytes[Int(t)].count > tokenBytes[Int(best)].count) {
-                    best = t
-                }
-            }
-            anchorOf[v] = best
-            anchorCount[Int(best) + 1] += 1
-        }
-        for i in 0..<tokenBytes.count { anchorCount[i + 1] += anchorCount[i] }
-        var anchorVariants = [Int32](repeating: 0, count: variantAlias.count)
-        var fill = anchorCount
-        for v in 0..<variantAlias.count {
-            let t = Int(anchorOf[v])
-            anchorVariants[Int(fill[t])] = Int32(v)
-            fill[t] += 1
-        }
-
-        // Deletion neighbourhoods of tokens long enough to carry a typo.
-        var keys = [UInt64](), keyTokens = [Int32](), scratch = [UInt64]()
-        for (t, bytes) in tokenBytes.enumerated() where bytes.count >= configuration.minTypoTokenLength {
-            deletionKeys(bytes, into: &scratch)
-            keys.append(contentsOf: scratch)
-            keyTokens.append(contentsOf: repeatElement(Int32(t), count: scratch.count))
-        }
-        self.deletions = DeletionTable(keys: keys, values: keyTokens)
+        let postings = NameIndex.anchorPostings(variantOffsets: variantOffsets, variantTokens: variantTokens,
+                                                variantEssential: variantEssential,
+                                                tokenLengths: tokenBytes.map { Int32($0.count) })
+        self.deletions = NameIndex.deletionTable(tokenBytes, minLength: configuration.minTypoTokenLength)
         self.exactTokens = DeletionTable(keys: tokenBytes.map { selfKey($0) }, values: tokenBytes.indices.map { Int32($0) })
-        keys.removeAll()
-        keyTokens.removeAll()
-        for (r, bytes) in rawTokenBytes.enumerated() {
-            deletionKeys(bytes, into: &scratch)
-            keys.append(contentsOf: scratch)
-            keyTokens.append(contentsOf: repeatElement(Int32(r), count: scratch.count))
-        }
-        self.rawDeletions = DeletionTable(keys: keys, values: keyTokens)
+        self.rawDeletions = NameIndex.deletionTable(rawTokenBytes, minLength: 0)
         self.compoundForms = CompoundForms(bytes: compoundBytes, variants: compoundVariant)
+        // Built only within its budget: past it, construction stops at the first state over the limit.
+        let budget = configuration.tokenAutomatonMaxBytes
+        self.tokenAutomaton = budget <= 0 ? nil
+            : try? AhoCorasick(patterns: tokenBytes.map { [0x20] + $0 + [0x20] }, configuration: .init(kind: .dfa, maxTableBytes: budget))
         self.rawTokenBytes = rawTokenBytes
         self.rawTokenFolded = rawTokenFolded
         self.variantForms = variantForms
@@ -391,12 +346,20 @@ public struct NameIndex: Sendable {
         self.variantOffsets = variantOffsets
         self.variantTokens = variantTokens
         self.variantEssential = variantEssential
-        self.anchorOffsets = anchorCount
-        self.anchorVariants = anchorVariants
-        // Built only within its budget: past it, construction stops at the first state over the limit.
-        let budget = configuration.tokenAutomatonMaxBytes
-        self.tokenAutomaton = budget <= 0 ? nil
-            : try? AhoCorasick(patterns: tokenBytes.map { [0x20] + $0 + [0x20] }, configuration: .init(kind: .dfa, maxTableBytes: budget))
+        self.anchorOffsets = postings.offsets
+        self.anchorVariants = postings.variants
+        self.anchorSecond = postings.second
+    }
+
+    /// Deletion-neighbourhood keys of the tokens of at least `minLength` bytes -> the token's index.
+    static func deletionTable(_ tokens: [[UInt8]], minLength: Int) -> DeletionTable {
+        var keys = [UInt64](), values = [Int32](), scratch = [UInt64]()
+        for (t, bytes) in tokens.enumerated() where bytes.count >= minLength {
+            deletionKeys(bytes, into: &scratch)
+            keys.append(contentsOf: scratch)
+            values.append(contentsOf: repeatElement(Int32(t), count: scratch.count))
+        }
+        return DeletionTable(keys: keys, values: values)
     }
 
     /// Arabic name particles (folded): part of a name, never enough to identify one.
@@ -414,10 +377,57 @@ public struct NameIndex: Sendable {
         return false
     }
 
+    /// What indexing needs of one alias in one punctuation mode, computed from the alias alone: its distinctive
+    /// tokens folded and as written, the families of its legal forms (not for a person written `FAMILY, Given`),
+    /// the number of family-name tokens of such a person (else -1), and, for a strong entity alias, its whole
+    /// normalized name without spaces (a compound form).
+    struct ScannedName: Sendable {
+        var folded: [[UInt8]]
+        var raw: [[UInt8]]
+        var forms: UInt64
+        var familyCount: Int
+        var whole: [UInt8]
+    }
+
+    /// The alias scanned in each punctuation mode (`Normalizer.Punctuation.allCases` order). A name with no
+    /// punctuation between two letters or digits normalizes the same in both modes, so it is scanned once (most
+    /// names: the scan is most of the time an index takes to build).
+    static func scanNames(_ alias: Alias, _ matcher: LegalForms.Matcher) -> [ScannedName] {
+        // Person names written "FAMILY, GIVEN MIDDLE": the comma marks the family name.
+        let commaParts = alias.isPerson ? alias.name.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: true) : []
+        let pieces = commaParts.count == 2 ? commaParts.map(String.init) : [alias.name]
+        let separated = pieces.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
+        let joins = separated.contains { $0.1 }
+        var first: ScannedName? = nil
+        return Normalizer.Punctuation.allCases.map { punct in
+            if let first, !joins { return first }
+            let bytes = punct == .separate ? separated.map(\.0) : pieces.map { Normalizer.normalizedBytes($0, punctuation: punct) }
+            var name: ScannedName
+            if bytes.count == 2 {
+                let fam = NameIndex.distinctiveScan(normalized: bytes[0], matcher)
+                let given = NameIndex.distinctiveScan(normalized: bytes[1], matcher)
+                name = ScannedName(folded: fam.folded + given.folded, raw: fam.raw + given.raw, forms: 0,
+                                   familyCount: fam.folded.count, whole: [])
+            } else {
+                let d = NameIndex.distinctiveScan(normalized: bytes[0], matcher)
+                name = ScannedName(folded: d.folded, raw: d.raw, forms: d.forms, familyCount: -1, whole: [])
+                if !alias.isPerson && !alias.weak && !name.folded.isEmpty { name.whole = bytes[0].filter { $0 != 0x20 } }
+            }
+            if first == nil { first = name }
+            return name
+        }
+    }
+
     /// Distinctive tokens of a name, folded and as written (normalized), and the families of its legal forms.
     static func distinctiveScan(_ text: String, _ punct: Normalizer.Punctuation, _ matcher: LegalForms.Matcher)
         -> (folded: [[UInt8]], raw: [[UInt8]], forms: UInt64) {
-        let raw = Normalizer.normalizedBytes(text, punctuation: punct).split(separator: 0x20).map { Array($0) }
+        distinctiveScan(normalized: Normalizer.normalizedBytes(text, punctuation: punct), matcher)
+    }
+
+    /// `distinctiveScan` of a name already normalized.
+    static func distinctiveScan(normalized: [UInt8], _ matcher: LegalForms.Matcher)
+        -> (folded: [[UInt8]], raw: [[UInt8]], forms: UInt64) {
+        let raw = normalized.split(separator: 0x20).map { Array($0) }
         let folded = raw.map { Normalizer.fold($0) }
         var scanned = folded
         for i in scanned.indices where raw[i].count >= 5 {

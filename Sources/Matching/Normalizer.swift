@@ -111,34 +111,68 @@ public enum Normalizer {
     /// the input is not ASCII. Output never outgrows input: a separator is only written in place of
     /// at least one consumed separator or punctuation byte.
     static func asciiFastPath(_ input: UnsafeBufferPointer<UInt8>, join: Bool) -> ([UInt8], Bool)? {
-        var inWordPunctuation = false
-        var ascii = true
+        var inWordPunctuation: Bool? = false
         let out = [UInt8](unsafeUninitializedCapacity: input.count) { buf, count in
-            var w = 0
-            var pendingSpace = false, pendingPunct = false
-            for b in input {
-                var c = b
-                switch b {
-                case 0x30...0x39, 0x41...0x5A: break
-                case 0x61...0x7A: c = b &- 0x20
-                case 0x09...0x0D, 0x20: pendingSpace = true; continue
-                case 0x80...0xFF: ascii = false; count = 0; return
-                default:
-                    if b < 0x20 || b == 0x7F { pendingSpace = true } else { pendingPunct = true }
-                    continue
-                }
-                if w > 0 {
-                    if pendingPunct && !pendingSpace { inWordPunctuation = true }
-                    if pendingSpace || (pendingPunct && !join) { buf[w] = 0x20; w &+= 1 }
-                }
-                pendingSpace = false
-                pendingPunct = false
-                buf[w] = c
-                w &+= 1
-            }
-            count = w
+            inWordPunctuation = asciiNormalize(input, join: join, into: buf, count: &count)
         }
-        return ascii ? (out, inWordPunctuation) : nil
+        return inWordPunctuation.map { (out, $0) }
+    }
+
+    /// The loop of `asciiFastPath`, writing into `buf` (at least `input.count` bytes): whether some punctuation
+    /// sat between two letters or digits, or nil (and `count` 0) if the input is not ASCII.
+    @inline(__always)
+    static func asciiNormalize(_ input: UnsafeBufferPointer<UInt8>, join: Bool, into buf: UnsafeMutableBufferPointer<UInt8>,
+                               count: inout Int) -> Bool? {
+        var inWordPunctuation = false
+        var w = 0
+        var pendingSpace = false, pendingPunct = false
+        for b in input {
+            var c = b
+            switch b {
+            case 0x30...0x39, 0x41...0x5A: break
+            case 0x61...0x7A: c = b &- 0x20
+            case 0x09...0x0D, 0x20: pendingSpace = true; continue
+            case 0x80...0xFF: count = 0; return nil
+            default:
+                if b < 0x20 || b == 0x7F { pendingSpace = true } else { pendingPunct = true }
+                continue
+            }
+            if w > 0 {
+                if pendingPunct && !pendingSpace { inWordPunctuation = true }
+                if pendingSpace || (pendingPunct && !join) { buf[w] = 0x20; w &+= 1 }
+            }
+            pendingSpace = false
+            pendingPunct = false
+            buf[w] = c
+            w &+= 1
+        }
+        count = w
+        return inWordPunctuation
+    }
+
+    /// `normalizedBytesReportingJoins(text, punctuation: .separate)` appended to `out`, preceded by a space if
+    /// both `out` and the text's normalized bytes are non-empty; returns whether `.join` would differ. ASCII text
+    /// is written in place (no array of its own).
+    static func appendNormalizedSeparate(_ text: String, to out: inout [UInt8]) -> Bool {
+        let base = out.count
+        let gap = base > 0 ? 1 : 0
+        let fast = text.utf8.withContiguousStorageIfAvailable { input -> Bool? in
+            out.append(contentsOf: repeatElement(0x20, count: gap + input.count))
+            var count = 0
+            let joins = out.withUnsafeMutableBufferPointer { buf in
+                asciiNormalize(input, join: false, into: UnsafeMutableBufferPointer(rebasing: buf[(base + gap)...]), count: &count)
+            }
+            // Nothing written (no letter or digit, or not ASCII): no separating space either.
+            out.removeLast(out.count - (count == 0 ? base : base + gap + count))
+            return joins
+        }
+        if let fast, let joins = fast { return joins }
+        let (bytes, joins) = normalizedBytesReportingJoins(text, punctuation: .separate)
+        if !bytes.isEmpty {
+            if gap == 1 { out.append(0x20) }
+            out.append(contentsOf: bytes)
+        }
+        return joins
     }
 
     struct Emitter {
@@ -326,24 +360,34 @@ public enum Normalizer {
     }
 
     /// `fold(token)` appended to `out` (no intermediate array): the flat text preparation of name search.
+    ///
+    /// Written through one buffer pointer: `out` grows once per token (geometrically) instead of being checked
+    /// for capacity and uniqueness at every byte.
     static func foldAppend(_ token: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         let base = out.count
-        for b in token {
-            switch b {
-            case 0x58: out.append(0x4B); out.append(0x53)   // X -> KS
-            case 0x57: out.append(0x56)                     // W -> V
-            case 0x51: out.append(0x4B)                     // Q -> K
-            case 0x4A, 0x59: out.append(0x49)               // J, Y -> I
-            default: out.append(b)
+        if token.isEmpty { return }
+        // At most two bytes per input byte (X -> KS); the unused tail is cut below.
+        out.append(contentsOf: repeatElement(0, count: 2 * token.count))
+        let end = out.withUnsafeMutableBufferPointer { buf -> Int in
+            var w = base
+            for b in token {
+                switch b {
+                case 0x58: buf[w] = 0x4B; buf[w + 1] = 0x53; w += 2   // X -> KS
+                case 0x57: buf[w] = 0x56; w += 1                      // W -> V
+                case 0x51: buf[w] = 0x4B; w += 1                      // Q -> K
+                case 0x4A, 0x59: buf[w] = 0x49; w += 1                // J, Y -> I
+                default: buf[w] = b; w += 1
+                }
             }
+            var end = w
+            while true {
+                let n = foldPass(UnsafeMutableBufferPointer(rebasing: buf[base..<end]))
+                if n == end - base { break }
+                end = base + n
+            }
+            return end
         }
-        var end = out.count
-        while true {
-            let w = out.withUnsafeMutableBufferPointer { foldPass(UnsafeMutableBufferPointer(rebasing: $0[base..<end])) }
-            if w == end - base { break }
-            out.removeLast(end - base - w)
-            end = base + w
-        }
+        out.removeLast(out.count - end)
         // A romanisation of a name in `NameTables.equivalenceGroups` becomes the group's canonical form.
         if let c = out.withUnsafeBufferPointer({ NameTables.equivalences.canonical(UnsafeBufferPointer(rebasing: $0[base..<end])) }) {
             out.removeLast(end - base)

@@ -154,22 +154,21 @@ public enum Normalizer {
     /// both `out` and the text's normalized bytes are non-empty; returns whether `.join` would differ. ASCII text
     /// is written in place (no array of its own).
     static func appendNormalizedSeparate(_ text: String, to out: inout [UInt8]) -> Bool {
-        let base = out.count
-        let gap = base > 0 ? 1 : 0
         let fast = text.utf8.withContiguousStorageIfAvailable { input -> Bool? in
-            out.append(contentsOf: repeatElement(0x20, count: gap + input.count))
-            var count = 0
-            let joins = out.withUnsafeMutableBufferPointer { buf in
-                asciiNormalize(input, join: false, into: UnsafeMutableBufferPointer(rebasing: buf[(base + gap)...]), count: &count)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(input.count, 1)) { buf -> Bool? in
+                var count = 0
+                guard let joins = asciiNormalize(input, join: false, into: buf, count: &count) else { return nil }
+                if count > 0 {
+                    if !out.isEmpty { out.append(0x20) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<count]))
+                }
+                return joins
             }
-            // Nothing written (no letter or digit, or not ASCII): no separating space either.
-            out.removeLast(out.count - (count == 0 ? base : base + gap + count))
-            return joins
         }
         if let fast, let joins = fast { return joins }
         let (bytes, joins) = normalizedBytesReportingJoins(text, punctuation: .separate)
         if !bytes.isEmpty {
-            if gap == 1 { out.append(0x20) }
+            if !out.isEmpty { out.append(0x20) }
             out.append(contentsOf: bytes)
         }
         return joins
@@ -361,15 +360,12 @@ public enum Normalizer {
 
     /// `fold(token)` appended to `out` (no intermediate array): the flat text preparation of name search.
     ///
-    /// Written through one buffer pointer: `out` grows once per token (geometrically) instead of being checked
-    /// for capacity and uniqueness at every byte.
+    /// Folded in a temporary buffer (on the stack for tokens of usual length) and appended once, instead of
+    /// growing `out` byte by byte and shrinking it after each pass.
     static func foldAppend(_ token: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        let base = out.count
         if token.isEmpty { return }
-        // At most two bytes per input byte (X -> KS); the unused tail is cut below.
-        out.append(contentsOf: repeatElement(0, count: 2 * token.count))
-        let end = out.withUnsafeMutableBufferPointer { buf -> Int in
-            var w = base
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * token.count) { buf in
+            var w = 0
             for b in token {
                 switch b {
                 case 0x58: buf[w] = 0x4B; buf[w + 1] = 0x53; w += 2   // X -> KS
@@ -379,19 +375,14 @@ public enum Normalizer {
                 default: buf[w] = b; w += 1
                 }
             }
-            var end = w
             while true {
-                let n = foldPass(UnsafeMutableBufferPointer(rebasing: buf[base..<end]))
-                if n == end - base { break }
-                end = base + n
+                let n = foldPass(UnsafeMutableBufferPointer(rebasing: buf[0..<w]))
+                if n == w { break }
+                w = n
             }
-            return end
-        }
-        out.removeLast(out.count - end)
-        // A romanisation of a name in `NameTables.equivalenceGroups` becomes the group's canonical form.
-        if let c = out.withUnsafeBufferPointer({ NameTables.equivalences.canonical(UnsafeBufferPointer(rebasing: $0[base..<end])) }) {
-            out.removeLast(end - base)
-            out.append(contentsOf: c)
+            let folded = UnsafeBufferPointer(rebasing: buf[0..<w])
+            // A romanisation of a name in `NameTables.equivalenceGroups` becomes the group's canonical form.
+            if let c = NameTables.equivalences.canonical(folded) { out.append(contentsOf: c) } else { out.append(contentsOf: folded) }
         }
     }
 

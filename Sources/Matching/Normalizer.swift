@@ -359,30 +359,28 @@ public enum Normalizer {
     }
 
     /// `fold(token)` appended to `out` (no intermediate array): the flat text preparation of name search.
-    ///
-    /// Folded in a temporary buffer (on the stack for tokens of usual length) and appended once, instead of
-    /// growing `out` byte by byte and shrinking it after each pass.
     static func foldAppend(_ token: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        if token.isEmpty { return }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * token.count) { buf in
-            var w = 0
-            for b in token {
-                switch b {
-                case 0x58: buf[w] = 0x4B; buf[w + 1] = 0x53; w += 2   // X -> KS
-                case 0x57: buf[w] = 0x56; w += 1                      // W -> V
-                case 0x51: buf[w] = 0x4B; w += 1                      // Q -> K
-                case 0x4A, 0x59: buf[w] = 0x49; w += 1                // J, Y -> I
-                default: buf[w] = b; w += 1
-                }
+        let base = out.count
+        for b in token {
+            switch b {
+            case 0x58: out.append(0x4B); out.append(0x53)   // X -> KS
+            case 0x57: out.append(0x56)                     // W -> V
+            case 0x51: out.append(0x4B)                     // Q -> K
+            case 0x4A, 0x59: out.append(0x49)               // J, Y -> I
+            default: out.append(b)
             }
-            while true {
-                let n = foldPass(UnsafeMutableBufferPointer(rebasing: buf[0..<w]))
-                if n == w { break }
-                w = n
-            }
-            let folded = UnsafeBufferPointer(rebasing: buf[0..<w])
-            // A romanisation of a name in `NameTables.equivalenceGroups` becomes the group's canonical form.
-            if let c = NameTables.equivalences.canonical(folded) { out.append(contentsOf: c) } else { out.append(contentsOf: folded) }
+        }
+        var end = out.count
+        while true {
+            let w = out.withUnsafeMutableBufferPointer { foldPass(UnsafeMutableBufferPointer(rebasing: $0[base..<end])) }
+            if w == end - base { break }
+            out.removeLast(end - base - w)
+            end = base + w
+        }
+        // A romanisation of a name in `NameTables.equivalenceGroups` becomes the group's canonical form.
+        if let c = out.withUnsafeBufferPointer({ NameTables.equivalences.canonical(UnsafeBufferPointer(rebasing: $0[base..<end])) }) {
+            out.removeLast(end - base)
+            out.append(contentsOf: c)
         }
     }
 

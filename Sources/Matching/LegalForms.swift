@@ -155,6 +155,13 @@ public enum LegalForms {
         let families: [String]
         /// Stop words as written (normalized, not folded).
         let rawStopWords: Set<[UInt8]>
+        /// The same, as a list: text preparation asks of a token buffer without making an array of it.
+        let rawStopWordList: [[UInt8]]
+
+        /// `rawStopWords.contains(Array(t))` without an array or a hash (the list is short).
+        func isRawStopWord(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+            rawStopWordList.contains { $0.count == t.count && $0.elementsEqual(t) }
+        }
         /// Every folded token that occurs in some legal form or is a stop word.
         let formTokens: Set<[UInt8]>
         /// The same, looked up by `selfKey` through `formTokenTable` (`isFormToken`, on buffers).
@@ -258,6 +265,7 @@ public enum LegalForms {
             self.families = families
             for w in LegalForms.stopWords { formTokens.insert(Normalizer.fold(Array(w.utf8))) }
             self.rawStopWords = Set(LegalForms.stopWords.map { Array($0.utf8) })
+            self.rawStopWordList = LegalForms.stopWords.map { Array($0.utf8) }
             self.formTokens = formTokens
             let formTokenKeys = Array(formTokens)
             self.formTokenKeys = formTokenKeys

@@ -17,47 +17,86 @@ extension NameIndex {
     /// or within one typo; otherwise it stays a space. The field is matched as all-space and, if some
     /// break was rejoined, as that rejoined text. Lines joined without a space count as one line.
     func nameTextVariants(_ lines: [String]) -> [TextVariant] {
+        var scratch = JoinScratch()
+        return nameTextVariants(lines, scratch: &scratch)
+    }
+
+    /// Working buffers of the line-join decisions, kept in the search workspace between fields.
+    struct JoinScratch {
+        var lineEnds = [Int]()
+        var folded = [UInt8]()
+        var keys = [UInt64]()
+        var word = [UInt8]()
+        var carried = [UInt8]()
+    }
+
+    /// `nameTextVariants(lines)` with the caller's working buffers. The all-space text is written directly (each
+    /// line normalized into it), and the join decisions read its lines in place.
+    func nameTextVariants(_ lines: [String], scratch: inout JoinScratch) -> [TextVariant] {
+        // Taken out of `scratch` so that each is uniquely referenced and grows in place.
+        var lineEnds = scratch.lineEnds, folded = scratch.folded, keys = scratch.keys
+        var word = scratch.word, carried = scratch.carried
+        scratch = JoinScratch()
+        defer { scratch = JoinScratch(lineEnds: lineEnds, folded: folded, keys: keys, word: word, carried: carried) }
+        lineEnds.removeAll(keepingCapacity: true)
+
+        // The all-space text: line k is first.bytes[lineStart(k)..<lineEnds[k]] (empty lines take no space).
+        var first = TextVariant(bytes: [], lineOf: [])
+        var inWordPunctuation = false
+        for (k, line) in lines.enumerated() {
+            let before = first.bytes.count
+            if Normalizer.appendNormalizedSeparate(line, to: &first.bytes) { inWordPunctuation = true }
+            lineEnds.append(first.bytes.count)
+            if first.bytes.count == before { continue }
+            var tokens = 1
+            for b in first.bytes[(before == 0 ? 0 : before + 1)...] where b == 0x20 { tokens += 1 }
+            first.lineOf.append(contentsOf: repeatElement(Int32(k), count: tokens))
+        }
+        func line(_ k: Int) -> ArraySlice<UInt8> {
+            let previous = k == 0 ? 0 : lineEnds[k - 1], end = lineEnds[k]
+            return end == previous ? first.bytes[end..<end] : first.bytes[(previous == 0 ? 0 : previous + 1)..<end]
+        }
+
         var joinAfter = [Bool](repeating: false, count: max(0, lines.count - 1))
-        // Each line normalized once: for the join decisions and for the all-space text.
-        let lineParts = lines.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
         var ambiguous = [Int]()
         if configuration.joinLinesWithoutSpace && lines.count > 1 {
             // Left to right, so that a line that is one word joined to the previous line carries the
             // joined word into the next decision (`SARUR, MU` / `HAMMAD` / `UL. DLUGA 43`: MUHAMMAD, then
             // MUHAMMADUL is no word, so the address stays apart).
-            var normalized = lineParts.map(\.0)
-            var scratch = [UInt8](), keys = [UInt64](), word = [UInt8]()
+            var leftIsCarried = false
             for i in 0..<(lines.count - 1) {
-                let left = normalized[i], right = normalized[i + 1]
+                let fromCarried = leftIsCarried
+                leftIsCarried = false
+                let left = fromCarried ? carried[...] : line(i), right = line(i + 1)
                 guard NameIndex.endsInWord(lines[i]), NameIndex.startsInWord(lines[i + 1]), !left.isEmpty, !right.isEmpty else { continue }
-                let l = left.lastIndex(of: 0x20).map { left[($0 + 1)...] } ?? left[...]
-                let r = right.firstIndex(of: 0x20).map { right[..<$0] } ?? right[...]
+                let l = left.lastIndex(of: 0x20).map { left[($0 + 1)...] } ?? left
+                let r = right.firstIndex(of: 0x20).map { right[..<$0] } ?? right
                 word.removeAll(keepingCapacity: true)
                 word.append(contentsOf: l)
                 word.append(contentsOf: r)
                 // A word within one typo of an alias token also counts, but only when neither piece is a
                 // known token itself: with ~17,000 alias tokens, `HOLDING` + `UL` is one edit from some token.
-                let leftKnown = l.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &scratch, keys: &keys) }
-                let rightKnown = r.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &scratch, keys: &keys) }
-                if word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: false, scratch: &scratch, keys: &keys) }) {
+                let leftKnown = l.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys) }
+                let rightKnown = r.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys) }
+                if word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys) }) {
                     joinAfter[i] = true
                     if leftKnown || rightKnown { ambiguous.append(i) }   // `GON` + `UL. ...` is `GONUL`: try both
                 } else if !leftKnown && !rightKnown
-                    && word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: true, scratch: &scratch, keys: &keys) }) {
+                    && word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: true, scratch: &folded, keys: &keys) }) {
                     joinAfter[i] = true
                 }
-                if joinAfter[i] && r.count == right.count { normalized[i + 1] = word }   // the next line was that word's end
+                if joinAfter[i] && r.count == right.count {   // the next line was that word's end
+                    swap(&carried, &word)
+                    leftIsCarried = true
+                }
             }
         }
-        var out = [TextVariant]()
-        func add(_ segments: [String], normalized known: [([UInt8], Bool)]? = nil) {
-            var modes: [Normalizer.Punctuation] = [.separate]
-            let parts = known ?? segments.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
-            if parts.contains(where: \.1) { modes.append(.join) }
+        var out = [first]
+        func add(_ segments: [String], modes: [Normalizer.Punctuation]) {
             for mode in modes {
                 var v = TextVariant(bytes: [], lineOf: [])
                 for (k, seg) in segments.enumerated() {
-                    let bytes = mode == .separate ? parts[k].0 : Normalizer.normalizedBytes(seg, punctuation: .join)
+                    let bytes = Normalizer.normalizedBytes(seg, punctuation: mode)
                     if bytes.isEmpty { continue }
                     if !v.bytes.isEmpty { v.bytes.append(0x20) }
                     v.bytes.append(contentsOf: bytes)
@@ -68,6 +107,10 @@ extension NameIndex {
                 if !out.contains(v) { out.append(v) }
             }
         }
+        func add(_ segments: [String]) {
+            let joins = segments.contains { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate).1 }
+            add(segments, modes: joins ? [.separate, .join] : [.separate])
+        }
         func segments(_ join: [Bool]) -> [String] {
             var segments = [lines[0]]
             for i in 1..<lines.count {
@@ -75,7 +118,7 @@ extension NameIndex {
             }
             return segments
         }
-        add(lines, normalized: lineParts)
+        if inWordPunctuation { add(lines, modes: [.join]) }
         if joinAfter.contains(true) {
             add(segments(joinAfter))
             // Where both pieces are words too, also the text with just that break kept (at most a few).
@@ -281,7 +324,7 @@ extension NameIndex {
             folded.withUnsafeBufferPointer { fb in
                 normalized.withUnsafeBufferPointer { nb in
                     matcher.scan(count: tokenCount, token: { UnsafeBufferPointer(rebasing: fb[Int(scanned[2 * $0])..<Int(scanned[2 * $0 + 1])]) },
-                                 isStopAsWritten: { matcher.rawStopWords.contains(Array(nb[Int(display[2 * $0])..<Int(display[2 * $0 + 1])])) },
+                                 isStopAsWritten: { matcher.isRawStopWord(UnsafeBufferPointer(rebasing: nb[Int(display[2 * $0])..<Int(display[2 * $0 + 1])])) },
                                  keep: { kept.append(Kept(original: Int32($0), formsBefore: $1)) },
                                  formAfter: { kept[kept.count - 1].formsAfter |= $0 })
                 }

@@ -16,6 +16,7 @@ extension NameIndex {
     /// that the buffers of one search are reused by the next instead of allocated again.
     public struct SearchWorkspace {
         var scratch = SearchScratch()
+        var joins = JoinScratch()
         public init() {}
     }
 
@@ -24,7 +25,7 @@ extension NameIndex {
         // No text, no name (an agent given by BIC alone has no lines): nothing to normalize or prepare.
         if lines.allSatisfy(\.isEmpty) { return [] }
         var best = [Int: NameMatch]()
-        for text in nameTextVariants(lines) {
+        for text in nameTextVariants(lines, scratch: &workspace.joins) {
             searchNormalized(text.bytes, lineOf: text.lineOf, scratch: &workspace.scratch) { m in
                 if let old = best[m.entry], old.score > m.score || (old.score == m.score && old.aliasIndex <= m.aliasIndex) { return }
                 best[m.entry] = m

@@ -111,34 +111,67 @@ public enum Normalizer {
     /// the input is not ASCII. Output never outgrows input: a separator is only written in place of
     /// at least one consumed separator or punctuation byte.
     static func asciiFastPath(_ input: UnsafeBufferPointer<UInt8>, join: Bool) -> ([UInt8], Bool)? {
-        var inWordPunctuation = false
-        var ascii = true
+        var inWordPunctuation: Bool? = false
         let out = [UInt8](unsafeUninitializedCapacity: input.count) { buf, count in
-            var w = 0
-            var pendingSpace = false, pendingPunct = false
-            for b in input {
-                var c = b
-                switch b {
-                case 0x30...0x39, 0x41...0x5A: break
-                case 0x61...0x7A: c = b &- 0x20
-                case 0x09...0x0D, 0x20: pendingSpace = true; continue
-                case 0x80...0xFF: ascii = false; count = 0; return
-                default:
-                    if b < 0x20 || b == 0x7F { pendingSpace = true } else { pendingPunct = true }
-                    continue
-                }
-                if w > 0 {
-                    if pendingPunct && !pendingSpace { inWordPunctuation = true }
-                    if pendingSpace || (pendingPunct && !join) { buf[w] = 0x20; w &+= 1 }
-                }
-                pendingSpace = false
-                pendingPunct = false
-                buf[w] = c
-                w &+= 1
-            }
-            count = w
+            inWordPunctuation = asciiNormalize(input, join: join, into: buf, count: &count)
         }
-        return ascii ? (out, inWordPunctuation) : nil
+        return inWordPunctuation.map { (out, $0) }
+    }
+
+    /// The loop of `asciiFastPath`, writing into `buf` (at least `input.count` bytes): whether some punctuation
+    /// sat between two letters or digits, or nil (and `count` 0) if the input is not ASCII.
+    @inline(__always)
+    static func asciiNormalize(_ input: UnsafeBufferPointer<UInt8>, join: Bool, into buf: UnsafeMutableBufferPointer<UInt8>,
+                               count: inout Int) -> Bool? {
+        var inWordPunctuation = false
+        var w = 0
+        var pendingSpace = false, pendingPunct = false
+        for b in input {
+            var c = b
+            switch b {
+            case 0x30...0x39, 0x41...0x5A: break
+            case 0x61...0x7A: c = b &- 0x20
+            case 0x09...0x0D, 0x20: pendingSpace = true; continue
+            case 0x80...0xFF: count = 0; return nil
+            default:
+                if b < 0x20 || b == 0x7F { pendingSpace = true } else { pendingPunct = true }
+                continue
+            }
+            if w > 0 {
+                if pendingPunct && !pendingSpace { inWordPunctuation = true }
+                if pendingSpace || (pendingPunct && !join) { buf[w] = 0x20; w &+= 1 }
+            }
+            pendingSpace = false
+            pendingPunct = false
+            buf[w] = c
+            w &+= 1
+        }
+        count = w
+        return inWordPunctuation
+    }
+
+    /// `normalizedBytesReportingJoins(text, punctuation: .separate)` appended to `out`, preceded by a space if
+    /// both `out` and the text's normalized bytes are non-empty; returns whether `.join` would differ. ASCII text
+    /// is written in place (no array of its own).
+    static func appendNormalizedSeparate(_ text: String, to out: inout [UInt8]) -> Bool {
+        let fast = text.utf8.withContiguousStorageIfAvailable { input -> Bool? in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(input.count, 1)) { buf -> Bool? in
+                var count = 0
+                guard let joins = asciiNormalize(input, join: false, into: buf, count: &count) else { return nil }
+                if count > 0 {
+                    if !out.isEmpty { out.append(0x20) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<count]))
+                }
+                return joins
+            }
+        }
+        if let fast, let joins = fast { return joins }
+        let (bytes, joins) = normalizedBytesReportingJoins(text, punctuation: .separate)
+        if !bytes.isEmpty {
+            if !out.isEmpty { out.append(0x20) }
+            out.append(contentsOf: bytes)
+        }
+        return joins
     }
 
     struct Emitter {

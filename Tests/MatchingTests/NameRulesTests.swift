@@ -172,6 +172,13 @@ struct NameRulesTests {
         // Lines joined count as one line.
         let v = ruleIndex.nameTextVariants(["SURABAYA HOBB", "Y CV", "JL RAYA 5"])[1]
         #expect(v.lineOf == [0, 0, 0, 1, 1, 1])
+        // Working buffers reused from field to field give the same texts as fresh ones.
+        var scratch = NameIndex.JoinScratch()
+        for lines in [["SARUR, MU", "HAMMAD", "UL. DLUGA 43"], ["", "KIM, G", "", "ON"], ["ALFA-BANK", "MOSKVA"], [],
+                      ["SURABAYA HOBB", "Y CV", "JL RAYA 5"], ["Ä", "ÖZ-KAN"], ["KIM, G", "ON", "UL. GONCHARNAYA 4"]] {
+            #expect(ruleIndex.nameTextVariants(lines, scratch: &scratch) == ruleIndex.nameTextVariants(lines), "\(lines)")
+        }
+        #expect(ruleIndex.nameTextVariants(["", "KIM G", "", "ON X"])[0].lineOf == [1, 1, 3, 3])
         var off = MatchConfiguration()
         off.joinLinesWithoutSpace = false
         #expect(NameIndex(aliases: ruleAliases, configuration: off).nameTextVariants(["SURABAYA HOBB", "Y CV"]).count == 1)

@@ -101,6 +101,34 @@ struct NormalizerTests {
         #expect(Array("Ä".utf8).withUnsafeBufferPointer { Normalizer.asciiFastPath($0, join: false) } == nil)
     }
 
+    @Test("lines appended in place equal the lines normalized one by one and joined with a space", arguments: propertySeeds(4))
+    func appendNormalized(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        let pieces = ["a", "Z", "0", " ", "-", ".", "'", "\t", "\u{01}", "Ä", "ß", "Й", "ı", "é", "中", ""]
+        for round in 0..<300 {
+            let lines = (0..<Int.random(in: 0...4, using: &rng)).map { _ in
+                (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            }
+            var out = [UInt8](), joins = false
+            for line in lines where Normalizer.appendNormalizedSeparate(line, to: &out) { joins = true }
+            let each = lines.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
+            let expected = Array(each.map(\.0).filter { !$0.isEmpty }.joined(separator: [0x20]))
+            #expect(out == expected && joins == each.contains(where: \.1), "seed \(seed) round \(round): \(lines)")
+        }
+    }
+
+    @Test("folding appended in place equals fold", arguments: propertySeeds(4))
+    func foldAppendEqualsFold(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        let alphabet = Array("ABCEHIJKPQSTWXYZ019".utf8)
+        for round in 0..<1000 {
+            let token = (0..<Int.random(in: 0...20, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            var out: [UInt8] = [0x20, 0x41]
+            token.withUnsafeBufferPointer { Normalizer.foldAppend($0, to: &out) }
+            #expect(Array(out.dropFirst(2)) == Normalizer.fold(token), "seed \(seed) round \(round): \(token)")
+        }
+    }
+
     @Test("fold rules")
     func foldRules() {
         #expect(Normalizer.fold("KHAN") == "HAN")

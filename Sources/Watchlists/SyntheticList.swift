@@ -62,26 +62,8 @@ public enum SyntheticList {
         name.uppercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init).sorted().joined(separator: " ")
     }
 
-    /// SplitMix64, the bench's generator: small, seeded, the same on every platform.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// Uniform in 0..<n (n > 0).
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        /// Uniform in [0, 1).
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        /// An element of a non-empty histogram (value → weight), in proportion to its weight.
-        mutating func pick(_ cumulative: [(value: Int, upTo: Int)]) -> Int {
-            let r = below(cumulative.last!.upTo)
-            return cumulative.first { r < $0.upTo }!.value
-        }
-    }
+    /// The generator's draws (`SeededRandom`).
+    typealias Random = SeededRandom
 
     /// Made-up words of one kind of entry: coined at the rate Heaps' law fitted on the real list's rare words
     /// gives, otherwise one coined before, drawn in proportion to its uses so far (the Zipf shape of real lists).
@@ -233,7 +215,7 @@ public enum SyntheticList {
         }
 
         init(real: [ListEntry], seed: UInt64) {
-            rng = Random(state: seed)
+            rng = Random(seed: seed)
             var kinds = [Int: Int]()
             for e in real where !e.names.isEmpty {
                 for n in e.names { for w in SyntheticList.words(n.name).words { wordUses[w.uppercased(), default: 0] += 1 } }
@@ -343,5 +325,17 @@ public enum SyntheticList {
             return ListEntry(sourceId: id, type: template.type, names: names, identifiers: identifiers,
                              countries: template.countries, programs: template.programs)
         }
+    }
+}
+
+extension SeededRandom {
+    /// Uniform in 0..<n (n > 0).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    /// An element of a non-empty histogram (value → weight), in proportion to its weight.
+    mutating func pick(_ cumulative: [(value: Int, upTo: Int)]) -> Int {
+        let r = below(cumulative.last!.upTo)
+        return cumulative.first { r < $0.upTo }!.value
     }
 }

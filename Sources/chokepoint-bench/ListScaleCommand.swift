@@ -53,28 +53,28 @@ struct ListScaleCommand: ParsableCommand {
 
         let genStart = ContinuousClock.now
         let (synthetic, summary) = SyntheticList.generate(names: names, like: lists.sanctions.entries, seed: seed)
-        let generateSeconds = Self.seconds(ContinuousClock.now - genStart)
+        let generateSeconds = BenchClock.seconds(ContinuousClock.now - genStart)
         var data = realData
         if !synthetic.isEmpty { data.lists.append(.init(source: Self.syntheticSource, versionId: 3, entries: synthetic)) }
 
         // One screener: build time, RSS after, peak during (freed heap handed back first, so that RSS counts
         // what is live).
-        Memory.trim()
-        let before = Memory.read()
-        Memory.resetPeak()
+        ProcessMemory.trim()
+        let before = ProcessMemory.read()
+        ProcessMemory.resetPeak()
         let buildStart = ContinuousClock.now
         let buildCPUStart = Self.cpuSeconds()
         var first: PolicyScreener? = PolicyScreener(data: data)
-        let buildSeconds = Self.seconds(ContinuousClock.now - buildStart)
+        let buildSeconds = BenchClock.seconds(ContinuousClock.now - buildStart)
         let buildCPUSeconds = Self.cpuSeconds() - buildCPUStart
-        let afterFirst = Memory.read()
+        let afterFirst = ProcessMemory.read()
 
         // A reload: a second screener built while the first is held.
-        Memory.resetPeak()
+        ProcessMemory.resetPeak()
         let secondStart = ContinuousClock.now
         var second: PolicyScreener? = PolicyScreener(data: data)
-        let secondSeconds = Self.seconds(ContinuousClock.now - secondStart)
-        let afterSecond = Memory.read()
+        let secondSeconds = BenchClock.seconds(ContinuousClock.now - secondStart)
+        let afterSecond = ProcessMemory.read()
         second = nil
 
         // Screening with it.
@@ -93,11 +93,7 @@ struct ListScaleCommand: ParsableCommand {
         }
         let check = Self.compare(reference, decisions)
 
-        #if DEBUG
-        let build = "debug"
-        #else
-        let build = "release"
-        #endif
+        let build = BenchBuild.name
         func f(_ x: Double) -> String { String(format: "%.2f", x) }
         func mb(_ kb: Int) -> String { String(kb / 1024) }
         var line = "{\"bench\":\"list-scale\",\"build\":\"\(build)\",\"real_names\":\(realNames),\"synthetic_names\":\(summary.names),"
@@ -183,12 +179,12 @@ struct ListScaleCommand: ParsableCommand {
         for pass in 0...passes {
             let start = ContinuousClock.now
             for m in messages { check &+= policy.screen(format: m.0, message: m.1).hits.count }
-            if pass > 0 { bestFull = min(bestFull, seconds(ContinuousClock.now - start)) }
+            if pass > 0 { bestFull = min(bestFull, BenchClock.seconds(ContinuousClock.now - start)) }
         }
         for pass in 0...passes {
             let start = ContinuousClock.now
             for p in parsed { check &+= policy.screen(p).hits.count }
-            if pass > 0 { bestPolicy = min(bestPolicy, seconds(ContinuousClock.now - start)) }
+            if pass > 0 { bestPolicy = min(bestPolicy, BenchClock.seconds(ContinuousClock.now - start)) }
         }
         withExtendedLifetime(check) {}
         return (bestFull / Double(messages.count) * 1e6, bestPolicy / Double(max(parsed.count, 1)) * 1e6)
@@ -201,36 +197,5 @@ struct ListScaleCommand: ParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         return s(usage.ru_utime) + s(usage.ru_stime)
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
-    /// This process's resident memory from `/proc/self/status`, in kB: now (`VmRSS`) and the peak (`VmHWM`).
-    enum Memory {
-        static func read() -> (rss: Int, peak: Int) {
-            guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
-            func field(_ name: String) -> Int {
-                guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
-                return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-            }
-            return (field("VmRSS"), field("VmHWM"))
-        }
-
-        /// Hands freed heap back to the system (glibc `malloc_trim`), so that RSS counts what is live.
-        static func trim() {
-            // Not in the Glibc module's headers: looked up by name, skipped where absent.
-            guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
-            _ = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)(0)
-        }
-
-        /// Sets the peak back to the current RSS (Linux: `5` into `/proc/self/clear_refs`), so that the next
-        /// reading's peak is that of what ran in between.
-        static func resetPeak() {
-            guard let f = fopen("/proc/self/clear_refs", "w") else { return }
-            fputs("5", f)
-            fclose(f)
-        }
     }
 }

@@ -60,9 +60,6 @@ struct MatchCommand: ParsableCommand {
         }
     }
 
-    private func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
 
     private func report(build: Double, times: [Double], bytes: Int, matches: Int, mem: Int, extra: String = "") {
         let sorted = times.sorted()
@@ -85,7 +82,7 @@ struct MatchCommand: ParsableCommand {
             matches = ac.countOverlapping(in: raw)  // warm-up
             for _ in 0..<runs {
                 var n = 0
-                times.append(seconds(clock.measure { n = ac.countOverlapping(in: raw) }))
+                times.append(BenchClock.seconds(clock.measure { n = ac.countOverlapping(in: raw) }))
                 guard n == matches else { throw ValidationError("unstable match count \(n) != \(matches)") }
             }
         }
@@ -103,9 +100,9 @@ struct MatchCommand: ParsableCommand {
                 }
                 precondition(n >= 0)
             }
-            lineTime = seconds(d)
+            lineTime = BenchClock.seconds(d)
         }
-        report(build: seconds(build), times: times, bytes: text.count, matches: matches, mem: ac.memoryUsage,
+        report(build: BenchClock.seconds(build), times: times, bytes: text.count, matches: matches, mem: ac.memoryUsage,
                extra: ",\"interleave\":\(!noInterleave),\"scan_lines_mb_s\":\(String(format: "%.4f", Double(text.count) / 1e6 / lineTime)),\"states\":\(ac.stateCount),\"classes\":\(ac.byteClassCount)")
     }
 
@@ -131,10 +128,10 @@ struct MatchCommand: ParsableCommand {
         var times = [Double]()
         for _ in 0..<runs {
             var r = (hits: 0, lines: 0)
-            times.append(seconds(clock.measure { r = pass() }))
+            times.append(BenchClock.seconds(clock.measure { r = pass() }))
             guard r == warm else { throw ValidationError("unstable pipeline result") }
         }
-        report(build: seconds(build), times: times, bytes: text.count, matches: warm.hits, mem: idx.memoryUsage,
+        report(build: BenchClock.seconds(build), times: times, bytes: text.count, matches: warm.hits, mem: idx.memoryUsage,
                extra: ",\"mode\":\"pipeline\",\"lines_hit\":\(warm.lines),\"indexed_variants\":\(idx.indexedVariantCount),\"skipped_aliases\":\(idx.skippedAliasCount)")
     }
 }

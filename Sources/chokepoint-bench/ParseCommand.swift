@@ -32,11 +32,7 @@ struct ParseCommand: ParsableCommand {
 
     func run() throws {
         let samples = try MessageSamples.load(directory: directory)
-        #if DEBUG
-        let build = "debug"
-        #else
-        let build = "release"
-        #endif
+        let build = BenchBuild.name
         for format in MessageFormat.allCases where self.format == nil || self.format == format.rawValue {
             let messages = samples.byFormat[format] ?? []
             guard !messages.isEmpty else { continue }

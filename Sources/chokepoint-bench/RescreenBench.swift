@@ -68,7 +68,7 @@ struct RescreenCommand: AsyncParsableCommand {
         let setup = try await onDedicatedThread(name: "bench-setup") {
             try Self.prepare(db.conninfo, count: count, changed: changed, hitEvery: hitEvery, sdn: sdn, keys: keysMode)
         }
-        let setupSeconds = ListScaleCommand.seconds(ContinuousClock.now - started)
+        let setupSeconds = BenchClock.seconds(ContinuousClock.now - started)
         Self.progress("stored \(count) payments in \(Self.round(setupSeconds)) s (keys: \(keysMode.rawValue))")
         var logger = Logger(label: "bench")
         logger.logLevel = verbose ? .info : .error
@@ -79,12 +79,12 @@ struct RescreenCommand: AsyncParsableCommand {
             config.batchSize = batchSize
             config.forceFull = full
             let r = Rescreener(config: config, logger: logger)
-            ListScaleCommand.Memory.trim()
-            ListScaleCommand.Memory.resetPeak()
-            let before = ListScaleCommand.Memory.read().rss
+            ProcessMemory.trim()
+            ProcessMemory.resetPeak()
+            let before = ProcessMemory.read().rss
             let summary = try await onDedicatedThread(name: "bench-rescreen") { try r.run() }
             Self.progress("\(summary.mode) rescreen, \(workers) workers: \(summary.paymentsScreened) payments in \(Self.round(summary.seconds)) s")
-            return (summary, before / 1024, ListScaleCommand.Memory.read().peak / 1024)
+            return (summary, before / 1024, ProcessMemory.read().peak / 1024)
         }
         var keying: (summary: RescreenSummary, rssMB: Int, peakMB: Int)?
         if keysMode == .rescreen {
@@ -108,11 +108,7 @@ struct RescreenCommand: AsyncParsableCommand {
                 "alerts": fullAlerts.count, "same_alerts": fullAlerts == deltaAlerts, "rss_before_mb": full.rssMB, "peak_rss_mb": full.peakMB,
             ])
         }
-        #if DEBUG
-        let build = "debug"
-        #else
-        let build = "release"
-        #endif
+        let build = BenchBuild.name
         let out: [String: Any] = [
             "bench": "rescreen", "build": build, "payments": count, "workers": workers, "batch_size": batchSize,
             "list": setup.listName, "list_entries": setup.entries, "changed_entries": changed,

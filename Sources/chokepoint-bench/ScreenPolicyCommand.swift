@@ -67,7 +67,7 @@ struct ScreenPolicyCommand: ParsableCommand {
                 messages.append(((obj["ref"] as? String) ?? "", format, message))
             }
         }
-        let loadSeconds = Self.seconds(ContinuousClock.now - loadStart)
+        let loadSeconds = BenchClock.seconds(ContinuousClock.now - loadStart)
         guard !messages.isEmpty else { throw ValidationError("\(input) holds no message") }
         let payments: [Payment?] = messages.map { try? MessageParser.parse(format: $0.format, message: $0.message) }
         let parsed = payments.compactMap { $0 }
@@ -93,7 +93,7 @@ struct ScreenPolicyCommand: ParsableCommand {
         for pass in 0...passes {
             let start = ContinuousClock.now
             for m in messages { check &+= policy.screen(format: m.format, message: m.message).hits.count }
-            let t = Self.seconds(ContinuousClock.now - start)
+            let t = BenchClock.seconds(ContinuousClock.now - start)
             if pass > 0 { bestFull = min(bestFull, t) }
         }
         // Timed: the policy alone on parsed payments.
@@ -101,7 +101,7 @@ struct ScreenPolicyCommand: ParsableCommand {
         for pass in 0...passes {
             let start = ContinuousClock.now
             for p in parsed { check &+= policy.screen(p).hits.count }
-            let t = Self.seconds(ContinuousClock.now - start)
+            let t = BenchClock.seconds(ContinuousClock.now - start)
             if pass > 0 { bestPolicy = min(bestPolicy, t) }
         }
         // Timed: the rescreen prefilter keys of parsed payments (what the daemon adds per decision), and their count.
@@ -111,18 +111,14 @@ struct ScreenPolicyCommand: ParsableCommand {
             let start = ContinuousClock.now
             var count = 0
             for p in parsed { count &+= PolicyScreener.screeningKeys(p)?.count ?? 0 }
-            let t = Self.seconds(ContinuousClock.now - start)
+            let t = BenchClock.seconds(ContinuousClock.now - start)
             if pass > 0 { bestKeys = min(bestKeys, t) }
             keyCount = count
         }
         guard check == (hits + Self.hitsOf(parsed, policy)) * (passes + 1) else {
             throw ValidationError("decisions changed between passes")
         }
-        #if DEBUG
-        let build = "debug"
-        #else
-        let build = "release"
-        #endif
+        let build = BenchBuild.name
         func f(_ x: Double) -> String { String(format: "%.2f", x) }
         let n = Double(messages.count), np = Double(max(parsed.count, 1))
         print("{\"bench\":\"screen-policy\",\"messages\":\(messages.count),\"parsed\":\(parsed.count),\"holds\":\(holds),"
@@ -136,9 +132,6 @@ struct ScreenPolicyCommand: ParsableCommand {
         payments.reduce(0) { $0 + policy.screen($1).hits.count }
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 
     /// One decision in full, exact scores included (`Double.description` round-trips).
     static func describe(ref: String, _ d: Decision) -> String {

@@ -5,17 +5,11 @@ import Testing
 /// the file. Mutations are generated from repeatable seeds, printed with any failure.
 @Suite("Robustness on damaged input")
 struct RobustnessTests {
-    /// SplitMix64: small, repeatable, good enough to pick offsets.
+    /// Offsets drawn from the project's seeded generator.
     struct RNG {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+        var random: SeededRandom
+        init(state: UInt64) { random = SeededRandom(seed: state) }
+        mutating func below(_ n: Int) -> Int { Int(random.next() % UInt64(max(n, 1))) }
     }
 
     static let samples: [(ListSource, String, String)] = [

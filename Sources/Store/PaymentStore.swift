@@ -72,11 +72,18 @@ public enum PaymentStore {
         return Claim(payments: payments, deferred: deferred, policyGeneration: result.rows.first?.int64(3))
     }
 
-    /// Records decisions and their hits in the caller's transaction; returns the ids actually decided.
+    /// Records decisions and their hits in the caller's transaction, and clears the decided payments'
+    /// screening attempts; returns the ids actually decided.
     ///
     /// The update is guarded by `status = 'pending'`, so a payment some other transaction already
     /// decided is left alone (and its hits are not written). Triggers add the audit row and the
     /// `chokepoint_decisions` notification of each status change in the same transaction.
+    ///
+    /// One statement: the update, the hits of the payments it decided and the clearing of their attempt
+    /// records travel together (data-modifying CTEs), so a batch costs one round trip here instead of three,
+    /// and the audit chain's head, which the update's statement trigger locks until the transaction ends, is
+    /// taken by the transaction's last statement: another worker's decisions wait for this one's COMMIT only,
+    /// not for its hits and attempt records as well.
     ///
     /// `receivedAt` (from the claim) lets the update find each payment in its own monthly partition only;
     /// without it every partition's index is probed for every id.
@@ -95,25 +102,43 @@ public enum PaymentStore {
         // Keys first: the status change's trigger then finds the row and leaves it (keys depend on the message
         // alone, so writing them for a payment another transaction decides is right too).
         try storeScreeningKeys(c, decisions.compactMap { d in d.decision.screeningKeys.map { (d.id, $0) } })
+        // Every decision's hits go along; the statement keeps those of the payments it decided.
+        var hits = HitRows()
+        for (id, decision) in decisions {
+            for h in decision.hits { hits.append(id, h, suppressedBy: nil) }
+            for s in decision.suppressed { hits.append(id, s.hit, suppressedBy: s.goodGuyId) }
+        }
         let updated = try c.queryPrepared("""
-            UPDATE chokepoint.payments AS p
-               SET status = d.status, reasons = d.reasons::text[], error = d.error, suppressions = d.suppressions::bigint[],
-                   decided_at = clock_timestamp(), screened_at = clock_timestamp(), screening_run_id = $5
-              FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $6::text[], $7::timestamptz[])
-                   AS d(id, status, reasons, error, suppressions, received_at)
-             WHERE p.id = d.id AND p.status = 'pending'\(pruned ? " AND p.received_at = d.received_at" : "")
-            RETURNING p.id
+            WITH decided AS (
+                UPDATE chokepoint.payments AS p
+                   SET status = d.status, reasons = d.reasons::text[], error = d.error, suppressions = d.suppressions::bigint[],
+                       decided_at = clock_timestamp(), screened_at = clock_timestamp(), screening_run_id = $5
+                  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $6::text[], $7::timestamptz[])
+                       AS d(id, status, reasons, error, suppressions, received_at)
+                 WHERE p.id = d.id AND p.status = 'pending'\(pruned ? " AND p.received_at = d.received_at" : "")
+                RETURNING p.id),
+            hits AS (
+                INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation,
+                                             suppressed_by, identifier_type)
+                SELECT h.payment_id, $5, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation,
+                       h.suppressed_by, h.identifier_type
+                  FROM unnest($8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                              $15::float8[], $16::text[], $17::bigint[], $18::text[])
+                       AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by, identifier_type)
+                 WHERE h.payment_id IN (SELECT id FROM decided)
+                   -- A rescreen may already have recorded the same hit on a payment that was still pending.
+                   AND NOT EXISTS (SELECT 1 FROM chokepoint.hits AS x
+                                    WHERE x.payment_id = h.payment_id AND x.kind = h.kind AND x.field = h.field
+                                      AND x.matched = h.matched AND x.list IS NOT DISTINCT FROM h.list
+                                      AND x.entry_id IS NOT DISTINCT FROM h.entry_id
+                                      AND x.suppressed_by IS NOT DISTINCT FROM h.suppressed_by)),
+            attempts AS (
+                DELETE FROM chokepoint.screening_attempts AS a USING decided WHERE a.payment_id = decided.id)
+            SELECT id FROM decided
             """, [PostgresArray.int64(ids), PostgresArray.text(statuses), PostgresArray.text(reasons),
                   PostgresArray.text(errors), String(runId), PostgresArray.text(suppressions),
-                  PostgresArray.text(times)])
-        let decided = Set(updated.rows.compactMap { $0.int64(0) })
-        var rows = HitRows()
-        for (id, decision) in decisions where decided.contains(id) {
-            for h in decision.hits { rows.append(id, h, suppressedBy: nil) }
-            for s in decision.suppressed { rows.append(id, s.hit, suppressedBy: s.goodGuyId) }
-        }
-        if !rows.paymentIds.isEmpty { try insertHits(c, runId: runId, rows) }
-        return decided
+                  PostgresArray.text(times)] + hits.parameters)
+        return Set(updated.rows.compactMap { $0.int64(0) })
     }
 
     /// Stores payments' rescreen prefilter keys where they are not known yet (see sql/013_screening_keys.up.sql).
@@ -143,27 +168,14 @@ public enum PaymentStore {
             suppressedBy.append(goodGuy.map(String.init))
             identifierType.append(h.identifierType)
         }
-    }
 
-    static func insertHits(_ c: Connection, runId: Int64, _ r: HitRows) throws {
-        try c.queryPrepared("""
-            INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by,
-                                         identifier_type)
-            SELECT h.payment_id, $1, h.kind, h.field, h.matched, h.list, h.entry_id, h.entry_name, h.score, h.explanation, h.suppressed_by,
-                   h.identifier_type
-              FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[], $10::text[],
-                          $11::bigint[], $12::text[])
-                   AS h(payment_id, kind, field, matched, list, entry_id, entry_name, score, explanation, suppressed_by, identifier_type)
-             -- A rescreen may already have recorded the same hit on a payment that was still pending.
-             WHERE NOT EXISTS (SELECT 1 FROM chokepoint.hits AS x
-                                WHERE x.payment_id = h.payment_id AND x.kind = h.kind AND x.field = h.field
-                                  AND x.matched = h.matched AND x.list IS NOT DISTINCT FROM h.list
-                                  AND x.entry_id IS NOT DISTINCT FROM h.entry_id
-                                  AND x.suppressed_by IS NOT DISTINCT FROM h.suppressed_by)
-            """, [String(runId), PostgresArray.int64(r.paymentIds), PostgresArray.text(r.kind), PostgresArray.text(r.field),
-                  PostgresArray.text(r.matched), PostgresArray.text(r.list), PostgresArray.text(r.entryId), PostgresArray.text(r.entryName),
-                  PostgresArray.double(r.score), PostgresArray.text(r.explanation), PostgresArray.text(r.suppressedBy),
-                  PostgresArray.text(r.identifierType)])
+        /// The eleven arrays, in the order of the hits INSERT in `record` (`$8`…`$18`).
+        var parameters: [String?] {
+            [PostgresArray.int64(paymentIds), PostgresArray.text(kind), PostgresArray.text(field),
+             PostgresArray.text(matched), PostgresArray.text(list), PostgresArray.text(entryId), PostgresArray.text(entryName),
+             PostgresArray.double(score), PostgresArray.text(explanation), PostgresArray.text(suppressedBy),
+             PostgresArray.text(identifierType)]
+        }
     }
 
     /// Records, in its own committed statement on a second connection, that screening these payments has
@@ -211,12 +223,6 @@ public enum PaymentStore {
             try c.query("UPDATE chokepoint.screening_attempts SET attempts = attempts - 1 WHERE payment_id = ANY($1::bigint[]) AND attempts > 1",
                         [array])
         }
-    }
-
-    /// Clears the attempts of decided payments (in the deciding transaction).
-    public static func clearAttemptsOfDecided(_ c: Connection, ids: Set<Int64>) throws {
-        guard !ids.isEmpty else { return }
-        try c.query("DELETE FROM chokepoint.screening_attempts WHERE payment_id = ANY($1::bigint[])", [PostgresArray.int64(Array(ids))])
     }
 
     /// Locks one pending payment by id (for screening it alone), or returns nil if it is gone or taken.

@@ -140,4 +140,35 @@ struct SchemaTests {
         #expect(throws: PostgresError.self) { try d.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('D2', 'mt103', 'm')") }
         #expect(throws: PostgresError.self) { try d.query("INSERT INTO chokepoint.audit_log (action) VALUES ('forged')") }
     }
+
+    @Test("recording decides only pending payments: it writes the hits and clears the attempt records of those it decided, nothing of the others")
+    func recordTouchesOnlyWhatItDecides() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        try c.query("""
+            INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('R1', 'mt103', 'm'), ('R2', 'mt103', 'm'), ('R3', 'mt103', 'm')
+            """)
+        let ids = try c.query("SELECT id FROM chokepoint.payments ORDER BY id").rows.compactMap { $0.int64(0) }
+        _ = try PaymentStore.noteScreeningStarted(c, ids: ids)
+        let run = try PaymentStore.startRun(c, kind: "daemon", host: "h", pid: 1, listVersions: "{}")
+        // R2 is decided first, by another transaction.
+        try PaymentStore.record(c, runId: run, decisions: [(ids[1], .release)])
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.screening_attempts WHERE payment_id = \(ids[1])") == 0)
+        // An attempt record the batch below must leave alone: it does not decide R2.
+        _ = try PaymentStore.noteScreeningStarted(c, ids: [ids[1]])
+        let hit = Hit(kind: .russianLender, field: "receiver", matched: "SABRRUMM", score: 1, explanation: "RU BIC")
+        let other = Hit(kind: .russianLender, field: "intermediary", matched: "VTBRRUMM", score: 1, explanation: "RU BIC")
+        try c.query("BEGIN")
+        let decided = try PaymentStore.record(c, runId: run, decisions: [(ids[0], Decision(hits: [hit, other])),
+                                                                          (ids[1], Decision(hits: [hit])),
+                                                                          (ids[2], .release)])
+        try c.query("COMMIT")
+        #expect(decided == [ids[0], ids[2]])
+        #expect(try c.query("SELECT payment_id, matched FROM chokepoint.hits ORDER BY id").rows.map(\.values)
+                == [[String(ids[0]), "SABRRUMM"], [String(ids[0]), "VTBRRUMM"]])
+        #expect(try c.query("SELECT status FROM chokepoint.payments ORDER BY id").rows.map { $0.string(0) } == ["held", "released", "released"])
+        #expect(try c.query("SELECT payment_id FROM chokepoint.screening_attempts").rows.map { $0.int64(0) } == [ids[1]])
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.audit_log WHERE payment_id = \(ids[1])") == 1)
+    }
 }

@@ -30,6 +30,9 @@ public final class Connection {
     /// Off, `queryPrepared` is `query`: behind a transaction-pooling proxy a statement prepared in one
     /// transaction may be gone in the next (another server connection).
     public var preparesStatements = true
+    /// Set by `transaction` until its first statement: BEGIN then travels in one pipeline with that
+    /// statement (`sendWithBegin`), so a transaction costs one round trip less.
+    private var beginPending = false
 
     /// Opens a connection from a `postgresql://` URL or a `key=value` conninfo string; an empty string
     /// uses libpq's defaults (`PGHOST`, `PGDATABASE`, `PGSERVICE`, `~/.pgpass` …).
@@ -107,6 +110,14 @@ public final class Connection {
         return PQstatus(conn) == CONNECTION_OK
     }
 
+    /// True while the server holds a transaction open on this connection (idle in it, or aborted in it).
+    /// A `transaction` whose body has not run a statement yet has not begun one on the server.
+    public var inTransaction: Bool {
+        guard let conn else { return false }
+        let status = PQtransactionStatus(conn)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
     /// The server process id serving this connection (for `pg_terminate_backend` in drills and tests).
     public var backendPID: Int32 {
         guard let conn else { return 0 }
@@ -123,6 +134,13 @@ public final class Connection {
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        if beginPending {
+            return try sendWithBegin { conn in
+                Connection.withCStrings(parameters) { values in
+                    PQsendQueryParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+                }
+            }
+        }
         let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
             PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
@@ -147,6 +165,13 @@ public final class Connection {
             _ = try check(PQprepare(conn, name, sql, Int32(parameters.count), nil))
             prepared[sql] = name
         }
+        if beginPending {
+            return try sendWithBegin { conn in
+                Connection.withCStrings(parameters) { values in
+                    PQsendQueryPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0)
+                }
+            }
+        }
         let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
             PQexecPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0)
         }
@@ -159,6 +184,7 @@ public final class Connection {
     /// parameters, so it must never contain a value that came from a message or a user.
     public func executeScript(_ trustedSQL: String) throws(PostgresError) {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        try sendPendingBegin()
         _ = try check(PQexec(conn, trustedSQL))
     }
 
@@ -172,6 +198,7 @@ public final class Connection {
     @discardableResult
     public func copyOut(_ trustedSQL: String, row: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        try sendPendingBegin()
         guard let start = PQexec(conn, trustedSQL) else {
             throw PostgresError(kind: isConnected ? .client : .connection, message: Connection.trimmed(PQerrorMessage(conn)))
         }
@@ -222,6 +249,7 @@ public final class Connection {
             throw PostgresError(kind: .client, message: Connection.trimmed(PQerrorMessage(conn)))
         }
         defer { PQfreemem(quoted) }
+        try sendPendingBegin()
         _ = try check(PQexec(conn, "LISTEN " + String(cString: quoted)))
     }
 
@@ -254,19 +282,105 @@ public final class Connection {
     }
 
     /// Runs `body` inside BEGIN … COMMIT, rolling back if it throws.
+    ///
+    /// BEGIN is not sent on its own: it goes in one pipeline with the body's first statement (a claim loop's
+    /// transaction saves a round trip). A body that runs no statement sends nothing at all.
     public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
-        try query("BEGIN")
+        guard conn != nil else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        beginPending = true
         do {
             let value = try body(self)
-            try query("COMMIT")
+            if beginPending {
+                beginPending = false
+            } else {
+                try query("COMMIT")
+            }
             return value
         } catch {
-            if isConnected { _ = try? query("ROLLBACK") }
+            if beginPending {
+                beginPending = false
+            } else if isConnected {
+                _ = try? query("ROLLBACK")
+            }
             throw error
         }
     }
 
     // MARK: - Internals
+
+    /// Sends the BEGIN a `transaction` left pending, on its own (before a statement that cannot be pipelined).
+    private func sendPendingBegin() throws(PostgresError) {
+        guard beginPending, let conn else { return }
+        beginPending = false
+        _ = try check(PQexec(conn, "BEGIN"))
+    }
+
+    /// Sends BEGIN and the statement that `send` queues, in pipeline mode with one sync, and returns the
+    /// statement's result. After the sync the transaction stays open (BEGIN is explicit); if the statement
+    /// failed, it is open and aborted, and `transaction` rolls it back.
+    private func sendWithBegin(_ send: (OpaquePointer) -> Int32) throws(PostgresError) -> QueryResult {
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        beginPending = false
+        guard PQenterPipelineMode(conn) == 1 else { throw lastError(conn) }
+        guard PQsendQueryParams(conn, "BEGIN", 0, nil, nil, nil, nil, 0) == 1, send(conn) == 1, PQpipelineSync(conn) == 1 else {
+            let error = lastError(conn)
+            drainPipeline(conn)
+            throw error
+        }
+        // Results in order: BEGIN's, then the statement's, each followed by NULL, then the sync.
+        var results: [OpaquePointer] = []
+        var nulls = 0
+        var synced = false
+        while !synced {
+            guard let r = PQgetResult(conn) else {
+                nulls += 1
+                // Two NULLs in a row with the sync still missing: nothing more will come (the connection is gone).
+                if nulls > 1 || PQstatus(conn) != CONNECTION_OK { break }
+                continue
+            }
+            nulls = 0
+            if PQresultStatus(r) == PGRES_PIPELINE_SYNC {
+                PQclear(r)
+                synced = true
+            } else {
+                results.append(r)
+            }
+        }
+        if synced { PQexitPipelineMode(conn) } else { drainPipeline(conn) }
+        defer { results.dropFirst(2).forEach { PQclear($0) } }
+        guard synced, results.count >= 2 else {
+            results.prefix(2).forEach { PQclear($0) }
+            throw lastError(conn)
+        }
+        let (begin, statement) = (results[0], results[1])
+        guard PQresultStatus(begin) == PGRES_COMMAND_OK else {
+            PQclear(statement)
+            _ = try check(begin)  // throws the server's error
+            throw PostgresError(kind: .client, message: "BEGIN returned no command status")
+        }
+        PQclear(begin)
+        return try check(statement)
+    }
+
+    /// Leaves pipeline mode after a failure, dropping whatever results are still queued.
+    private func drainPipeline(_ conn: OpaquePointer) {
+        var nulls = 0
+        while PQpipelineStatus(conn) != PQ_PIPELINE_OFF && PQstatus(conn) == CONNECTION_OK && nulls < 2 {
+            if let r = PQgetResult(conn) {
+                nulls = 0
+                PQclear(r)
+            } else {
+                nulls += 1
+                if PQexitPipelineMode(conn) == 1 { return }
+            }
+        }
+        PQexitPipelineMode(conn)
+    }
+
+    private func lastError(_ conn: OpaquePointer) -> PostgresError {
+        let message = Connection.trimmed(PQerrorMessage(conn))
+        return PostgresError(kind: isConnected ? .client : .connection, message: message.isEmpty ? "pipeline failed" : message)
+    }
 
     private func check(_ result: OpaquePointer?) throws(PostgresError) -> QueryResult {
         guard let result else {

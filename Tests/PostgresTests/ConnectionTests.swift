@@ -73,6 +73,77 @@ struct ConnectionTests {
         #expect(try c.query("SELECT 1").scalar == "1")
     }
 
+    @Test("a transaction sends BEGIN with its first statement: it commits, and rolls back on a failing statement or a thrown error")
+    func pipelinedBegin() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        try c.query("CREATE TABLE t (n int PRIMARY KEY)")
+        // First statement plain, then prepared (prepared on first use, outside the pipeline).
+        let inside = try c.transaction { c -> [String?] in
+            try c.query("INSERT INTO t VALUES (1)")
+            #expect(c.inTransaction)
+            try c.queryPrepared("INSERT INTO t VALUES ($1)", ["2"])
+            return try c.query("SELECT count(*)::text FROM t").rows[0].values
+        }
+        #expect(inside == ["2"])
+        #expect(!c.inTransaction)
+        try c.transaction { c in _ = try c.queryPrepared("INSERT INTO t VALUES ($1)", ["3"]) }
+        #expect(try c.query("SELECT string_agg(n::text, ',' ORDER BY n) FROM t").scalar == "1,2,3")
+
+        // A first statement the server refuses: its own error, the transaction rolled back, the connection usable.
+        do {
+            try c.transaction { c in _ = try c.query("INSERT INTO t VALUES (1)") }
+            Issue.record("duplicate accepted")
+        } catch let e as PostgresError {
+            #expect(e.sqlState == PostgresError.uniqueViolation)
+        }
+        #expect(!c.inTransaction)
+        do {
+            try c.transaction { c in
+                _ = try c.queryPrepared("INSERT INTO t VALUES ($1)", ["4"])
+                _ = try c.query("INSERT INTO t VALUES (1)")
+            }
+            Issue.record("duplicate accepted")
+        } catch let e as PostgresError {
+            #expect(e.sqlState == PostgresError.uniqueViolation)
+        }
+        // A body that throws after its statements rolls them back, scripts included.
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try c.transaction { c in
+                try c.executeScript("INSERT INTO t VALUES (5); INSERT INTO t VALUES (6)")
+                throw Stop()
+            }
+        }
+        #expect(!c.inTransaction)
+        #expect(try c.query("SELECT string_agg(n::text, ',' ORDER BY n) FROM t").scalar == "1,2,3")
+    }
+
+    @Test("on a terminated connection, a transaction without statements sends nothing and one with a statement fails as a connection error, without hanging")
+    func pipelinedBeginOnDeadConnection() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        let admin = try db.connect()
+        let pid = c.backendPID
+        _ = try admin.query("SELECT pg_terminate_backend($1)", [String(pid)])
+        Thread.sleep(forTimeInterval: 0.2)
+        // A body without statements sends nothing, so the dead connection does not show (BEGIN alone would fail).
+        #expect(try c.transaction { _ in 7 } == 7)
+        struct Stop: Error {}
+        #expect(throws: Stop.self) { try c.transaction { _ in throw Stop() } }
+        do {
+            try c.transaction { c in
+                _ = try c.queryPrepared("SELECT 1")
+            }
+            Issue.record("a statement on a terminated connection succeeded")
+        } catch let e as PostgresError {
+            #expect(e.isTransient)
+        }
+        #expect(!c.isConnected)
+    }
+
     @Test("a bad conninfo is a connection error")
     func badConnection() {
         #expect(throws: PostgresError.self) {

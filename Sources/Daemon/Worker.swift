@@ -252,8 +252,8 @@ public final class Worker: Sendable {
             try PaymentStore.giveBackAttempts(attemptsConnection, ids: giveBack)
             var receivedAt: [Int64: String] = [:]
             for p in claimed { if let t = p.receivedAt { receivedAt[p.id] = t } }
-            // The batch's last statement: it also clears the decided payments' attempt records.
-            let decided = try PaymentStore.record(c, runId: runId, decisions: decisions, receivedAt: receivedAt)
+            // The batch's last statement, with its COMMIT: it also clears the decided payments' attempt records.
+            let decided = try PaymentStore.record(c, runId: runId, decisions: decisions, receivedAt: receivedAt, committing: true)
             var held = 0, released = 0
             for (id, d) in decisions where decided.contains(id) {
                 if d.outcome == .hold { held += 1 } else { released += 1 }
@@ -295,7 +295,8 @@ public final class Worker: Sendable {
             guard let p = try PaymentStore.claimOne(c, id: id) else { return }
             let n = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: [id])[id] ?? 1
             let d = screen(p, ledger.aloneStarted(id, attempts: n), screener: screener)
-            try PaymentStore.record(c, runId: runId, decisions: [(id, d)], receivedAt: p.receivedAt.map { [id: $0] } ?? [:])
+            try PaymentStore.record(c, runId: runId, decisions: [(id, d)], receivedAt: p.receivedAt.map { [id: $0] } ?? [:],
+                                    committing: true)
             if d.outcome == .hold { stats.held.add(1, ordering: .relaxed) } else { stats.released.add(1, ordering: .relaxed) }
         }
         ledger.committed()

@@ -31,8 +31,10 @@ public final class Connection {
     /// transaction may be gone in the next (another server connection).
     public var preparesStatements = true
     /// Set by `transaction` until its first statement: BEGIN then travels in one pipeline with that
-    /// statement (`sendWithBegin`), so a transaction costs one round trip less.
+    /// statement (`run`, `pipeline`), so a transaction costs one round trip less.
     private var beginPending = false
+    /// Set when a `transaction` body ended the transaction with `queryPreparedCommitting`.
+    private var committedInBody = false
 
     /// Opens a connection from a `postgresql://` URL or a `key=value` conninfo string; an empty string
     /// uses libpq's defaults (`PGHOST`, `PGDATABASE`, `PGSERVICE`, `~/.pgpass` …).
@@ -133,18 +135,7 @@ public final class Connection {
     /// Runs one statement with `$1 … $n` text parameters (`nil` is SQL NULL) and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
-        if beginPending {
-            return try sendWithBegin { conn in
-                Connection.withCStrings(parameters) { values in
-                    PQsendQueryParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
-                }
-            }
-        }
-        let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
-            PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
-        }
-        return try check(result)
+        try run(sql, parameters, prepare: false, commit: false)
     }
 
     /// Like `query`, but the statement is prepared on this connection the first time and executed by name
@@ -155,27 +146,57 @@ public final class Connection {
     /// partition, a detached month).
     @discardableResult
     public func queryPrepared(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        guard preparesStatements else { return try query(sql, parameters) }
+        try run(sql, parameters, prepare: preparesStatements, commit: false)
+    }
+
+    /// The last statement of a `transaction` body: `queryPrepared` and COMMIT in one pipeline, so the commit
+    /// costs no round trip of its own (and locks the statement takes are released one round trip sooner).
+    /// The transaction is over when this returns; `transaction` sends no COMMIT after it. If the statement
+    /// fails, COMMIT is skipped by the server and `transaction` rolls back as usual; if COMMIT itself
+    /// fails, the transaction is rolled back by the server and its error is thrown.
+    @discardableResult
+    public func queryPreparedCommitting(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
+        try run(sql, parameters, prepare: preparesStatements, commit: true)
+    }
+
+    private func run(_ sql: String, _ parameters: [String?], prepare: Bool, commit: Bool) throws(PostgresError) -> QueryResult {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
-        let name: String
-        if let known = prepared[sql] {
-            name = known
-        } else {
-            name = "chokepoint_\(prepared.count + 1)"
-            _ = try check(PQprepare(conn, name, sql, Int32(parameters.count), nil))
-            prepared[sql] = name
-        }
-        if beginPending {
-            return try sendWithBegin { conn in
-                Connection.withCStrings(parameters) { values in
-                    PQsendQueryPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0)
-                }
+        var name: String?
+        if prepare {
+            if let known = prepared[sql] {
+                name = known
+            } else {
+                let new = "chokepoint_\(prepared.count + 1)"
+                _ = try check(PQprepare(conn, new, sql, Int32(parameters.count), nil))
+                prepared[sql] = new
+                name = new
             }
         }
-        let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
-            PQexecPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0)
+        guard beginPending || commit else {
+            let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
+                if let name { return PQexecPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0) }
+                return PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+            return try check(result)
         }
-        return try check(result)
+        let statement: (OpaquePointer) -> Int32 = { conn in
+            Connection.withCStrings(parameters) { values in
+                if let name { return PQsendQueryPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0) }
+                return PQsendQueryParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+            }
+        }
+        var steps = [statement]
+        var index = 0
+        if beginPending {
+            beginPending = false
+            steps.insert({ PQsendQueryParams($0, "BEGIN", 0, nil, nil, nil, nil, 0) }, at: 0)
+            index = 1
+        }
+        if commit {
+            committedInBody = true
+            steps.append { PQsendQueryParams($0, "COMMIT", 0, nil, nil, nil, nil, 0) }
+        }
+        return try pipeline(steps)[index]
     }
 
     /// Runs a script of several statements in one simple-protocol round trip.
@@ -284,24 +305,19 @@ public final class Connection {
     /// Runs `body` inside BEGIN … COMMIT, rolling back if it throws.
     ///
     /// BEGIN is not sent on its own: it goes in one pipeline with the body's first statement (a claim loop's
-    /// transaction saves a round trip). A body that runs no statement sends nothing at all.
+    /// transaction saves a round trip), and a body that runs no statement sends nothing at all. A body whose
+    /// last statement is `queryPreparedCommitting` has committed with it.
     public func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
         guard conn != nil else { throw PostgresError(kind: .connection, message: "connection is closed") }
         beginPending = true
+        committedInBody = false
+        defer { beginPending = false; committedInBody = false }
         do {
             let value = try body(self)
-            if beginPending {
-                beginPending = false
-            } else {
-                try query("COMMIT")
-            }
+            if !beginPending && !committedInBody { try query("COMMIT") }
             return value
         } catch {
-            if beginPending {
-                beginPending = false
-            } else if isConnected {
-                _ = try? query("ROLLBACK")
-            }
+            if isConnected && inTransaction { _ = try? query("ROLLBACK") }
             throw error
         }
     }
@@ -315,19 +331,18 @@ public final class Connection {
         _ = try check(PQexec(conn, "BEGIN"))
     }
 
-    /// Sends BEGIN and the statement that `send` queues, in pipeline mode with one sync, and returns the
-    /// statement's result. After the sync the transaction stays open (BEGIN is explicit); if the statement
-    /// failed, it is open and aborted, and `transaction` rolls it back.
-    private func sendWithBegin(_ send: (OpaquePointer) -> Int32) throws(PostgresError) -> QueryResult {
+    /// Sends the statements that `steps` queue in pipeline mode with one sync, and returns their results in
+    /// order, or throws the first one's error (the server skips the statements after a failure until the
+    /// sync, and a transaction begun in the pipeline stays open, aborted, for `transaction` to roll back).
+    private func pipeline(_ steps: [(OpaquePointer) -> Int32]) throws(PostgresError) -> [QueryResult] {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
-        beginPending = false
         guard PQenterPipelineMode(conn) == 1 else { throw lastError(conn) }
-        guard PQsendQueryParams(conn, "BEGIN", 0, nil, nil, nil, nil, 0) == 1, send(conn) == 1, PQpipelineSync(conn) == 1 else {
+        guard steps.allSatisfy({ $0(conn) == 1 }), PQpipelineSync(conn) == 1 else {
             let error = lastError(conn)
             drainPipeline(conn)
             throw error
         }
-        // Results in order: BEGIN's, then the statement's, each followed by NULL, then the sync.
+        // Each statement's result is followed by NULL; the sync's result comes last.
         var results: [OpaquePointer] = []
         var nulls = 0
         var synced = false
@@ -347,19 +362,15 @@ public final class Connection {
             }
         }
         if synced { PQexitPipelineMode(conn) } else { drainPipeline(conn) }
-        defer { results.dropFirst(2).forEach { PQclear($0) } }
-        guard synced, results.count >= 2 else {
-            results.prefix(2).forEach { PQclear($0) }
-            throw lastError(conn)
+        var out: [QueryResult] = []
+        var failure: PostgresError?
+        for r in results {
+            if failure != nil { PQclear(r); continue }
+            do { out.append(try check(r)) } catch { failure = error }
         }
-        let (begin, statement) = (results[0], results[1])
-        guard PQresultStatus(begin) == PGRES_COMMAND_OK else {
-            PQclear(statement)
-            _ = try check(begin)  // throws the server's error
-            throw PostgresError(kind: .client, message: "BEGIN returned no command status")
-        }
-        PQclear(begin)
-        return try check(statement)
+        if let failure { throw failure }
+        guard synced, out.count == steps.count else { throw lastError(conn) }
+        return out
     }
 
     /// Leaves pipeline mode after a failure, dropping whatever results are still queued.

@@ -87,9 +87,12 @@ public enum PaymentStore {
     ///
     /// `receivedAt` (from the claim) lets the update find each payment in its own monthly partition only;
     /// without it every partition's index is probed for every id.
+    ///
+    /// With `committing`, the statement is the transaction's last and COMMIT travels with it
+    /// (`Connection.queryPreparedCommitting`): the audit chain's head is then held for one round trip less.
     @discardableResult
     public static func record(_ c: Connection, runId: Int64, decisions: [(id: Int64, decision: Decision)],
-                              receivedAt: [Int64: String] = [:]) throws -> Set<Int64> {
+                              receivedAt: [Int64: String] = [:], committing: Bool = false) throws -> Set<Int64> {
         guard !decisions.isEmpty else { return [] }
         let times = decisions.map { receivedAt[$0.id] }
         let pruned = times.allSatisfy { $0 != nil }
@@ -108,7 +111,8 @@ public enum PaymentStore {
             for h in decision.hits { hits.append(id, h, suppressedBy: nil) }
             for s in decision.suppressed { hits.append(id, s.hit, suppressedBy: s.goodGuyId) }
         }
-        let updated = try c.queryPrepared("""
+        let run = committing ? c.queryPreparedCommitting : c.queryPrepared
+        let updated = try run("""
             WITH decided AS (
                 UPDATE chokepoint.payments AS p
                    SET status = d.status, reasons = d.reasons::text[], error = d.error, suppressions = d.suppressions::bigint[],

@@ -120,6 +120,47 @@ struct ConnectionTests {
         #expect(try c.query("SELECT string_agg(n::text, ',' ORDER BY n) FROM t").scalar == "1,2,3")
     }
 
+    @Test("the last statement can carry the COMMIT: committed when it returns, rolled back when it or the COMMIT fails")
+    func committingStatement() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        let other = try db.connect()
+        // A deferred unique constraint is checked at COMMIT: the way to make COMMIT itself fail.
+        try c.query("CREATE TABLE t (n int, CONSTRAINT t_once UNIQUE (n) DEFERRABLE INITIALLY DEFERRED)")
+        func numbers() throws -> String? { try other.query("SELECT string_agg(n::text, ',' ORDER BY n) FROM t").scalar }
+        try c.transaction { c in
+            try c.query("INSERT INTO t VALUES (1)")
+            try c.queryPreparedCommitting("INSERT INTO t VALUES ($1)", ["2"])
+            #expect(!c.inTransaction)
+            #expect(try numbers() == "1,2")
+        }
+        // Alone in its transaction: BEGIN, the statement and COMMIT in one pipeline.
+        try c.transaction { c in _ = try c.queryPreparedCommitting("INSERT INTO t VALUES ($1)", ["3"]) }
+        #expect(try numbers() == "1,2,3")
+        // The statement fails: the server skips the COMMIT and the transaction rolls back.
+        #expect(throws: PostgresError.self) {
+            try c.transaction { c in
+                try c.query("INSERT INTO t VALUES (4)")
+                try c.queryPreparedCommitting("INSERT INTO t VALUES ($1::int)", ["not a number"])
+            }
+        }
+        #expect(!c.inTransaction)
+        // The COMMIT fails: its error is thrown and nothing of the transaction stays.
+        do {
+            try c.transaction { c in
+                try c.query("INSERT INTO t VALUES (5)")
+                try c.queryPreparedCommitting("INSERT INTO t VALUES ($1)", ["1"])
+            }
+            Issue.record("a COMMIT violating a deferred constraint succeeded")
+        } catch let e as PostgresError {
+            #expect(e.sqlState == PostgresError.uniqueViolation)
+        }
+        #expect(!c.inTransaction)
+        #expect(try numbers() == "1,2,3")
+        #expect(try c.query("SELECT count(*) FROM t").scalar == "3")
+    }
+
     @Test("on a terminated connection, a transaction without statements sends nothing and one with a statement fails as a connection error, without hanging")
     func pipelinedBeginOnDeadConnection() throws {
         let db = try TestDatabase.create(migrated: false)

@@ -234,6 +234,27 @@ struct RescreenKeysTests {
             """) == "P2:2002,P3:3003")
     }
 
+    @Test("a keyed run also reads the payments decided in the hour before its key lookup (their keys may have committed after it), and no older ones")
+    func decidedAroundTheLookup() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        defer { c.close() }
+        try F.importList(c, [F.zorbex], tag: "v1")
+        try F.insert(c, [("OLD", F.mt103(ref: "OLD", beneficiary: "HARMLESS BAKERY")), ("RECENT", F.mt103(ref: "RECENT", beneficiary: "HARMLESS DAIRY"))])
+        try F.decideAll(c, recordingKeys: true)
+        // A decision stamped half an hour before the lookup is one whose transaction may have been open during it
+        // (its keys unseen by the lookup); one stamped two hours before is not.
+        try F.rewriteHistory(c, "UPDATE chokepoint.payments SET decided_at = decided_at - interval '2 hours' WHERE external_ref = 'OLD'")
+        try F.rewriteHistory(c, "UPDATE chokepoint.payments SET decided_at = decided_at - interval '30 minutes' WHERE external_ref = 'RECENT'")
+        try F.importList(c, [F.zorbex, F.entity("2002", "YARROWBY PRECISION OPTICS")], tag: "v2")
+        let run = try await F.rescreen(db.conninfo)
+        #expect(run.mode == "delta")
+        // Neither payment's keys meet the new entry's: RECENT is read for its decision time alone, OLD not at all.
+        #expect(run.paymentsScreened == 1)
+        #expect(run.newAlerts == 0)
+    }
+
     @Test("only the daemon role writes and reads the keys; the trigger gives every decided payment a row")
     func privileges() throws {
         let db = try TestDatabase.create()

@@ -64,28 +64,77 @@ public struct Row: Sendable {
 /// (`$1::text[]`), so a batch of values needs one round trip and no SQL is built from data.
 public enum PostgresArray {
     /// `{"a","b\"c",NULL}` — every element quoted, backslash and quote escaped.
+    ///
+    /// Written as UTF-8 bytes into one buffer: the decision path encodes every batch's reasons, hits and
+    /// keys this way, and appending to a `String` scalar by scalar cost a visible share of the daemon's time.
     public static func text(_ values: [String?]) -> String {
-        var out = "{"
-        var first = true
-        for v in values {
-            if !first { out += "," }
-            first = false
-            guard let v else { out += "NULL"; continue }
-            out += "\""
-            for ch in v.unicodeScalars {
-                if ch == "\"" || ch == "\\" { out += "\\" }
-                out.unicodeScalars.append(ch)
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + values.count * 3 + values.reduce(0) { $0 + ($1?.utf8.count ?? 0) })
+        out.append(UInt8(ascii: "{"))
+        for (i, v) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            guard let v else { out.append(contentsOf: "NULL".utf8); continue }
+            out.append(UInt8(ascii: "\""))
+            for b in v.utf8 {
+                if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(b)
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
         }
-        out += "}"
-        return out
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func text(_ values: [String]) -> String { text(values.map { Optional($0) }) }
 
-    public static func int64(_ values: [Int64]) -> String {
-        "{" + values.map(String.init).joined(separator: ",") + "}"
+    public static func int64(_ values: [Int64]) -> String { integerLiteral(values) }
+
+    /// `{1,-2,3}`: an integer array literal, digits written into one buffer. (Concrete overloads, not one
+    /// public generic: a generic called from another module runs unspecialized, through value witnesses.)
+    public static func integers(_ values: [Int32]) -> String { integerLiteral(values) }
+    public static func integers(_ values: [Int64]) -> String { integerLiteral(values) }
+
+    private static func integerLiteral<T: FixedWidthInteger>(_ values: [T]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + values.count * 12)
+        appendIntegers(values, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `{"{1,2}","{3}"}`: a text array whose elements are integer array literals, for
+    /// `unnest($n::text[])` and a cast of each element to `integer[]` (arrays of different lengths, one
+    /// parameter). The elements hold only digits, signs, commas and braces, which need no escaping in quotes.
+    public static func integerArrays(_ arrays: [[Int32]]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(2 + arrays.reduce(0) { $0 + 5 + $1.count * 12 })
+        out.append(UInt8(ascii: "{"))
+        for (i, a) in arrays.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            appendIntegers(a, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func appendIntegers<T: FixedWidthInteger>(_ values: [T], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        var digits: [UInt8] = []
+        digits.reserveCapacity(20)
+        for (i, v) in values.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            // The magnitude as unsigned: -Int64.min does not fit an Int64.
+            var m = v.magnitude
+            digits.removeAll(keepingCapacity: true)
+            repeat {
+                digits.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: m % 10))
+                m /= 10
+            } while m > 0
+            out.append(contentsOf: digits.reversed())
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     public static func double(_ values: [Double]) -> String {

@@ -452,7 +452,7 @@ enum RescreenStore {
                     SELECT payment_id FROM chokepoint.payment_screening_keys
                      WHERE keys && $1::integer[] AND ($2::bigint IS NULL OR payment_id > $2::bigint)
                        AND ($3::bigint IS NULL OR payment_id <= $3::bigint)
-                    """, ["{" + l.keys.map(String.init).joined(separator: ",") + "}", l.after.map(String.init), l.through.map(String.init)])
+                    """, [PostgresArray.integers(l.keys), l.after.map(String.init), l.through.map(String.init)])
                     .rows.compactMap { $0.int64(0) })
             }
             return (ids.sorted(), since)

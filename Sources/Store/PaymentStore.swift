@@ -152,7 +152,7 @@ public enum PaymentStore {
             INSERT INTO chokepoint.payment_screening_keys AS k (payment_id, keys)
             SELECT d.id, d.keys::integer[] FROM unnest($1::bigint[], $2::text[]) AS d(id, keys)
             ON CONFLICT (payment_id) DO UPDATE SET keys = EXCLUDED.keys WHERE k.keys IS NULL
-            """, [PostgresArray.int64(keys.map(\.id)), PostgresArray.text(keys.map { "{" + $0.keys.map(String.init).joined(separator: ",") + "}" })])
+            """, [PostgresArray.int64(keys.map(\.id)), PostgresArray.integerArrays(keys.map(\.keys))])
     }
 
     /// Hits as parallel arrays, for one `unnest` insert.

@@ -25,6 +25,8 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Payments per claim transaction (the daemon's default).") var batchSize = WorkerConfiguration.defaultBatchSize
     @Option(help: "Share of payments naming a sanctioned party.") var hitShare = 0.1
     @Flag(help: "Also drain the same backlog with screening off, in process, with the same number of workers.") var baseline = false
+    @Flag(help: "Run the daemons with --screening-keys (each decided payment's rescreen prefilter keys stored with its decision).")
+    var screeningKeys = false
     @Option(name: .customLong("repeat"), help: "With --baseline: measure this many (screened, bare) pairs, alternating which goes first; throughputs are medians, screening_keeps is their ratio, and every pair's ratio is listed.")
     var repeatCount = 1
     @Option(name: .customLong("database-url"), help: "Admin connection (default CHOKEPOINT_DATABASE_URL); a database chokepoint_bench_<pid> is created and dropped.")
@@ -48,7 +50,7 @@ struct LoadCommand: AsyncParsableCommand {
     func run() async throws {
         let admin = databaseURL ?? ProcessInfo.processInfo.environment["CHOKEPOINT_DATABASE_URL"] ?? ""
         let (count, rate, daemons, workers, batchSize, hitShare) = (self.count, self.rate, self.daemons, self.workers, self.batchSize, self.hitShare)
-        let (shared, listsMode, seed, settle) = (self.shared, self.lists, self.seed, self.settleTimeout)
+        let (shared, listsMode, seed, settle, keys) = (self.shared, self.lists, self.seed, self.settleTimeout, self.screeningKeys)
         _ = try Executables.chokepoint()
 
         let prepared = try await onDedicatedThread(name: "bench-generate") { () throws -> (BenchLists, [PaymentRow], Int) in
@@ -80,7 +82,7 @@ struct LoadCommand: AsyncParsableCommand {
             if baseline && bareFirst { try await bare() }
             runs.append(try await onDedicatedThread(name: "bench-load") {
                 try Self.measureDaemons(admin: admin, lists: benchLists, rows: rows, rate: rate, daemons: daemons, workers: workers,
-                                        batchSize: batchSize, settle: settle)
+                                        batchSize: batchSize, settle: settle, screeningKeys: keys)
             })
             if baseline && !bareFirst { try await bare() }
             if repeatCount > 1 {
@@ -114,6 +116,7 @@ struct LoadCommand: AsyncParsableCommand {
         out["batch_size"] = batchSize
         out["rate"] = rate
         out["hit_share"] = hitShare
+        out["screening_keys"] = screeningKeys
         out["lists"] = benchLists.origin
         out["screen_only_per_s_one_core"] = screenPerSecond
         out["seed"] = Int(seed)
@@ -141,7 +144,7 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     static func measureDaemons(admin: String, lists: BenchLists, rows: [PaymentRow], rate: Double, daemons: Int, workers: Int,
-                               batchSize: Int, settle: Double) throws -> Figures {
+                               batchSize: Int, settle: Double, screeningKeys: Bool = false) throws -> Figures {
         let db = try TargetDatabase.open(url: admin, existing: false)
         defer { db.drop() }
         let c = try Connection(conninfo: db.conninfo)
@@ -151,7 +154,8 @@ struct LoadCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         let procs = (0..<daemons).map {
             DaemonProcess(name: "d\($0)", conninfo: db.conninfo(applicationName: "chokepoint-load-d\($0)"),
-                          arguments: ["--workers", "\(workers)", "--batch-size", "\(batchSize)", "--drain-timeout", "10"], logDirectory: logs)
+                          arguments: ["--workers", "\(workers)", "--batch-size", "\(batchSize)", "--drain-timeout", "10"]
+                              + (screeningKeys ? ["--screening-keys"] : []), logDirectory: logs)
         }
         defer { procs.forEach { $0.stop() } }
         var figures = Figures()

@@ -239,7 +239,7 @@ struct RescreenCommand: AsyncParsableCommand {
                 throw ValidationError("the bench's messages are keyed by their reference or do not parse: --keys sql cannot be used")
             }
             rows.append(name)
-            rows.append("{" + keys.map(String.init).joined(separator: ",") + "}")
+            rows.append(PostgresArray.integers(keys))
         }
         try c.query("CREATE TEMPORARY TABLE bench_keys (name text PRIMARY KEY, keys integer[])")
         try c.query("""

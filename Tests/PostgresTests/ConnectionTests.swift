@@ -264,6 +264,24 @@ struct ConnectionTests {
         #expect(r.rows.map { $0[0] } == values)
         let back = try c.query("SELECT $1::text[]", [PostgresArray.text(values)]).scalar ?? ""
         #expect(PostgresArray.parseText(back) == values)
+        #expect(try c.query("SELECT cardinality($1::text[])", [PostgresArray.text([String?]())]).scalar == "0")
+    }
+
+    @Test("integer arrays, and text arrays of integer arrays, are the server's own literals: extremes, signs, empty arrays")
+    func integerArrayParameters() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        let big: [Int64] = [0, 1, -1, 9, 10, -10, 1_234_567_890_123, Int64.max, Int64.min]
+        #expect(PostgresArray.int64(big) == "{" + big.map(String.init).joined(separator: ",") + "}")
+        let r = try c.query("SELECT v::text FROM unnest($1::bigint[]) WITH ORDINALITY AS u(v, i) ORDER BY i", [PostgresArray.int64(big)])
+        #expect(r.rows.map { $0[0] } == big.map(String.init))
+        #expect(try c.query("SELECT cardinality($1::bigint[])", [PostgresArray.integers([Int32]())]).scalar == "0")
+        let keys: [[Int32]] = [[3, -7, Int32.max, Int32.min], [], [42]]
+        let k = try c.query("SELECT k::integer[]::text FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i) ORDER BY i",
+                            [PostgresArray.integerArrays(keys)])
+        #expect(k.rows.map { $0[0] } == keys.map { "{" + $0.map(String.init).joined(separator: ",") + "}" })
+        #expect(try c.query("SELECT cardinality($1::text[])", [PostgresArray.integerArrays([[Int32]]())]).scalar == "0")
     }
 
     @Test("the listener reconnects after its backend is terminated and says so")

@@ -101,11 +101,11 @@ extension NameIndex {
             }
         } else {
             prepared.padded.withUnsafeBufferPointer { pb in
-                for i in 0..<n {
-                    let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])
-                    exactTokens.forEach(selfKey(t)) { id in
-                        if tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, t) }) {
-                            hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
+                tokenBytes.withReader { vocabulary in
+                    for i in 0..<n {
+                        let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])
+                        exactTokens.forEach(selfKey(t)) { id in
+                            if NameIndex.equal(vocabulary[id], t) { hits.append(TokenHit(pos: Int32(i), token: id, sim: 1)) }
                         }
                     }
                 }
@@ -115,57 +115,59 @@ extension NameIndex {
         // One-typo hits from the deletion neighbourhood.
         let minTypo = configuration.minTypoTokenLength
         if !deletions.isEmpty {
-            let exactCount = hits.count
-            // Tokens with digits (account numbers, postcodes, amounts) are never typo'd names.
-            for i in 0..<n {
-                let tRange = prepared.foldedRange(i)
-                let t = prepared.padded[tRange]
-                guard t.count <= 64 && !t.contains(where: { $0 < 0x41 }) else { continue }
-                let pos = Int32(i)
-                let fuzzyStart = hits.count
-                // Vocabulary keys have at least minTypo - 1 bytes: a token of minTypo - 1 letters can meet one only
-                // with its own key (its deletions are shorter), a shorter token not at all.
-                if t.count >= minTypo { deletionKeys(t, into: &keys) } else if t.count == minTypo - 1 {
-                    keys.removeAll(keepingCapacity: true)
-                    keys.append(selfKey(t))
-                } else { keys.removeAll(keepingCapacity: true) }
-                prepared.padded.withUnsafeBufferPointer { pb in
-                    let tb = UnsafeBufferPointer(rebasing: pb[tRange])
-                    for key in keys {
-                        deletions.forEach(key) { id in
-                            if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
-                            if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
-                            tokenBytes[Int(id)].withUnsafeBufferPointer { a in
-                                if a.count < minTypo { return }
-                                if !NameIndex.equal(a, tb) && Similarity.withinOneEdit(a, tb) {
-                                    hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, tb)))
+            tokenBytes.withReader { vocabulary in
+                rawTokenBytes.withReader { rawVocabulary in
+                    let exactCount = hits.count
+                    // Tokens with digits (account numbers, postcodes, amounts) are never typo'd names.
+                    for i in 0..<n {
+                        let tRange = prepared.foldedRange(i)
+                        let t = prepared.padded[tRange]
+                        guard t.count <= 64 && !t.contains(where: { $0 < 0x41 }) else { continue }
+                        let pos = Int32(i)
+                        let fuzzyStart = hits.count
+                        // Vocabulary keys have at least minTypo - 1 bytes: a token of minTypo - 1 letters can meet one only
+                        // with its own key (its deletions are shorter), a shorter token not at all.
+                        if t.count >= minTypo { deletionKeys(t, into: &keys) } else if t.count == minTypo - 1 {
+                            keys.removeAll(keepingCapacity: true)
+                            keys.append(selfKey(t))
+                        } else { keys.removeAll(keepingCapacity: true) }
+                        prepared.padded.withUnsafeBufferPointer { pb in
+                            let tb = UnsafeBufferPointer(rebasing: pb[tRange])
+                            for key in keys {
+                                deletions.forEach(key) { id in
+                                    if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
+                                    if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
+                                    let a = vocabulary[id]
+                                    if a.count < minTypo { return }
+                                    if !NameIndex.equal(a, tb) && Similarity.withinOneEdit(a, tb) {
+                                        hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, tb)))
+                                    }
                                 }
                             }
                         }
-                    }
-                }
-                // The same on the unfolded form (folding can make one typo two).
-                let rawRange = prepared.displayRange(prepared.original(i))
-                if rawRange.count < minTypo - 1 || rawRange.count > 64 || rawDeletions.isEmpty { continue }
-                if rawRange.count >= minTypo { deletionKeys(prepared.normalized[rawRange], into: &keys) } else {
-                    keys.removeAll(keepingCapacity: true)
-                    keys.append(selfKey(prepared.normalized[rawRange]))
-                }
-                prepared.normalized.withUnsafeBufferPointer { nb in
-                    let w = UnsafeBufferPointer(rebasing: nb[rawRange])
-                    for key in keys {
-                        rawDeletions.forEach(key) { r in
-                            let id = rawTokenFolded[Int(r)]
-                            if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
-                            rawTokenBytes[Int(r)].withUnsafeBufferPointer { a in
-                                guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { return }
-                                // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
-                                // than `STIFEN` to `STEFEN`).
-                                let sim = NameIndex.typoSimilarity(a, w)
-                                if let k = hits[fuzzyStart...].firstIndex(where: { $0.token == id }) {
-                                    hits[k].sim = max(hits[k].sim, sim)
-                                } else {
-                                    hits.append(TokenHit(pos: pos, token: id, sim: sim))
+                        // The same on the unfolded form (folding can make one typo two).
+                        let rawRange = prepared.displayRange(prepared.original(i))
+                        if rawRange.count < minTypo - 1 || rawRange.count > 64 || rawDeletions.isEmpty { continue }
+                        if rawRange.count >= minTypo { deletionKeys(prepared.normalized[rawRange], into: &keys) } else {
+                            keys.removeAll(keepingCapacity: true)
+                            keys.append(selfKey(prepared.normalized[rawRange]))
+                        }
+                        prepared.normalized.withUnsafeBufferPointer { nb in
+                            let w = UnsafeBufferPointer(rebasing: nb[rawRange])
+                            for key in keys {
+                                rawDeletions.forEach(key) { r in
+                                    let id = rawTokenFolded[Int(r)]
+                                    if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
+                                    let a = rawVocabulary[r]
+                                    guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { return }
+                                    // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
+                                    // than `STIFEN` to `STEFEN`).
+                                    let sim = NameIndex.typoSimilarity(a, w)
+                                    if let k = hits[fuzzyStart...].firstIndex(where: { $0.token == id }) {
+                                        hits[k].sim = max(hits[k].sim, sim)
+                                    } else {
+                                        hits.append(TokenHit(pos: pos, token: id, sim: sim))
+                                    }
                                 }
                             }
                         }

@@ -54,6 +54,8 @@ extension NameIndex {
         var hitTokens = [Int32]()
         var prepared = PreparedText.Buffers()
         var compoundPrefix = [UInt64]()
+        /// The ids one token's keys found in a deletion table.
+        var found = [Int32]()
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
@@ -72,6 +74,7 @@ extension NameIndex {
         var candidates = scratch.candidates
         var hitTokens = scratch.hitTokens
         var compoundPrefix = scratch.compoundPrefix
+        var found = scratch.found
         scratch = SearchScratch()   // unique references: the arrays below grow in place
         hits.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
@@ -80,7 +83,7 @@ extension NameIndex {
         defer {
             prepared.recycle(into: &buffers)
             scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, hitTokens: hitTokens,
-                                    prepared: buffers, compoundPrefix: compoundPrefix)
+                                    prepared: buffers, compoundPrefix: compoundPrefix, found: found)
         }
 
         // Exact whole-token hits: the automaton of the padded vocabulary over the padded folded text (every
@@ -118,12 +121,18 @@ extension NameIndex {
             tokenBytes.withReader { vocabulary in
                 rawTokenBytes.withReader { rawVocabulary in
                     let exactCount = hits.count
+                    // The exact hits are in position order: those of position i are hits[exactLo..<exactHi].
+                    var exactLo = 0, exactHi = 0
                     // Tokens with digits (account numbers, postcodes, amounts) are never typo'd names.
                     for i in 0..<n {
                         let tRange = prepared.foldedRange(i)
                         let t = prepared.padded[tRange]
                         guard t.count <= 64 && !t.contains(where: { $0 < 0x41 }) else { continue }
                         let pos = Int32(i)
+                        while exactLo < exactCount && hits[exactLo].pos < pos { exactLo += 1 }
+                        exactHi = max(exactHi, exactLo)
+                        while exactHi < exactCount && hits[exactHi].pos == pos { exactHi += 1 }
+                        let exact = exactLo..<exactHi
                         let fuzzyStart = hits.count
                         // Vocabulary keys have at least minTypo - 1 bytes: a token of minTypo - 1 letters can meet one only
                         // with its own key (its deletions are shorter), a shorter token not at all.
@@ -133,15 +142,15 @@ extension NameIndex {
                         } else { keys.removeAll(keepingCapacity: true) }
                         prepared.padded.withUnsafeBufferPointer { pb in
                             let tb = UnsafeBufferPointer(rebasing: pb[tRange])
-                            for key in keys {
-                                deletions.forEach(key) { id in
-                                    if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
-                                    if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
-                                    let a = vocabulary[id]
-                                    if a.count < minTypo { return }
-                                    if !NameIndex.equal(a, tb) && Similarity.withinOneEdit(a, tb) {
-                                        hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, tb)))
-                                    }
+                            found.removeAll(keepingCapacity: true)
+                            deletions.collect(keys, into: &found)
+                            for id in found {
+                                if hits[fuzzyStart...].contains(where: { $0.token == id }) { continue }
+                                if hits[exact].contains(where: { $0.token == id }) { continue }
+                                let a = vocabulary[id]
+                                if a.count < minTypo { continue }
+                                if !NameIndex.equal(a, tb) && Similarity.withinOneEdit(a, tb) {
+                                    hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, tb)))
                                 }
                             }
                         }
@@ -154,20 +163,20 @@ extension NameIndex {
                         }
                         prepared.normalized.withUnsafeBufferPointer { nb in
                             let w = UnsafeBufferPointer(rebasing: nb[rawRange])
-                            for key in keys {
-                                rawDeletions.forEach(key) { r in
-                                    let id = rawTokenFolded[Int(r)]
-                                    if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
-                                    let a = rawVocabulary[r]
-                                    guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { return }
-                                    // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
-                                    // than `STIFEN` to `STEFEN`).
-                                    let sim = NameIndex.typoSimilarity(a, w)
-                                    if let k = hits[fuzzyStart...].firstIndex(where: { $0.token == id }) {
-                                        hits[k].sim = max(hits[k].sim, sim)
-                                    } else {
-                                        hits.append(TokenHit(pos: pos, token: id, sim: sim))
-                                    }
+                            found.removeAll(keepingCapacity: true)
+                            rawDeletions.collect(keys, into: &found)
+                            for r in found {
+                                let id = rawTokenFolded[Int(r)]
+                                if hits[exact].contains(where: { $0.token == id }) { continue }
+                                let a = rawVocabulary[r]
+                                guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { continue }
+                                // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
+                                // than `STIFEN` to `STEFEN`).
+                                let sim = NameIndex.typoSimilarity(a, w)
+                                if let k = hits[fuzzyStart...].firstIndex(where: { $0.token == id }) {
+                                    hits[k].sim = max(hits[k].sim, sim)
+                                } else {
+                                    hits.append(TokenHit(pos: pos, token: id, sim: sim))
                                 }
                             }
                         }

@@ -31,10 +31,45 @@ struct FlatTokens: Sendable {
         let bytes: UnsafeBufferPointer<UInt8>
         let offsets: UnsafeBufferPointer<Int32>
 
+        /// The string at `lo..<hi` (a span of `oneEditSpans`).
+        @inline(__always) func span(_ lo: Int32, _ hi: Int32) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: bytes[Int(lo)..<Int(hi)])
+        }
+
         /// String `i`.
         @inline(__always) subscript(i: Int32) -> UnsafeBufferPointer<UInt8> {
             let lo = Int(offsets[Int(i)]), hi = Int(offsets[Int(i) + 1])
             return UnsafeBufferPointer(rebasing: bytes[lo..<hi])
+        }
+    }
+
+    /// The spans of strings `ids` for a typo check against `t`, two entries per id appended to `spans`: the string's
+    /// start and end in `bytes`, or -1 and -1 when it certainly is not within one edit of `t`.
+    ///
+    /// The offsets of all ids are read first, then the first and last byte of each string, each pass with no branch
+    /// on what it loads: with a large vocabulary every candidate string is a cache miss, and this way the misses
+    /// overlap instead of each waiting for the typo check of the one before. The test is a necessary condition of
+    /// `Similarity.withinOneEdit` for strings of three bytes or more: one edit leaves the first byte or the last
+    /// byte in place (an edit at the first position, or a transposition of the first two, keeps the last).
+    func oneEditSpans(_ ids: [Int32], near t: UnsafeBufferPointer<UInt8>, into spans: inout [Int32]) {
+        spans.removeAll(keepingCapacity: true)
+        if ids.isEmpty { return }
+        withReader { r in
+            for id in ids {
+                spans.append(r.offsets[Int(id)])
+                spans.append(r.offsets[Int(id) + 1])
+            }
+            guard t.count >= 3 else { return }
+            let first = t[0], last = t[t.count - 1]
+            spans.withUnsafeMutableBufferPointer { sp in
+                for k in 0..<ids.count {
+                    let lo = Int(sp[2 * k]), hi = Int(sp[2 * k + 1])
+                    if hi - lo < 3 { continue }
+                    let possible = (r.bytes[lo] == first) || (r.bytes[hi - 1] == last)
+                    sp[2 * k] = possible ? sp[2 * k] : -1
+                    sp[2 * k + 1] = possible ? sp[2 * k + 1] : -1
+                }
+            }
         }
     }
 

@@ -56,6 +56,8 @@ extension NameIndex {
         var compoundPrefix = [UInt64]()
         /// The ids one token's keys found in a deletion table.
         var found = [Int32]()
+        /// Their spans in the token buffer (`FlatTokens.oneEditSpans`).
+        var spans = [Int32]()
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
@@ -75,6 +77,7 @@ extension NameIndex {
         var hitTokens = scratch.hitTokens
         var compoundPrefix = scratch.compoundPrefix
         var found = scratch.found
+        var spans = scratch.spans
         scratch = SearchScratch()   // unique references: the arrays below grow in place
         hits.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
@@ -83,7 +86,7 @@ extension NameIndex {
         defer {
             prepared.recycle(into: &buffers)
             scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, hitTokens: hitTokens,
-                                    prepared: buffers, compoundPrefix: compoundPrefix, found: found)
+                                    prepared: buffers, compoundPrefix: compoundPrefix, found: found, spans: spans)
         }
 
         // Exact whole-token hits: the automaton of the padded vocabulary over the padded folded text (every
@@ -144,10 +147,11 @@ extension NameIndex {
                             let tb = UnsafeBufferPointer(rebasing: pb[tRange])
                             found.removeAll(keepingCapacity: true)
                             deletions.collect(keys, into: &found)
-                            for id in found {
+                            tokenBytes.oneEditSpans(found, near: tb, into: &spans)
+                            for (k, id) in found.enumerated() where spans[2 * k] >= 0 {
                                 if hits[fuzzyStart...].contains(where: { $0.token == id }) { continue }
                                 if hits[exact].contains(where: { $0.token == id }) { continue }
-                                let a = vocabulary[id]
+                                let a = vocabulary.span(spans[2 * k], spans[2 * k + 1])
                                 if a.count < minTypo { continue }
                                 if !NameIndex.equal(a, tb) && Similarity.withinOneEdit(a, tb) {
                                     hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, tb)))
@@ -165,10 +169,11 @@ extension NameIndex {
                             let w = UnsafeBufferPointer(rebasing: nb[rawRange])
                             found.removeAll(keepingCapacity: true)
                             rawDeletions.collect(keys, into: &found)
-                            for r in found {
+                            rawTokenBytes.oneEditSpans(found, near: w, into: &spans)
+                            for (k, r) in found.enumerated() where spans[2 * k] >= 0 {
                                 let id = rawTokenFolded[Int(r)]
                                 if hits[exact].contains(where: { $0.token == id }) { continue }
-                                let a = rawVocabulary[r]
+                                let a = rawVocabulary.span(spans[2 * k], spans[2 * k + 1])
                                 guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { continue }
                                 // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
                                 // than `STIFEN` to `STEFEN`).

@@ -65,6 +65,11 @@ struct DeletionTable: Sendable {
     /// branch on the one before. Here the filter words of all keys are read first with no branch, then the home
     /// slots of the keys that pass, so the misses overlap; the walk then finds them in cache.
     func collect(_ keys: [UInt64], into ids: inout [Int32]) {
+        forEachBatch(keys) { _, id in ids.append(id) }
+    }
+
+    /// `forEach` of every key of `keys` in turn, as `collect` reads them: `body(key index, id)`.
+    @inline(__always) func forEachBatch(_ keys: [UInt64], _ body: (Int, Int32) -> Void) {
         if keys.isEmpty { return }
         var start = 0
         keys.withUnsafeBufferPointer { kb in
@@ -87,12 +92,13 @@ struct DeletionTable: Sendable {
                         // Every home slot empty (keys are never 0): nothing to find in this chunk.
                         p = touched == 0 ? 0 : pass
                         while p != 0 {
-                            let k = kb[start + p.trailingZeroBitCount]
+                            let j = start + p.trailingZeroBitCount
+                            let k = kb[j]
                             var i = DeletionTable.slot(k, mask)
                             while true {
                                 let key = s[2 * i]
                                 if key == 0 { break }
-                                if key == k { ids.append(Int32(bitPattern: UInt32(truncatingIfNeeded: s[2 * i + 1]))) }
+                                if key == k { body(j, Int32(bitPattern: UInt32(truncatingIfNeeded: s[2 * i + 1]))) }
                                 i = (i + 1) & mask
                             }
                             p &= p - 1

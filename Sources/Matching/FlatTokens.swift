@@ -44,7 +44,8 @@ struct FlatTokens: Sendable {
     }
 
     /// The spans of strings `ids` for a typo check against `t`, two entries per id appended to `spans`: the string's
-    /// start and end in `bytes`, or -1 and -1 when it certainly is not within one edit of `t`.
+    /// start and end in `bytes`, or -1 and -1 when it certainly is not within one edit of `t` (with a `t` shorter than
+    /// three bytes, every span as it is: the exact lookups use that).
     ///
     /// The offsets of all ids are read first, then the first and last byte of each string, each pass with no branch
     /// on what it loads: with a large vocabulary every candidate string is a cache miss, and this way the misses
@@ -93,15 +94,14 @@ struct TokenInterner {
     private(set) var tokens = FlatTokens()
     /// `selfKey` of each token, by id (the keys of the index's exact-token table).
     private(set) var keys: [UInt64] = []
-    private var slotKeys: [UInt64]
-    private var slotIds: [Int32]
+    /// slots[2i] = key (0: empty), slots[2i + 1] = id: key and id in one cache line.
+    private var slots: [UInt64]
     private var mask: Int
 
     init(capacity: Int = 1024) {
         var c = 16
         while c < capacity * 2 { c <<= 1 }
-        slotKeys = [UInt64](repeating: 0, count: c)
-        slotIds = [Int32](repeating: 0, count: c)
+        slots = [UInt64](repeating: 0, count: 2 * c)
         mask = c - 1
     }
 
@@ -124,37 +124,35 @@ struct TokenInterner {
         let id = Int32(keys.count)
         tokens.append(t)
         keys.append(k)
-        if keys.count * 2 > slotKeys.count { grow() } else { place(k, id) }
+        if keys.count * 2 > mask + 1 { grow() } else { place(k, id) }
         return id
     }
 
     private func find(_ t: UnsafeBufferPointer<UInt8>, _ k: UInt64) -> Int32? {
-        slotKeys.withUnsafeBufferPointer { sk in
-            slotIds.withUnsafeBufferPointer { si in
-                tokens.withReader { r in
-                    var i = DeletionTable.slot(k, mask)
-                    while sk[i] != 0 {
-                        if sk[i] == k && NameIndex.equal(r[si[i]], t) { return si[i] }
-                        i = (i + 1) & mask
-                    }
-                    return nil
+        slots.withUnsafeBufferPointer { s in
+            tokens.withReader { r in
+                var i = DeletionTable.slot(k, mask)
+                while s[2 * i] != 0 {
+                    let id = Int32(truncatingIfNeeded: s[2 * i + 1])
+                    if s[2 * i] == k && NameIndex.equal(r[id], t) { return id }
+                    i = (i + 1) & mask
                 }
+                return nil
             }
         }
     }
 
     private mutating func place(_ k: UInt64, _ id: Int32) {
         var i = DeletionTable.slot(k, mask)
-        while slotKeys[i] != 0 { i = (i + 1) & mask }
-        slotKeys[i] = k
-        slotIds[i] = id
+        while slots[2 * i] != 0 { i = (i + 1) & mask }
+        slots[2 * i] = k
+        slots[2 * i + 1] = UInt64(id)
     }
 
     /// Doubles the table and places every token again (including the one just appended).
     private mutating func grow() {
-        let c = slotKeys.count * 2
-        slotKeys = [UInt64](repeating: 0, count: c)
-        slotIds = [Int32](repeating: 0, count: c)
+        let c = (mask + 1) * 2
+        slots = [UInt64](repeating: 0, count: 2 * c)
         mask = c - 1
         for (id, k) in keys.enumerated() { place(k, Int32(id)) }
     }

@@ -58,6 +58,8 @@ extension NameIndex {
         var found = [Int32]()
         /// Their spans in the token buffer (`FlatTokens.oneEditSpans`).
         var spans = [Int32]()
+        /// The text position of each of `found` (exact lookups).
+        var foundPos = [Int32]()
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
@@ -78,6 +80,7 @@ extension NameIndex {
         var compoundPrefix = scratch.compoundPrefix
         var found = scratch.found
         var spans = scratch.spans
+        var foundPos = scratch.foundPos
         scratch = SearchScratch()   // unique references: the arrays below grow in place
         hits.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
@@ -86,7 +89,7 @@ extension NameIndex {
         defer {
             prepared.recycle(into: &buffers)
             scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, hitTokens: hitTokens,
-                                    prepared: buffers, compoundPrefix: compoundPrefix, found: found, spans: spans)
+                                    prepared: buffers, compoundPrefix: compoundPrefix, found: found, spans: spans, foundPos: foundPos)
         }
 
         // Exact whole-token hits: the automaton of the padded vocabulary over the padded folded text (every
@@ -106,12 +109,24 @@ extension NameIndex {
                 }
             }
         } else {
+            // All the text's tokens at once (`DeletionTable.forEachBatch`, `FlatTokens.oneEditSpans`): in a large
+            // vocabulary each lookup is a few cache misses, which then overlap.
             prepared.padded.withUnsafeBufferPointer { pb in
+                keys.removeAll(keepingCapacity: true)
+                for i in 0..<n { keys.append(selfKey(pb[prepared.foldedRange(i)])) }
+                found.removeAll(keepingCapacity: true)
+                foundPos.removeAll(keepingCapacity: true)
+                exactTokens.forEachBatch(keys) { i, id in
+                    found.append(id)
+                    foundPos.append(Int32(i))
+                }
+                tokenBytes.oneEditSpans(found, near: UnsafeBufferPointer(start: nil, count: 0), into: &spans)
                 tokenBytes.withReader { vocabulary in
-                    for i in 0..<n {
+                    for (k, id) in found.enumerated() {
+                        let i = Int(foundPos[k])
                         let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])
-                        exactTokens.forEach(selfKey(t)) { id in
-                            if NameIndex.equal(vocabulary[id], t) { hits.append(TokenHit(pos: Int32(i), token: id, sim: 1)) }
+                        if NameIndex.equal(vocabulary.span(spans[2 * k], spans[2 * k + 1]), t) {
+                            hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
                         }
                     }
                 }

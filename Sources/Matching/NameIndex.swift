@@ -385,17 +385,16 @@ public struct NameIndex: Sendable {
     }
 
     /// The alias scanned in each punctuation mode (`Normalizer.Punctuation.allCases` order). A name with no
-    /// punctuation between two letters or digits normalizes the same in both modes, so it is scanned once (most
-    /// names: the scan is most of the time an index takes to build).
+    /// punctuation between two letters or digits normalizes the same in both modes, so it is scanned once and
+    /// returned once (most names: the scan is most of the time an index takes to build).
     static func scanNames(_ alias: Alias, _ matcher: LegalForms.Matcher) -> [ScannedName] {
         // Person names written "FAMILY, GIVEN MIDDLE": the comma marks the family name.
         let commaParts = alias.isPerson ? alias.name.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: true) : []
         let pieces = commaParts.count == 2 ? commaParts.map(String.init) : [alias.name]
         let separated = pieces.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
         let joins = separated.contains { $0.1 }
-        var first: ScannedName? = nil
-        return Normalizer.Punctuation.allCases.map { punct in
-            if let first, !joins { return first }
+        // Without such punctuation the second mode would read the same: the name is scanned, and indexed, once.
+        return Normalizer.Punctuation.allCases.prefix(joins ? Normalizer.Punctuation.allCases.count : 1).map { punct in
             let bytes = punct == .separate ? separated.map(\.0) : pieces.map { Normalizer.normalizedBytes($0, punctuation: punct) }
             var name: ScannedName
             if bytes.count == 2 {
@@ -408,7 +407,6 @@ public struct NameIndex: Sendable {
                 name = ScannedName(folded: d.folded, raw: d.raw, forms: d.forms, familyCount: -1, whole: [])
                 if !alias.isPerson && !alias.weak && !name.folded.isEmpty { name.whole = bytes[0].filter { $0 != 0x20 } }
             }
-            if first == nil { first = name }
             return name
         }
     }

@@ -103,7 +103,7 @@ extension NameIndex {
         for v in 0..<variantAlias.count {
             let range = Int(variantOffsets[v])..<Int(variantOffsets[v + 1])
             let required = range.filter { variantEssential[$0] == NameIndex.required }
-            guard let best = required.max(by: { tokenBytes[Int(variantTokens[$0])].count < tokenBytes[Int(variantTokens[$1])].count }) else {
+            guard let best = required.max(by: { tokenBytes.length(Int(variantTokens[$0])) < tokenBytes.length(Int(variantTokens[$1])) }) else {
                 // No required token (not built today): any token's hit may start it.
                 for i in range { chosen.insert(variantTokens[i]) }
                 continue

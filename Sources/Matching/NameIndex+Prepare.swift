@@ -167,7 +167,7 @@ extension NameIndex {
             deletionKeys(folded, into: &keys)
             for key in keys where !found {
                 deletions.forEach(key) { id in
-                    if !found && tokenBytes[Int(id)].withUnsafeBufferPointer({ $0.count >= minTypo && Similarity.withinOneEdit($0, folded) }) {
+                    if !found && tokenBytes.withToken(id, { $0.count >= minTypo && Similarity.withinOneEdit($0, folded) }) {
                         found = true
                     }
                 }
@@ -175,7 +175,7 @@ extension NameIndex {
             deletionKeys(raw, into: &keys)
             for key in keys where !found {
                 rawDeletions.forEach(key) { r in
-                    if !found && rawTokenBytes[Int(r)].withUnsafeBufferPointer({ Similarity.withinOneEdit($0, raw) }) { found = true }
+                    if !found && rawTokenBytes.withToken(r, { Similarity.withinOneEdit($0, raw) }) { found = true }
                 }
             }
             return found
@@ -190,7 +190,7 @@ extension NameIndex {
     func isVocabularyToken(_ f: UnsafeBufferPointer<UInt8>) -> Bool {
         var found = false
         exactTokens.forEach(selfKey(f)) { id in
-            if !found && tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, f) }) { found = true }
+            if !found && tokenBytes.withToken(id, { NameIndex.equal($0, f) }) { found = true }
         }
         return found
     }

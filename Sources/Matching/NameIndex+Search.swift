@@ -54,6 +54,12 @@ extension NameIndex {
         var hitTokens = [Int32]()
         var prepared = PreparedText.Buffers()
         var compoundPrefix = [UInt64]()
+        /// The ids one token's keys found in a deletion table.
+        var found = [Int32]()
+        /// Their spans in the token buffer (`FlatTokens.oneEditSpans`).
+        var spans = [Int32]()
+        /// The text position of each of `found` (exact lookups).
+        var foundPos = [Int32]()
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
@@ -72,6 +78,9 @@ extension NameIndex {
         var candidates = scratch.candidates
         var hitTokens = scratch.hitTokens
         var compoundPrefix = scratch.compoundPrefix
+        var found = scratch.found
+        var spans = scratch.spans
+        var foundPos = scratch.foundPos
         scratch = SearchScratch()   // unique references: the arrays below grow in place
         hits.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
@@ -80,7 +89,7 @@ extension NameIndex {
         defer {
             prepared.recycle(into: &buffers)
             scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, hitTokens: hitTokens,
-                                    prepared: buffers, compoundPrefix: compoundPrefix)
+                                    prepared: buffers, compoundPrefix: compoundPrefix, found: found, spans: spans, foundPos: foundPos)
         }
 
         // Exact whole-token hits: the automaton of the padded vocabulary over the padded folded text (every
@@ -100,11 +109,23 @@ extension NameIndex {
                 }
             }
         } else {
+            // All the text's tokens at once (`DeletionTable.forEachBatch`, `FlatTokens.oneEditSpans`): in a large
+            // vocabulary each lookup is a few cache misses, which then overlap.
             prepared.padded.withUnsafeBufferPointer { pb in
-                for i in 0..<n {
-                    let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])
-                    exactTokens.forEach(selfKey(t)) { id in
-                        if tokenBytes[Int(id)].withUnsafeBufferPointer({ NameIndex.equal($0, t) }) {
+                keys.removeAll(keepingCapacity: true)
+                for i in 0..<n { keys.append(selfKey(pb[prepared.foldedRange(i)])) }
+                found.removeAll(keepingCapacity: true)
+                foundPos.removeAll(keepingCapacity: true)
+                exactTokens.forEachBatch(keys) { i, id in
+                    found.append(id)
+                    foundPos.append(Int32(i))
+                }
+                tokenBytes.oneEditSpans(found, near: UnsafeBufferPointer(start: nil, count: 0), into: &spans)
+                tokenBytes.withReader { vocabulary in
+                    for (k, id) in found.enumerated() {
+                        let i = Int(foundPos[k])
+                        let t = UnsafeBufferPointer(rebasing: pb[prepared.foldedRange(i)])
+                        if NameIndex.equal(vocabulary.span(spans[2 * k], spans[2 * k + 1]), t) {
                             hits.append(TokenHit(pos: Int32(i), token: id, sim: 1))
                         }
                     }
@@ -115,50 +136,60 @@ extension NameIndex {
         // One-typo hits from the deletion neighbourhood.
         let minTypo = configuration.minTypoTokenLength
         if !deletions.isEmpty {
-            let exactCount = hits.count
-            // Tokens with digits (account numbers, postcodes, amounts) are never typo'd names.
-            for i in 0..<n {
-                let tRange = prepared.foldedRange(i)
-                let t = prepared.padded[tRange]
-                guard t.count <= 64 && !t.contains(where: { $0 < 0x41 }) else { continue }
-                let pos = Int32(i)
-                let fuzzyStart = hits.count
-                // Vocabulary keys have at least minTypo - 1 bytes: a token of minTypo - 1 letters can meet one only
-                // with its own key (its deletions are shorter), a shorter token not at all.
-                if t.count >= minTypo { deletionKeys(t, into: &keys) } else if t.count == minTypo - 1 {
-                    keys.removeAll(keepingCapacity: true)
-                    keys.append(selfKey(t))
-                } else { keys.removeAll(keepingCapacity: true) }
-                prepared.padded.withUnsafeBufferPointer { pb in
-                    let tb = UnsafeBufferPointer(rebasing: pb[tRange])
-                    for key in keys {
-                        deletions.forEach(key) { id in
-                            if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
-                            if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
-                            tokenBytes[Int(id)].withUnsafeBufferPointer { a in
-                                if a.count < minTypo { return }
+            tokenBytes.withReader { vocabulary in
+                rawTokenBytes.withReader { rawVocabulary in
+                    let exactCount = hits.count
+                    // The exact hits are in position order: those of position i are hits[exactLo..<exactHi].
+                    var exactLo = 0, exactHi = 0
+                    // Tokens with digits (account numbers, postcodes, amounts) are never typo'd names.
+                    for i in 0..<n {
+                        let tRange = prepared.foldedRange(i)
+                        let t = prepared.padded[tRange]
+                        guard t.count <= 64 && !t.contains(where: { $0 < 0x41 }) else { continue }
+                        let pos = Int32(i)
+                        while exactLo < exactCount && hits[exactLo].pos < pos { exactLo += 1 }
+                        exactHi = max(exactHi, exactLo)
+                        while exactHi < exactCount && hits[exactHi].pos == pos { exactHi += 1 }
+                        let exact = exactLo..<exactHi
+                        let fuzzyStart = hits.count
+                        // Vocabulary keys have at least minTypo - 1 bytes: a token of minTypo - 1 letters can meet one only
+                        // with its own key (its deletions are shorter), a shorter token not at all.
+                        if t.count >= minTypo { deletionKeys(t, into: &keys) } else if t.count == minTypo - 1 {
+                            keys.removeAll(keepingCapacity: true)
+                            keys.append(selfKey(t))
+                        } else { keys.removeAll(keepingCapacity: true) }
+                        prepared.padded.withUnsafeBufferPointer { pb in
+                            let tb = UnsafeBufferPointer(rebasing: pb[tRange])
+                            found.removeAll(keepingCapacity: true)
+                            deletions.collect(keys, into: &found)
+                            tokenBytes.oneEditSpans(found, near: tb, into: &spans)
+                            for (k, id) in found.enumerated() where spans[2 * k] >= 0 {
+                                if hits[fuzzyStart...].contains(where: { $0.token == id }) { continue }
+                                if hits[exact].contains(where: { $0.token == id }) { continue }
+                                let a = vocabulary.span(spans[2 * k], spans[2 * k + 1])
+                                if a.count < minTypo { continue }
                                 if !NameIndex.equal(a, tb) && Similarity.withinOneEdit(a, tb) {
                                     hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, tb)))
                                 }
                             }
                         }
-                    }
-                }
-                // The same on the unfolded form (folding can make one typo two).
-                let rawRange = prepared.displayRange(prepared.original(i))
-                if rawRange.count < minTypo - 1 || rawRange.count > 64 || rawDeletions.isEmpty { continue }
-                if rawRange.count >= minTypo { deletionKeys(prepared.normalized[rawRange], into: &keys) } else {
-                    keys.removeAll(keepingCapacity: true)
-                    keys.append(selfKey(prepared.normalized[rawRange]))
-                }
-                prepared.normalized.withUnsafeBufferPointer { nb in
-                    let w = UnsafeBufferPointer(rebasing: nb[rawRange])
-                    for key in keys {
-                        rawDeletions.forEach(key) { r in
-                            let id = rawTokenFolded[Int(r)]
-                            if hits[..<exactCount].contains(where: { $0.pos == pos && $0.token == id }) { return }
-                            rawTokenBytes[Int(r)].withUnsafeBufferPointer { a in
-                                guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { return }
+                        // The same on the unfolded form (folding can make one typo two).
+                        let rawRange = prepared.displayRange(prepared.original(i))
+                        if rawRange.count < minTypo - 1 || rawRange.count > 64 || rawDeletions.isEmpty { continue }
+                        if rawRange.count >= minTypo { deletionKeys(prepared.normalized[rawRange], into: &keys) } else {
+                            keys.removeAll(keepingCapacity: true)
+                            keys.append(selfKey(prepared.normalized[rawRange]))
+                        }
+                        prepared.normalized.withUnsafeBufferPointer { nb in
+                            let w = UnsafeBufferPointer(rebasing: nb[rawRange])
+                            found.removeAll(keepingCapacity: true)
+                            rawDeletions.collect(keys, into: &found)
+                            rawTokenBytes.oneEditSpans(found, near: w, into: &spans)
+                            for (k, r) in found.enumerated() where spans[2 * k] >= 0 {
+                                let id = rawTokenFolded[Int(r)]
+                                if hits[exact].contains(where: { $0.token == id }) { continue }
+                                let a = rawVocabulary.span(spans[2 * k], spans[2 * k + 1])
+                                guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { continue }
                                 // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
                                 // than `STIFEN` to `STEFEN`).
                                 let sim = NameIndex.typoSimilarity(a, w)

@@ -20,7 +20,7 @@ extension NameIndex {
             }
             return nil
         }
-        @inline(__always) func weight(_ aliasTok: Int) -> Double { Double(tokenBytes[Int(variantTokens[aliasTok])].count) }
+        @inline(__always) func weight(_ aliasTok: Int) -> Double { Double(tokenBytes.length(Int(variantTokens[aliasTok]))) }
 
         let isPerson = flags & NameIndex.flagPerson != 0 && flags & NameIndex.flagWeak == 0
         if count == 1 && flags & (NameIndex.flagBare | NameIndex.flagAnchored) != 0 {
@@ -178,7 +178,7 @@ extension NameIndex {
     static let aircraftContext = NameTables.aircraftContext.map { $0.map { Array($0.utf8) } }
 
     /// Whether `text` is `name` with one more character at its start or end.
-    static func isExtension<C: Collection<UInt8>>(_ text: C, of name: [UInt8]) -> Bool {
+    static func isExtension<C: Collection<UInt8>, N: Collection<UInt8>>(_ text: C, of name: N) -> Bool {
         text.count == name.count + 1 && (text.dropFirst().elementsEqual(name) || text.dropLast().elementsEqual(name))
     }
 }

@@ -97,9 +97,8 @@ public struct NameIndex: Sendable {
 
     public let configuration: MatchConfiguration
 
-    // Vocabulary of folded alias tokens.
-    let vocabulary: [[UInt8]: Int32]
-    let tokenBytes: [[UInt8]]
+    /// Vocabulary of folded alias tokens, by token id (one flat buffer; `exactTokens` finds a token's id).
+    let tokenBytes: FlatTokens
     /// Whole-token automaton over " TOKEN " for every vocabulary token; nil when its table would exceed
     /// `configuration.tokenAutomatonMaxBytes` (then `exactTokens` finds the same hits).
     let tokenAutomaton: AhoCorasick?
@@ -130,7 +129,7 @@ public struct NameIndex: Sendable {
     /// Alias tokens as written (normalized, not folded) of at least `minTypoTokenLength` characters, and
     /// the vocabulary token each folds to: typos are also looked up on this unfolded form, because folding
     /// can turn one edit into two (`INTERRADE`→`INTERADE` against `INTERTRADE`, `INDUTSRY`→`INDUCRI`).
-    let rawTokenBytes: [[UInt8]]
+    let rawTokenBytes: FlatTokens
     let rawTokenFolded: [Int32]
     let rawDeletions: DeletionTable
     /// Anchor postings: vocabulary token -> variants whose rarest required token it is, each list sorted by the
@@ -153,12 +152,12 @@ public struct NameIndex: Sendable {
     /// Approximate heap bytes held by the index (automaton, hash table, postings, vocabulary).
     public var memoryUsage: Int {
         (tokenAutomaton?.memoryUsage ?? 0) + deletions.slots.count * 8 + exactTokens.slots.count * 8 + exactTokens.filter.count * 8
-            + tokenBytes.reduce(0) { $0 + $1.count + 32 } + vocabulary.count * 48
+            + tokenBytes.memoryUsage
             + (variantAlias.count + variantOffsets.count + variantTokens.count + anchorOffsets.count + anchorVariants.count
                 + anchorSecond.count) * 4
             + variantFlags.count + variantEssential.count + aliasEntry.count * 8
             + variantForms.count * 18 + compoundForms.table.slots.count * 8 + compoundForms.table.filter.count * 8
-            + compoundForms.bytes.reduce(0) { $0 + $1.count + 36 } + rawDeletions.slots.count * 8 + (deletions.filter.count + rawDeletions.filter.count) * 8 + rawTokenBytes.reduce(0) { $0 + $1.count + 36 }
+            + compoundForms.bytes.reduce(0) { $0 + $1.count + 36 } + rawDeletions.slots.count * 8 + (deletions.filter.count + rawDeletions.filter.count) * 8 + rawTokenBytes.memoryUsage
     }
     public var vocabularySize: Int { tokenBytes.count }
 
@@ -180,23 +179,14 @@ public struct NameIndex: Sendable {
         aliasEntry = aliases.map(\.entry)
         let matcher = LegalForms.matcher
 
-        var vocabulary = [[UInt8]: Int32]()
-        var tokenBytes = [[UInt8]]()
+        var vocabulary = TokenInterner()
         var variantAlias = [Int32](), variantFlags = [UInt8](), variantOffsets: [Int32] = [0]
         var variantTokens = [Int32](), variantEssential = [UInt8](), variantForms = [UInt64](), variantShortLength = [UInt8]()
         var variantWrittenKey = [UInt64](), variantCraft = [UInt8]()
-        var rawIndex = [[UInt8]: Int32](), rawTokenBytes = [[UInt8]](), rawTokenFolded = [Int32]()
+        var rawIndex = TokenInterner(), rawTokenFolded = [Int32]()
         var compoundBytes = [[UInt8]](), compoundVariant = [Int32]()
         var compoundSeen = Set<[UInt8]>()   // per alias
         var skipped = 0
-
-        func intern(_ t: [UInt8]) -> Int32 {
-            if let id = vocabulary[t] { return id }
-            let id = Int32(tokenBytes.count)
-            vocabulary[t] = id
-            tokenBytes.append(t)
-            return id
-        }
 
         for (ai, alias) in aliases.enumerated() {
             // Both punctuation modes at once: most names read the same in both and are scanned once.
@@ -208,10 +198,9 @@ public struct NameIndex: Sendable {
                 let toks = name.folded, raw = name.raw, forms = name.forms
                 let familyCount = name.familyCount   // number of leading tokens that are the family name (-1: no comma)
                 if toks.isEmpty { continue }
-                let ids = toks.map(intern)
-                for (r, id) in zip(raw, ids) where r.count >= configuration.minTypoTokenLength && rawIndex[r] == nil {
-                    rawIndex[r] = Int32(rawTokenBytes.count)
-                    rawTokenBytes.append(r)
+                let ids = toks.map { vocabulary.intern($0) }
+                for (r, id) in zip(raw, ids) where r.count >= configuration.minTypoTokenLength
+                    && rawIndex.intern(r) == Int32(rawTokenFolded.count) {   // new: the next id
                     rawTokenFolded.append(id)
                 }
                 if seen.contains(ids) { continue }
@@ -320,18 +309,20 @@ public struct NameIndex: Sendable {
             if variantAlias.last != Int32(ai) { skipped += 1 }
         }
         skippedAliasCount = skipped
+        let (tokenBytes, tokenKeys) = vocabulary.finish()
+        let rawTokenBytes = rawIndex.finish().tokens
 
         let postings = NameIndex.anchorPostings(variantOffsets: variantOffsets, variantTokens: variantTokens,
                                                 variantEssential: variantEssential,
-                                                tokenLengths: tokenBytes.map { Int32($0.count) })
+                                                tokenLengths: (0..<tokenBytes.count).map { Int32(tokenBytes.length($0)) })
         self.deletions = NameIndex.deletionTable(tokenBytes, minLength: configuration.minTypoTokenLength)
-        self.exactTokens = DeletionTable(keys: tokenBytes.map { selfKey($0) }, values: tokenBytes.indices.map { Int32($0) })
+        self.exactTokens = DeletionTable(keys: tokenKeys, values: tokenKeys.indices.map { Int32($0) })
         self.rawDeletions = NameIndex.deletionTable(rawTokenBytes, minLength: 0)
         self.compoundForms = CompoundForms(bytes: compoundBytes, variants: compoundVariant)
         // Built only within its budget: past it, construction stops at the first state over the limit.
         let budget = configuration.tokenAutomatonMaxBytes
         self.tokenAutomaton = budget <= 0 ? nil
-            : try? AhoCorasick(patterns: tokenBytes.map { [0x20] + $0 + [0x20] }, configuration: .init(kind: .dfa, maxTableBytes: budget))
+            : try? AhoCorasick(patterns: (0..<tokenBytes.count).map { [0x20] + tokenBytes[$0] + [0x20] }, configuration: .init(kind: .dfa, maxTableBytes: budget))
         self.rawTokenBytes = rawTokenBytes
         self.rawTokenFolded = rawTokenFolded
         self.variantForms = variantForms
@@ -339,7 +330,6 @@ public struct NameIndex: Sendable {
         self.variantWrittenKey = variantWrittenKey
         self.variantCraft = variantCraft
 
-        self.vocabulary = vocabulary
         self.tokenBytes = tokenBytes
         self.variantAlias = variantAlias
         self.variantFlags = variantFlags
@@ -352,12 +342,17 @@ public struct NameIndex: Sendable {
     }
 
     /// Deletion-neighbourhood keys of the tokens of at least `minLength` bytes -> the token's index.
-    static func deletionTable(_ tokens: [[UInt8]], minLength: Int) -> DeletionTable {
-        var keys = [UInt64](), values = [Int32](), scratch = [UInt64]()
-        for (t, bytes) in tokens.enumerated() where bytes.count >= minLength {
-            deletionKeys(bytes, into: &scratch)
-            keys.append(contentsOf: scratch)
-            values.append(contentsOf: repeatElement(Int32(t), count: scratch.count))
+    static func deletionTable(_ tokens: FlatTokens, minLength: Int) -> DeletionTable {
+        var keys = [UInt64](), values = [Int32]()
+        tokens.withReader { r in
+            for t in 0..<Int32(tokens.count) {
+                let bytes = r[t]
+                guard bytes.count >= minLength else { continue }
+                forEachDeletionKey(bytes) { k in
+                    keys.append(k)
+                    values.append(t)
+                }
+            }
         }
         return DeletionTable(keys: keys, values: values)
     }
@@ -390,17 +385,16 @@ public struct NameIndex: Sendable {
     }
 
     /// The alias scanned in each punctuation mode (`Normalizer.Punctuation.allCases` order). A name with no
-    /// punctuation between two letters or digits normalizes the same in both modes, so it is scanned once (most
-    /// names: the scan is most of the time an index takes to build).
+    /// punctuation between two letters or digits normalizes the same in both modes, so it is scanned once and
+    /// returned once (most names: the scan is most of the time an index takes to build).
     static func scanNames(_ alias: Alias, _ matcher: LegalForms.Matcher) -> [ScannedName] {
         // Person names written "FAMILY, GIVEN MIDDLE": the comma marks the family name.
         let commaParts = alias.isPerson ? alias.name.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: true) : []
         let pieces = commaParts.count == 2 ? commaParts.map(String.init) : [alias.name]
         let separated = pieces.map { Normalizer.normalizedBytesReportingJoins($0, punctuation: .separate) }
         let joins = separated.contains { $0.1 }
-        var first: ScannedName? = nil
-        return Normalizer.Punctuation.allCases.map { punct in
-            if let first, !joins { return first }
+        // Without such punctuation the second mode would read the same: the name is scanned, and indexed, once.
+        return Normalizer.Punctuation.allCases.prefix(joins ? Normalizer.Punctuation.allCases.count : 1).map { punct in
             let bytes = punct == .separate ? separated.map(\.0) : pieces.map { Normalizer.normalizedBytes($0, punctuation: punct) }
             var name: ScannedName
             if bytes.count == 2 {
@@ -413,7 +407,6 @@ public struct NameIndex: Sendable {
                 name = ScannedName(folded: d.folded, raw: d.raw, forms: d.forms, familyCount: -1, whole: [])
                 if !alias.isPerson && !alias.weak && !name.folded.isEmpty { name.whole = bytes[0].filter { $0 != 0x20 } }
             }
-            if first == nil { first = name }
             return name
         }
     }

@@ -28,6 +28,9 @@ struct IdentifierIndex: Sendable {
     /// Hashes (`hash(_:)`) of the normalised values in the index: a token whose hash is not here is not looked up.
     private var hashes = Set<UInt64>()
 
+    /// What each type text seen so far says (`IdentifierKind.TypeWords`): a list has a few dozen type texts.
+    private var typeWords: [String: IdentifierKind.TypeWords] = [:]
+
     /// Whether any digital currency address is indexed (only then is an account looked up).
     private var hasDigitalCurrency = false
 
@@ -38,14 +41,19 @@ struct IdentifierIndex: Sendable {
     /// digit (except digital currency addresses, which are long), are too common to screen.
     mutating func add(entry: Int, identifiers: [EntryIdentifier]) {
         for id in identifiers {
-            guard let kind = IdentifierKind.classify(type: id.type, value: id.value) else { continue }
+            // `IdentifierKind.classify`, with the type text's part looked up once per type text.
+            let words: IdentifierKind.TypeWords
+            if let known = typeWords[id.type] { words = known } else {
+                words = IdentifierKind.TypeWords(id.type)
+                typeWords[id.type] = words
+            }
+            guard let kind = words.kind(value: id.value) else { continue }
             let n = IdentifierKind.normalize(id.value)
             guard Self.indexable(n, kind: kind) else { continue }
-            var refs = byValue[n, default: []]
-            guard !refs.contains(where: { $0.entry == entry && $0.kind == kind }) else { continue }
-            refs.append(Ref(entry: entry, kind: kind, listType: id.type))
+            let known = byValue[n]?.contains(where: { $0.entry == entry && $0.kind == kind }) ?? false
+            guard !known else { continue }
+            byValue[n, default: []].append(Ref(entry: entry, kind: kind, listType: id.type))
             if kind == .digitalCurrency { hasDigitalCurrency = true }
-            byValue[n] = refs
             lengths.insert(n.utf8.count)
             hashes.insert(Self.hash(n.utf8))
         }

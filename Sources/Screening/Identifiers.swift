@@ -25,43 +25,72 @@ public enum IdentifierKind: String, Sendable, CaseIterable {
     /// Rules in order (first match wins), on the lower-cased type text. A tax or registration number that
     /// validates as a Russian INN or OGRN is one (the check digits decide, the list's wording need not say so).
     public static func classify(type: String, value: String) -> IdentifierKind? {
-        let t = type.lowercased()
-        // Substring tests on bytes when the type text is ASCII (every list's wording so far): the same answers as
-        // Foundation's `contains`, whose bridging was nearly half of a 286,000-name screener's build. Otherwise Foundation's.
-        let ascii = t.utf8.allSatisfy { $0 < 0x80 }
-        let bytes = Array(t.utf8)
-        func has(_ words: String...) -> Bool {
-            words.contains { ascii ? Self.containsBytes(bytes, Array($0.utf8)) : t.contains($0) }
+        TypeWords(type).kind(value: value)
+    }
+
+    /// What `classify` reads in an identifier's type text, found once per type text: a list writes a few
+    /// dozen type texts for hundreds of thousands of identifiers, so `IdentifierIndex` keeps these by type text
+    /// and only the value's part of the rules runs per identifier.
+    struct TypeWords: Sendable {
+        let digitalCurrency: Bool, excluded: Bool, imo: Bool, vessel: Bool, lei: Bool, mmsi: Bool, passport: Bool
+        let tax: Bool, inn: Bool, registration: Bool, nationalId: Bool, other: Bool
+
+        init(_ type: String) {
+            let t = type.lowercased()
+            // Substring tests on bytes when the type text is ASCII (every list's wording so far): the same answers as
+            // Foundation's `contains`, whose bridging was nearly half of a 286,000-name screener's build. Otherwise Foundation's.
+            let ascii = t.utf8.allSatisfy { $0 < 0x80 }
+            let bytes = Array(t.utf8)
+            func has(_ words: String...) -> Bool {
+                words.contains { ascii ? IdentifierKind.containsBytes(bytes, Array($0.utf8)) : t.contains($0) }
+            }
+            digitalCurrency = has("digital currency", "crypto", "wallet")
+            excluded = has("flag", "owner", "operator", "manager", "title", "gender", "website", "email", "e-mail", "phone",
+                           "nationality", "citizenship", "reference number", "group id", "established", "call sign", "aircraft",
+                           "former", "sanctions", "program", "date", "birth", "address", "swift", "bic", "kpp", "chinese commercial code",
+                           "postal", "zip", "gazette", "ticker", "issuer", "target type", "directive", "isin")
+            imo = has("imo")
+            vessel = has("vessel")
+            lei = has("legal entity", "lei") || t == "leicode"
+            mmsi = has("mmsi")
+            passport = has("passport", "pasaport", "passeport", "pasport")
+            tax = has("tax", "inn", "tin", "taxpayer", "vat")
+            inn = has("inn")
+            registration = has("ogrn", "registration", "regist", "company number", "commercial", "business number", "d-u-n-s", "duns",
+                               "okpo", "incorporation", "companyid", "ogrncode", "uscc", "usccode", "unified social credit")
+            nationalId = has("national id", "national identification", "personal id", "identification number", "id card", "idnumber",
+                             "national number", "cedula", "nric", "identity")
+            other = ["curp", "rfc", "nit", "ssn", "cuit", "cpf", "cnpj", "nif", "nie", "cif", "dni", "unp", "bin", "iin"].contains(t)
+                || has("no.", "number", " id", "#", "licen") || t.hasSuffix("id")
         }
-        if has("digital currency", "crypto", "wallet") { return .digitalCurrency }
-        if has("flag", "owner", "operator", "manager", "title", "gender", "website", "email", "e-mail", "phone",
-               "nationality", "citizenship", "reference number", "group id", "established", "call sign", "aircraft",
-               "former", "sanctions", "program", "date", "birth", "address", "swift", "bic", "kpp", "chinese commercial code",
-               "postal", "zip", "gazette", "ticker", "issuer", "target type", "directive", "isin") {
-            return nil
+
+        /// The kind of an identifier of this type text with value `value` (the rules of `classify`, in order).
+        func kind(value: String) -> IdentifierKind? {
+            if digitalCurrency { return .digitalCurrency }
+            if excluded { return nil }
+            // "Vessel Registration Identification: IMO 9074729": the value says what it is.
+            if imo || TypeWords.hasIMOPrefix(value) || (vessel && Checks.isIMO(normalize(value))) { return .imo }
+            if lei { return .lei }
+            if mmsi { return .mmsi }
+            if passport { return .passport }
+            if tax || registration {
+                let n = normalize(value)
+                if tax { return Checks.isINN(n) ? .inn : .taxId }
+                return Checks.isOGRN(n) ? .ogrn : (Checks.isINN(n) && inn ? .inn : .registration)
+            }
+            if nationalId { return .nationalId }
+            return other ? .other : nil
         }
-        // "Vessel Registration Identification: IMO 9074729": the value says what it is.
-        if has("imo") || value.uppercased().hasPrefix("IMO") || (has("vessel") && Checks.isIMO(normalize(value))) { return .imo }
-        if has("legal entity", "lei") || t == "leicode" { return .lei }
-        if has("mmsi") { return .mmsi }
-        if has("passport", "pasaport", "passeport", "pasport") { return .passport }
-        let n = normalize(value)
-        if has("tax", "inn", "tin", "taxpayer", "vat") {
-            return Checks.isINN(n) ? .inn : .taxId
+
+        /// `value.uppercased().hasPrefix("IMO")`, without the copy when the first three bytes are ASCII.
+        static func hasIMOPrefix(_ value: String) -> Bool {
+            var u = value.utf8.makeIterator()
+            // A fourth byte that is not ASCII could combine with the third character (`O` and U+0301 are not `O`).
+            guard let a = u.next(), let b = u.next(), let c = u.next(), a < 0x80, b < 0x80, c < 0x80, (u.next() ?? 0) < 0x80 else {
+                return value.uppercased().hasPrefix("IMO")
+            }
+            return a | 0x20 == UInt8(ascii: "i") && b | 0x20 == UInt8(ascii: "m") && c | 0x20 == UInt8(ascii: "o")
         }
-        if has("ogrn", "registration", "regist", "company number", "commercial", "business number", "d-u-n-s", "duns",
-               "okpo", "incorporation", "companyid", "ogrncode", "uscc", "usccode", "unified social credit") {
-            return Checks.isOGRN(n) ? .ogrn : (Checks.isINN(n) && has("inn") ? .inn : .registration)
-        }
-        if has("national id", "national identification", "personal id", "identification number", "id card", "idnumber",
-               "national number", "cedula", "nric", "identity") {
-            return .nationalId
-        }
-        if ["curp", "rfc", "nit", "ssn", "cuit", "cpf", "cnpj", "nif", "nie", "cif", "dni", "unp", "bin", "iin"].contains(t)
-            || has("no.", "number", " id", "#", "licen") || t.hasSuffix("id") {
-            return .other
-        }
-        return nil
     }
 
     /// Whether `needle` occurs in `haystack` (byte for byte; an empty needle always does).

@@ -35,6 +35,9 @@ struct ListScaleCommand: ParsableCommand {
     @Option(help: "Seed of the synthetic list.")
     var seed: UInt64 = 17
 
+    @Option(help: "Write every payment's decision with the synthetic names, hits in full (as screen-policy --dump), to this file.")
+    var dump: String?
+
     /// The source the synthetic entries are loaded as (a list of its own, as a second large list would be).
     static let syntheticSource = ListSource.openSanctions
 
@@ -79,6 +82,11 @@ struct ListScaleCommand: ParsableCommand {
 
         // Screening with it.
         let decisions = messages.map { first!.screen(format: $0.0, message: $0.1) }
+        if let dump {
+            var out = ""
+            for (i, d) in decisions.enumerated() { out += ScreenPolicyCommand.describe(ref: String(i), d) + "\n" }
+            try out.write(toFile: dump, atomically: true, encoding: .utf8)
+        }
         let us = Self.time(first!, messages, parsed, passes: passes)
         first = nil
         withExtendedLifetime(second) {}

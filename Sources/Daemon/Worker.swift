@@ -117,6 +117,8 @@ public final class Worker: Sendable {
         var counters: [String: Metrics.Counter] = [:]
         // The poison-message bookkeeping (see `AttemptLedger`): this loop only carries out what it says.
         var ledger = AttemptLedger(poisonAttempts: Self.poisonAttempts)
+        // This worker's screening buffers, reused from payment to payment and across list reloads (buffers only).
+        var workspace = ScreeningWorkspace()
         while !stopping {
             stats.beat()
             do {
@@ -161,12 +163,12 @@ public final class Worker: Sendable {
                 do {
                     claimed = try processBatch(c, attempts: attemptsConnection!, screener: current.screener,
                                                policyGeneration: current.policyGeneration, runId: runId,
-                                               counters: &counters, suspects: &suspects, ledger: &ledger)
+                                               counters: &counters, suspects: &suspects, ledger: &ledger, workspace: &workspace)
                     // Payments seen before without a decision: each alone, so a poison message can only take itself down.
                     for id in suspects where !stopping {
                         do {
                             try processSingle(c, attempts: attemptsConnection!, id: id, screener: current.screener, runId: runId,
-                                              ledger: &ledger)
+                                              ledger: &ledger, workspace: &workspace)
                         } catch let e as PostgresError where !e.isTransient && c.isConnected {
                             // The database refuses this payment alone (not an outage): it stays pending with its
                             // attempt counted, and the suspects after it still get their turn.
@@ -226,7 +228,8 @@ public final class Worker: Sendable {
     /// screening was started before without a decision are left pending in `suspects`, to be screened alone.
     private func processBatch(_ c: Connection, attempts attemptsConnection: Connection, screener: any PaymentScreener,
                               policyGeneration: Int64?, runId: Int64, counters: inout [String: Metrics.Counter],
-                              suspects: inout [Int64], ledger: inout AttemptLedger) throws -> Int {
+                              suspects: inout [Int64], ledger: inout AttemptLedger,
+                              workspace: inout ScreeningWorkspace) throws -> Int {
         let batchStart = DispatchTime.now().uptimeNanoseconds
         var found: [Int64] = []
         let count = try c.transaction { c in
@@ -244,7 +247,7 @@ public final class Worker: Sendable {
                     continue
                 }
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                decisions.append((p.id, screen(p, v.verdict, screener: screener)))
+                decisions.append((p.id, screen(p, v.verdict, screener: screener, workspace: &workspace)))
                 DaemonMetrics.screening.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - t0))
             }
             // Set-aside payments are not screened in this batch: their attempt count must say how often screening
@@ -290,11 +293,12 @@ public final class Worker: Sendable {
 
     /// Screens one payment in its own transaction (after it was seen in a batch that never finished).
     private func processSingle(_ c: Connection, attempts attemptsConnection: Connection, id: Int64,
-                               screener: any PaymentScreener, runId: Int64, ledger: inout AttemptLedger) throws {
+                               screener: any PaymentScreener, runId: Int64, ledger: inout AttemptLedger,
+                               workspace: inout ScreeningWorkspace) throws {
         try c.transaction { c in
             guard let p = try PaymentStore.claimOne(c, id: id) else { return }
             let n = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: [id])[id] ?? 1
-            let d = screen(p, ledger.aloneStarted(id, attempts: n), screener: screener)
+            let d = screen(p, ledger.aloneStarted(id, attempts: n), screener: screener, workspace: &workspace)
             try PaymentStore.record(c, runId: runId, decisions: [(id, d)], receivedAt: p.receivedAt.map { [id: $0] } ?? [:],
                                     committing: true)
             if d.outcome == .hold { stats.held.add(1, ordering: .relaxed) } else { stats.released.add(1, ordering: .relaxed) }
@@ -303,13 +307,13 @@ public final class Worker: Sendable {
     }
 
     /// The screener's decision, unless this payment has already taken the daemon down too often.
-    private func screen(_ p: ClaimedPayment, _ verdict: AttemptLedger.Verdict, screener: any PaymentScreener) -> Decision {
+    private func screen(_ p: ClaimedPayment, _ verdict: AttemptLedger.Verdict, screener: any PaymentScreener,
+                        workspace: inout ScreeningWorkspace) -> Decision {
         if case .holdUnscreened(let attempts) = verdict {
             logger.error("payment held without screening: its screening was interrupted too often",
                          metadata: ["payment_id": "\(p.id)", "attempts": "\(attempts)"])
             return .failClosed(.screeningError, error: "screening this payment was interrupted \(attempts - 1) times (the daemon stopped each time); held without screening it again")
         }
-        return config.recordScreeningKeys ? screener.screenRecordingKeys(format: p.format, message: p.message)
-                                          : screener.screen(format: p.format, message: p.message)
+        return screener.screen(format: p.format, message: p.message, recordingKeys: config.recordScreeningKeys, workspace: &workspace)
     }
 }

@@ -100,9 +100,10 @@ final class RescreenPlan: Sendable {
 
     /// The hits of one payment that may be new, whether it was screened in full, and its prefilter keys when
     /// they were not known (nil when they were, or when they cannot be computed).
-    func screen(_ p: RescreenStore.PaymentRow) -> (hits: [Hit], full: Bool, keys: [Int32]?) {
+    /// `workspace`: the calling thread's screening buffers, reused from payment to payment.
+    func screen(_ p: RescreenStore.PaymentRow, workspace: inout ScreeningWorkspace) -> (hits: [Hit], full: Bool, keys: [Int32]?) {
         func run(_ s: PolicyScreener) -> Decision {
-            p.keysUnknown ? s.screenRecordingKeys(format: p.format, message: p.message) : s.screen(format: p.format, message: p.message)
+            s.screen(format: p.format, message: p.message, recordingKeys: p.keysUnknown, workspace: &workspace)
         }
         guard let index = groups[GroupKey(runId: p.screeningRunId, covered: p.coveredByPreviousRun)] else {
             let d = run(full)

@@ -355,6 +355,7 @@ public final class Rescreener: Sendable {
         let range = lease.range
         var cursor = range.cursorId
         let limit = max(1, config.batchSize)
+        var workspace = ScreeningWorkspace()
         // A keyed delta run reads only the payments the prefilter selects: their ids first, then their messages page by page.
         var selected = plan.lookups == nil ? nil : try plan.keyedSelection(c, after: cursor, through: range.lastId)[...]
         while !progress.stop.load(ordering: .relaxed) {
@@ -376,7 +377,7 @@ public final class Rescreener: Sendable {
             var keys: [(id: Int64, keys: [Int32])] = []
             var full = 0
             for p in rows {
-                let (hits, inFull, paymentKeys) = plan.screen(p)
+                let (hits, inFull, paymentKeys) = plan.screen(p, workspace: &workspace)
                 if inFull { full += 1 }
                 if let paymentKeys { keys.append((p.id, paymentKeys)) }
                 for h in hits {

@@ -1,3 +1,5 @@
+import Matching
+
 /// What screening decided for one payment.
 public enum Outcome: String, Sendable, Codable {
     case release
@@ -100,10 +102,26 @@ public protocol PaymentScreener: Sendable {
     /// `screen`, with the decision's `screeningKeys` set when the screener can compute them (the daemon stores
     /// them with the decision, for the rescreen prefilter).
     func screenRecordingKeys(format: String, message: String) -> Decision
+    /// `screen` (or `screenRecordingKeys` when `recordingKeys`) with the caller's working memory: a worker keeps one
+    /// workspace and passes it to every payment it screens, so that the buffers of one payment serve the next
+    /// instead of being allocated again. The decision is the same as without it.
+    func screen(format: String, message: String, recordingKeys: Bool, workspace: inout ScreeningWorkspace) -> Decision
 }
 
 extension PaymentScreener {
     public func screenRecordingKeys(format: String, message: String) -> Decision { screen(format: format, message: message) }
+    public func screen(format: String, message: String, recordingKeys: Bool, workspace: inout ScreeningWorkspace) -> Decision {
+        recordingKeys ? screenRecordingKeys(format: format, message: message) : screen(format: format, message: message)
+    }
+}
+
+/// Working memory of a screener, owned by one thread (a worker) and reused from payment to payment. It holds
+/// buffers only, never a result: what one payment leaves in it does not change how the next is screened.
+/// Buffers keep the capacity of the largest field screened so far (a message is at most the
+/// `max_message_bytes` setting, 1 MiB by default).
+public struct ScreeningWorkspace {
+    var names = NameIndex.SearchWorkspace()
+    public init() {}
 }
 
 /// Holds everything as `policy_invalid`: used while the settings or indicators in the database are invalid.

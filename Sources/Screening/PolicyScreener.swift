@@ -87,6 +87,11 @@ public struct PolicyScreener: PaymentScreener {
     }
 
     public func screen(format: String, message: String) -> Decision {
+        var workspace = ScreeningWorkspace()
+        return screen(format: format, message: message, recordingKeys: false, workspace: &workspace)
+    }
+
+    public func screen(format: String, message: String, recordingKeys: Bool, workspace: inout ScreeningWorkspace) -> Decision {
         guard let fmt = MessageFormat(rawValue: format) else {
             return .failClosed(.unparseable, error: "unknown format '\(format.prefix(32))'")
         }
@@ -96,21 +101,28 @@ public struct PolicyScreener: PaymentScreener {
         } catch {
             return .failClosed(.unparseable, error: error.description)
         }
-        return screen(payment)
+        var d = screen(payment, workspace: &workspace)
+        if recordingKeys { d.screeningKeys = Self.screeningKeys(payment) }
+        return d
     }
 
     /// Applies the policy to a parsed payment.
     public func screen(_ payment: Payment) -> Decision {
+        var workspace = ScreeningWorkspace()
+        return screen(payment, workspace: &workspace)
+    }
+
+    /// `screen(_:)` with the caller's working memory (see `PaymentScreener.screen(format:message:recordingKeys:workspace:)`).
+    public func screen(_ payment: Payment, workspace: inout ScreeningWorkspace) -> Decision {
         guard hasSanctionsList else {
             return .failClosed(.listsUnavailable, error: "no sanctions list is loaded")
         }
         var hits: [Hit] = []
-        var workspace = NameIndex.SearchWorkspace()
         for party in payment.parties {
             let lines = party.nameLines + party.addressLines
             let fieldLines = lines.isEmpty ? party.rawLines : lines
             // 1. sanctioned_party by name (parties and agents alike) …
-            for m in sanctionsNames.search(lines: fieldLines, workspace: &workspace) {
+            for m in sanctionsNames.search(lines: fieldLines, workspace: &workspace.names) {
                 let ref = sanctionsEntries[m.entry]
                 hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: m.matchedText, list: ref.list,
                                 entryId: ref.entryId, entryName: ref.entryName, score: m.score,
@@ -148,7 +160,7 @@ public struct PolicyScreener: PaymentScreener {
                 hits.append(identifierHit(m, field: party.role, where: "\(party.role) (\(party.sourceField)) text"))
             }
             if party.kind == .agent {
-                for m in banksNames.search(lines: fieldLines, workspace: &workspace) {
+                for m in banksNames.search(lines: fieldLines, workspace: &workspace.names) {
                     let ref = banksEntries[m.entry]
                     hits.append(Hit(kind: .russianLender, field: party.role, matched: m.matchedText, list: ref.list,
                                     entryId: ref.entryId, entryName: ref.entryName, score: m.score,
@@ -158,7 +170,7 @@ public struct PolicyScreener: PaymentScreener {
         }
         // Names in free text (remittance "ON BEHALF OF …").
         for text in payment.texts {
-            for m in sanctionsNames.search(lines: text.lines, workspace: &workspace) {
+            for m in sanctionsNames.search(lines: text.lines, workspace: &workspace.names) {
                 let ref = sanctionsEntries[m.entry]
                 hits.append(Hit(kind: .sanctionedParty, field: text.field, matched: m.matchedText, list: ref.list,
                                 entryId: ref.entryId, entryName: ref.entryName, score: m.score,

@@ -66,9 +66,7 @@ extension PolicyScreener {
 
     /// `screen(format:message:)` with the payment's prefilter keys in the decision (nil when it does not parse).
     public func screenRecordingKeys(format: String, message: String) -> Decision {
-        guard let payment = Self.parse(format: format, message: message) else { return screen(format: format, message: message) }
-        var d = screen(payment)
-        d.screeningKeys = Self.screeningKeys(payment)
-        return d
+        var workspace = ScreeningWorkspace()
+        return screen(format: format, message: message, recordingKeys: true, workspace: &workspace)
     }
 }

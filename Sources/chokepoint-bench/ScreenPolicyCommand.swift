@@ -87,20 +87,30 @@ struct ScreenPolicyCommand: ParsableCommand {
             try out.write(toFile: dump, atomically: true, encoding: .utf8)
         }
 
-        // Timed: parse + screen (what a worker does per payment).
+        // The warm-up pass: with one workspace reused from payment to payment (as a worker screens), every
+        // decision must equal the one screened alone.
+        var workspace = ScreeningWorkspace()
+        for (m, d) in zip(messages, reference)
+        where policy.screen(format: m.format, message: m.message, recordingKeys: false, workspace: &workspace) != d {
+            throw ValidationError("\(m.ref): the decision with a reused workspace differs from the one screened alone")
+        }
+        // Timed: parse + screen (what a worker does per payment, with its workspace).
         var bestFull = Double.infinity
         var check = 0
-        for pass in 0...passes {
+        for _ in 1...passes {
             let start = ContinuousClock.now
-            for m in messages { check &+= policy.screen(format: m.format, message: m.message).hits.count }
+            for m in messages {
+                check &+= policy.screen(format: m.format, message: m.message, recordingKeys: false, workspace: &workspace).hits.count
+            }
             let t = BenchClock.seconds(ContinuousClock.now - start)
-            if pass > 0 { bestFull = min(bestFull, t) }
+            bestFull = min(bestFull, t)
         }
+        check &+= hits
         // Timed: the policy alone on parsed payments.
         var bestPolicy = Double.infinity
         for pass in 0...passes {
             let start = ContinuousClock.now
-            for p in parsed { check &+= policy.screen(p).hits.count }
+            for p in parsed { check &+= policy.screen(p, workspace: &workspace).hits.count }
             let t = BenchClock.seconds(ContinuousClock.now - start)
             if pass > 0 { bestPolicy = min(bestPolicy, t) }
         }

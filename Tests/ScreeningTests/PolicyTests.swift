@@ -242,6 +242,41 @@ struct PolicyTests {
         }
     }
 
+    @Test("one workspace reused from payment to payment (as a worker screens) gives each payment the decision it gets alone")
+    func reusedWorkspace() {
+        let long = (0..<4).map { "LINE \($0) OF A LONG REMITTANCE TEXT" }
+        let messages: [(String, String)] = [
+            ("mt103", PolicyFixtures.mt103(beneficiary: ["/KZ123", "VOLGA PRECISION", "INSTRUMENTS LLC", "ALMATY"], remittance: long)),
+            ("mt103", PolicyFixtures.mt103()),
+            ("mt103", PolicyFixtures.mt103(beneficiary: ["KARPENKO, DMITRI ALEKSANDROVICH"], remittance: ["ON BEHALF OF", "GOLDEN HORIZON TRADING FZE"])),
+            ("mt103", PolicyFixtures.mt103(beneficiary: ["K"], remittance: ["X"])),
+            ("mt103", PolicyFixtures.mt103(accountWith: "LENDRUMM", remittance: ["INTEGRATED CIRCUITS", "KAMA PRESS"])),
+            ("mt103", "{1:F01BROKEN"),
+            ("pacs.008", "<Document/>"),
+            ("mt103", PolicyFixtures.mt103(beneficiary: ["DUPONT SARL"], remittance: long.prefix(2) + ["NOVGORODSKAYA AKKUMULYATORNAYA", "KOMPANIYA"])),
+            ("mt103", PolicyFixtures.mt103()),
+        ]
+        var workspace = ScreeningWorkspace()
+        var outcomes = Set<Outcome>()
+        for round in 0..<2 {
+            for (i, (format, message)) in messages.enumerated() {
+                let alone = screener.screen(format: format, message: message)
+                let reused = screener.screen(format: format, message: message, recordingKeys: false, workspace: &workspace)
+                #expect(reused == alone, "message \(i), round \(round)")
+                let keyed = screener.screen(format: format, message: message, recordingKeys: true, workspace: &workspace)
+                #expect(keyed == screener.screenRecordingKeys(format: format, message: message), "message \(i), round \(round)")
+                outcomes.insert(alone.outcome)
+            }
+        }
+        // The sequence mixes held and released payments (so a buffer left over from a hit could show).
+        #expect(outcomes == [.hold, .release])
+        // The names are found (the messages parse), and the clean one is released.
+        for (i, entry) in [(0, "1001"), (2, "1003"), (7, "1004")] {
+            #expect(screener.screen(format: "mt103", message: messages[i].1).hits.contains { $0.entryId == entry }, "message \(i)")
+        }
+        #expect(screener.screen(format: "mt103", message: messages[1].1).outcome == .release)
+    }
+
     @Test("with no sanctions list loaded everything is held as lists_unavailable")
     func noLists() {
         let s = PolicyScreener(data: ScreeningData(lists: [PolicyFixtures.banks], indicators: PolicyFixtures.indicators))

@@ -17,7 +17,12 @@ extension NameIndex {
     public struct SearchWorkspace {
         var scratch = SearchScratch()
         var joins = JoinScratch()
+        /// The remembered one-typo hits (`TypoMemo`) of the indexes searched lately, by `NameIndex.identity`.
+        var typos: [UInt64: TypoMemo] = [:]
         public init() {}
+
+        /// Tokens remembered for all indexes (for the benches' figures).
+        public var rememberedTokens: Int { typos.values.reduce(0) { $0 + $1.count } + scratch.typos.count }
     }
 
     /// `search(lines:)` with the caller's working memory.
@@ -25,6 +30,13 @@ extension NameIndex {
         // No text, no name (an agent given by BIC alone has no lines): nothing to normalize or prepare.
         if lines.allSatisfy(\.isEmpty) { return [] }
         var best = [Int: NameMatch]()
+        workspace.scratch.typos = workspace.typos.removeValue(forKey: identity) ?? TypoMemo()
+        defer {
+            // A few indexes at a time (a screener searches two); those of replaced lists are dropped.
+            if workspace.typos.count >= 4 { workspace.typos.removeAll() }
+            workspace.typos[identity] = workspace.scratch.typos
+            workspace.scratch.typos = TypoMemo()
+        }
         for text in nameTextVariants(lines, scratch: &workspace.joins) {
             searchNormalized(text.bytes, lineOf: text.lineOf, scratch: &workspace.scratch) { m in
                 if let old = best[m.entry], old.score > m.score || (old.score == m.score && old.aliasIndex <= m.aliasIndex) { return }
@@ -60,6 +72,8 @@ extension NameIndex {
         var spans = [Int32]()
         /// The text position of each of `found` (exact lookups).
         var foundPos = [Int32]()
+        /// One-typo hits of tokens seen before (empty unless `search(lines:workspace:)` put this index's there).
+        var typos = TypoMemo()
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
@@ -81,6 +95,7 @@ extension NameIndex {
         var found = scratch.found
         var spans = scratch.spans
         var foundPos = scratch.foundPos
+        var typos = scratch.typos
         scratch = SearchScratch()   // unique references: the arrays below grow in place
         hits.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
@@ -89,7 +104,8 @@ extension NameIndex {
         defer {
             prepared.recycle(into: &buffers)
             scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, hitTokens: hitTokens,
-                                    prepared: buffers, compoundPrefix: compoundPrefix, found: found, spans: spans, foundPos: foundPos)
+                                    prepared: buffers, compoundPrefix: compoundPrefix, found: found, spans: spans, foundPos: foundPos,
+                                    typos: typos)
         }
 
         // Exact whole-token hits: the automaton of the padded vocabulary over the padded folded text (every
@@ -152,47 +168,43 @@ extension NameIndex {
                         while exactHi < exactCount && hits[exactHi].pos == pos { exactHi += 1 }
                         let exact = exactLo..<exactHi
                         let fuzzyStart = hits.count
-                        // Vocabulary keys have at least minTypo - 1 bytes: a token of minTypo - 1 letters can meet one only
-                        // with its own key (its deletions are shorter), a shorter token not at all.
-                        if t.count >= minTypo { deletionKeys(t, into: &keys) } else if t.count == minTypo - 1 {
-                            keys.removeAll(keepingCapacity: true)
-                            keys.append(selfKey(t))
-                        } else { keys.removeAll(keepingCapacity: true) }
+                        let rawRange = prepared.displayRange(prepared.original(i))
+                        // Seen before: its hits as found then (`TypoMemo`).
+                        let known = prepared.padded.withUnsafeBufferPointer { pb in
+                            prepared.normalized.withUnsafeBufferPointer { nb in
+                                typos.lookup(folded: UnsafeBufferPointer(rebasing: pb[tRange]), raw: UnsafeBufferPointer(rebasing: nb[rawRange]))
+                            }
+                        }
+                        if let known {
+                            for k in known {
+                                let h = typos.hit(k)
+                                hits.append(TokenHit(pos: pos, token: h.token, sim: h.sim))
+                            }
+                            continue
+                        }
+                        defer { typos.remember(hits[fuzzyStart...]) }
                         prepared.padded.withUnsafeBufferPointer { pb in
                             let tb = UnsafeBufferPointer(rebasing: pb[tRange])
-                            found.removeAll(keepingCapacity: true)
-                            deletions.collect(keys, into: &found)
-                            tokenBytes.oneEditSpans(found, near: tb, into: &spans)
-                            for (k, id) in found.enumerated() where spans[2 * k] >= 0 {
-                                if hits[fuzzyStart...].contains(where: { $0.token == id }) { continue }
-                                if hits[exact].contains(where: { $0.token == id }) { continue }
-                                let a = vocabulary.span(spans[2 * k], spans[2 * k + 1])
-                                if a.count < minTypo { continue }
-                                if !NameIndex.equal(a, tb) && Similarity.withinOneEdit(a, tb) {
-                                    hits.append(TokenHit(pos: pos, token: id, sim: NameIndex.typoSimilarity(a, tb)))
-                                }
+                            forEachOneEdit(of: tb, in: deletions, vocabulary: vocabulary, tokenBytes,
+                                           keys: &keys, found: &found, spans: &spans) { id, a in
+                                if hits[fuzzyStart...].contains(where: { $0.token == id }) { return }
+                                if hits[exact].contains(where: { $0.token == id }) { return }
+                                if a.count < minTypo { return }
+                                guard let sim = NameIndex.oneEditSimilarity(a, tb) else { return }
+                                hits.append(TokenHit(pos: pos, token: id, sim: sim))
                             }
                         }
                         // The same on the unfolded form (folding can make one typo two).
-                        let rawRange = prepared.displayRange(prepared.original(i))
-                        if rawRange.count < minTypo - 1 || rawRange.count > 64 || rawDeletions.isEmpty { continue }
-                        if rawRange.count >= minTypo { deletionKeys(prepared.normalized[rawRange], into: &keys) } else {
-                            keys.removeAll(keepingCapacity: true)
-                            keys.append(selfKey(prepared.normalized[rawRange]))
-                        }
+                        if rawRange.count > 64 || rawDeletions.isEmpty { continue }
                         prepared.normalized.withUnsafeBufferPointer { nb in
                             let w = UnsafeBufferPointer(rebasing: nb[rawRange])
-                            found.removeAll(keepingCapacity: true)
-                            rawDeletions.collect(keys, into: &found)
-                            rawTokenBytes.oneEditSpans(found, near: w, into: &spans)
-                            for (k, r) in found.enumerated() where spans[2 * k] >= 0 {
+                            forEachOneEdit(of: w, in: rawDeletions, vocabulary: rawVocabulary, rawTokenBytes,
+                                           keys: &keys, found: &found, spans: &spans) { r, a in
                                 let id = rawTokenFolded[Int(r)]
-                                if hits[exact].contains(where: { $0.token == id }) { continue }
-                                let a = rawVocabulary.span(spans[2 * k], spans[2 * k + 1])
-                                guard !NameIndex.equal(a, w) && Similarity.withinOneEdit(a, w) else { continue }
+                                if hits[exact].contains(where: { $0.token == id }) { return }
+                                guard let sim = NameIndex.oneEditSimilarity(a, w) else { return }
                                 // Found on both forms: the better similarity (`STJPHEN` is closer to `STEPHEN`
                                 // than `STIFEN` to `STEFEN`).
-                                let sim = NameIndex.typoSimilarity(a, w)
                                 if let k = hits[fuzzyStart...].firstIndex(where: { $0.token == id }) {
                                     hits[k].sim = max(hits[k].sim, sim)
                                 } else {
@@ -232,6 +244,35 @@ extension NameIndex {
                 report(NameMatch(aliasIndex: ai, entry: aliasEntry[ai], score: score, matchedText: prepared.text(from, to)))
             }
         }
+    }
+
+    /// The strings of `vocabulary` (`reader` reads it) that `table` finds for a text token `t`, one edit from it
+    /// or closer, handed to `body(id, bytes)` in the order of the table's lookups (an id may come more than once).
+    /// The keys looked up are `t`'s deletion neighbourhood; for a token one byte shorter than `minTypoTokenLength`
+    /// only its own key (the vocabulary's shortest keys have that length), and none for a shorter one. `keys`,
+    /// `found` and `spans` are the caller's buffers.
+    @inline(__always)
+    func forEachOneEdit(of t: UnsafeBufferPointer<UInt8>, in table: DeletionTable, vocabulary reader: FlatTokens.Reader,
+                        _ vocabulary: FlatTokens, keys: inout [UInt64], found: inout [Int32], spans: inout [Int32],
+                        _ body: (Int32, UnsafeBufferPointer<UInt8>) -> Void) {
+        let minTypo = configuration.minTypoTokenLength
+        if t.count < minTypo - 1 { return }
+        if t.count >= minTypo { deletionKeys(t, into: &keys) } else {
+            keys.removeAll(keepingCapacity: true)
+            keys.append(selfKey(t))
+        }
+        found.removeAll(keepingCapacity: true)
+        table.collect(keys, into: &found)
+        vocabulary.oneEditSpans(found, near: t, into: &spans)
+        for (k, id) in found.enumerated() where spans[2 * k] >= 0 {
+            body(id, reader.span(spans[2 * k], spans[2 * k + 1]))
+        }
+    }
+
+    /// `typoSimilarity` of `alias` and `text` when they are exactly one edit apart, else nil.
+    @inline(__always)
+    static func oneEditSimilarity(_ alias: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        !equal(alias, text) && Similarity.withinOneEdit(alias, text) ? typoSimilarity(alias, text) : nil
     }
 
     /// Similarity of an alias token and a text token known to be one edit apart: Jaro-Winkler, but at

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Tunables of name matching. The defaults are the documented product behaviour (see DESIGN.md).
 public struct MatchConfiguration: Sendable, Equatable {
     /// Minimum score in [0, 1] for a hit.
@@ -67,6 +69,9 @@ public struct NameMatch: Sendable, Equatable, CustomStringConvertible {
 /// Candidates come from the vocabulary of alias tokens, each text token looked up whole in a key table
 /// (exact) and by deletion-neighbourhood keys (one typo); every candidate alias is then
 /// verified against the field with a token-aligned Jaro-Winkler score. See DESIGN.md for the rules.
+/// The last `NameIndex.identity` given out.
+private let nameIndexSerial = Atomic<UInt64>(0)
+
 public struct NameIndex: Sendable {
     public struct Alias: Sendable, Equatable {
         public var entry: Int
@@ -96,6 +101,9 @@ public struct NameIndex: Sendable {
     }
 
     public let configuration: MatchConfiguration
+    /// A number no other index built by this process has: what a search workspace's remembered results
+    /// (`TypoMemo`) are keyed by, so results of one index (or list version) are never used for another.
+    let identity: UInt64
 
     /// Vocabulary of folded alias tokens, by token id (one flat buffer; `exactTokens` finds a token's id).
     let tokenBytes: FlatTokens
@@ -175,6 +183,7 @@ public struct NameIndex: Sendable {
 
     public init(aliases: [Alias], configuration: MatchConfiguration = .default) {
         self.configuration = configuration
+        self.identity = nameIndexSerial.wrappingAdd(1, ordering: .relaxed).newValue
         aliasCount = aliases.count
         aliasEntry = aliases.map(\.entry)
         let matcher = LegalForms.matcher

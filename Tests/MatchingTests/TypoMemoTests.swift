@@ -1,0 +1,99 @@
+import Testing
+@testable import Matching
+
+/// A search workspace that remembers one-typo hits (`TypoMemo`) finds what a fresh search finds.
+@Suite("TypoMemo")
+struct TypoMemoTests {
+    static let syllables = ["KA", "LO", "VER", "NI", "TRA", "DOS", "MIR", "BEL", "ZAN", "GOR", "PRO", "TEK"]
+
+    static func word(_ rng: inout SeededRandom) -> String {
+        (0..<Int.random(in: 2...4, using: &rng)).map { _ in syllables.randomElement(using: &rng)! }.joined()
+    }
+
+    /// `w` with one random edit (substitution, deletion, insertion or transposition).
+    static func typo(_ w: String, _ rng: inout SeededRandom) -> String {
+        var b = Array(w.utf8)
+        let i = Int.random(in: 0..<b.count, using: &rng)
+        let letter = UInt8(ascii: "A") + UInt8.random(in: 0..<26, using: &rng)
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0: b[i] = letter
+        case 1: b.remove(at: i)
+        case 2: b.insert(letter, at: i)
+        default: if i + 1 < b.count { b.swapAt(i, i + 1) } else { b[i] = letter }
+        }
+        return String(decoding: b, as: UTF8.self)
+    }
+
+    static func index(_ rng: inout SeededRandom, names: Int) -> (NameIndex, [String]) {
+        let names = (0..<names).map { _ in (0..<Int.random(in: 2...3, using: &rng)).map { _ in word(&rng) }.joined(separator: " ") }
+        let aliases = names.enumerated().map { NameIndex.Alias(entry: $0.offset, name: $0.element, isPerson: false, weak: false) }
+        return (NameIndex(aliases: aliases), names)
+    }
+
+    @Test("one workspace over many fields of two indexes finds, field by field, what a fresh search finds",
+          arguments: propertySeeds(4))
+    func reusedWorkspace(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        let (a, namesA) = Self.index(&rng, names: 300)
+        let (b, namesB) = Self.index(&rng, names: 300)
+        var workspace = NameIndex.SearchWorkspace()
+        var typoMatches = 0
+        for field in 0..<600 {
+            let index = Bool.random(using: &rng) ? a : b
+            // A listed name (of either index), its words with typos now and then, among words that are not names.
+            let name = (Bool.random(using: &rng) ? namesA : namesB).randomElement(using: &rng)!
+            let words = name.split(separator: " ").map { Int.random(in: 0..<3, using: &rng) == 0 ? Self.typo(String($0), &rng) : String($0) }
+            let text = ([Self.word(&rng)] + words + [Self.word(&rng)]).joined(separator: " ")
+            let fresh = index.search(lines: [text])
+            let reused = index.search(lines: [text], workspace: &workspace)
+            #expect(reused == fresh, "seed \(seed), field \(field): \(text)")
+            if fresh.contains(where: { $0.score < 1 }) { typoMatches += 1 }
+        }
+        // Both paths were taken: typo'd names were found, and tokens were remembered.
+        #expect(typoMatches > 20, "seed \(seed)")
+        #expect(workspace.rememberedTokens > 100, "seed \(seed)")
+    }
+
+    @Test("the hits remembered for one index are never used for another (nor for a rebuilt index)")
+    func perIndex() {
+        let a = NameIndex(aliases: [.init(entry: 0, name: "VOLGANEFT HOLDING", isPerson: false, weak: false)])
+        let b = NameIndex(aliases: [.init(entry: 0, name: "VOLGANEFF HOLDING", isPerson: false, weak: false)])
+        var workspace = NameIndex.SearchWorkspace()
+        #expect(a.search(lines: ["VOLGANEFT HOLDING"], workspace: &workspace).first?.score == 1)
+        // In `b` the same token is one edit from `VOLGANEFF`: found only if `a`'s remembered (no typo) hits are not used.
+        let inB = b.search(lines: ["VOLGANEFT HOLDING"], workspace: &workspace)
+        #expect(inB.count == 1 && inB[0].score < 1)
+        #expect(inB == b.search(lines: ["VOLGANEFT HOLDING"]))
+        // A rebuilt `b` (a list reload) has its own identity.
+        let rebuilt = NameIndex(aliases: [.init(entry: 0, name: "VOLGANEFX HOLDING", isPerson: false, weak: false)])
+        #expect(rebuilt.identity != b.identity)
+        #expect(rebuilt.search(lines: ["VOLGANEFT HOLDING"], workspace: &workspace) == rebuilt.search(lines: ["VOLGANEFT HOLDING"]))
+    }
+
+    @Test("a full memo starts again empty, and still answers what it remembers after that")
+    func capacity() {
+        var memo = TypoMemo(capacity: 3)
+        let hit = NameIndex.TokenHit(pos: 0, token: 7, sim: 0.9)
+        func key(_ s: String) -> [UInt8] { Array(s.utf8) }
+        for (n, word) in ["ALPHA", "BRAVO", "CHARLIE"].enumerated() {
+            let w = key(word)
+            let found = w.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) }
+            #expect(found == nil)
+            memo.remember([hit, NameIndex.TokenHit(pos: 0, token: Int32(n), sim: 1)][...])
+        }
+        #expect(memo.count == 3)
+        let bravo = key("BRAVO")
+        let again = bravo.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) }
+        #expect(again.map { $0.map { memo.hit($0).token } } == [7, 1])
+        // The fourth token: the memo is full, so it starts again with that token alone.
+        let delta = key("DELTA")
+        #expect(delta.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) } == nil)
+        memo.remember([][...])
+        #expect(memo.count == 1)
+        #expect(bravo.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) } == nil)
+        #expect(delta.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) } == 0..<0)
+        // Folded and unfolded bytes are both part of the key.
+        let ab = key("AB"), b = key("B")
+        #expect(ab.withUnsafeBufferPointer { f in b.withUnsafeBufferPointer { memo.lookup(folded: f, raw: $0) } } == nil)
+    }
+}

@@ -8,7 +8,7 @@ extension NameIndex {
     /// `nameTextVariants`); each of those with punctuation as separators and with in-word punctuation
     /// removed.
     public func search(lines: [String]) -> [NameMatch] {
-        var workspace = SearchWorkspace()
+        var workspace = SearchWorkspace(remembersTypos: false)
         return search(lines: lines, workspace: &workspace)
     }
 
@@ -19,7 +19,10 @@ extension NameIndex {
         var joins = JoinScratch()
         /// The remembered one-typo hits (`TypoMemo`) of the indexes searched lately, by `NameIndex.identity`.
         var typos: [UInt64: TypoMemo] = [:]
-        public init() {}
+        /// Whether searches remember typo hits: for a workspace kept from payment to payment; one made for a
+        /// single search would pay for building the memory and hardly use it.
+        let remembersTypos: Bool
+        public init(remembersTypos: Bool = true) { self.remembersTypos = remembersTypos }
 
         /// Tokens remembered for all indexes (for the benches' figures).
         public var rememberedTokens: Int { typos.values.reduce(0) { $0 + $1.count } + scratch.typos.count }
@@ -30,12 +33,14 @@ extension NameIndex {
         // No text, no name (an agent given by BIC alone has no lines): nothing to normalize or prepare.
         if lines.allSatisfy(\.isEmpty) { return [] }
         var best = [Int: NameMatch]()
-        workspace.scratch.typos = workspace.typos.removeValue(forKey: identity) ?? TypoMemo()
+        if workspace.remembersTypos { workspace.scratch.typos = workspace.typos.removeValue(forKey: identity) ?? TypoMemo() }
         defer {
-            // A few indexes at a time (a screener searches two); those of replaced lists are dropped.
-            if workspace.typos.count >= 4 { workspace.typos.removeAll() }
-            workspace.typos[identity] = workspace.scratch.typos
-            workspace.scratch.typos = TypoMemo()
+            if workspace.remembersTypos {
+                // A few indexes at a time (a screener searches two); those of replaced lists are dropped.
+                if workspace.typos.count >= 4 { workspace.typos.removeAll() }
+                workspace.typos[identity] = workspace.scratch.typos
+                workspace.scratch.typos = TypoMemo(capacity: 0)
+            }
         }
         for text in nameTextVariants(lines, scratch: &workspace.joins) {
             searchNormalized(text.bytes, lineOf: text.lineOf, scratch: &workspace.scratch) { m in
@@ -72,8 +77,8 @@ extension NameIndex {
         var spans = [Int32]()
         /// The text position of each of `found` (exact lookups).
         var foundPos = [Int32]()
-        /// One-typo hits of tokens seen before (empty unless `search(lines:workspace:)` put this index's there).
-        var typos = TypoMemo()
+        /// One-typo hits of tokens seen before (off unless `search(lines:workspace:)` put this index's there).
+        var typos = TypoMemo(capacity: 0)
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {

@@ -10,7 +10,7 @@
 /// Bounded: past `capacity` tokens it starts empty again. Results are only ever those the search computed for
 /// this index (`NameIndex.identity`), so a search finds the same hits, in the same order, with or without it.
 struct TypoMemo {
-    /// Remembered tokens at most, before starting again (at most a few MB).
+    /// Remembered tokens at most, before starting again (at most a few MB); 0: remembers nothing.
     let capacity: Int
 
     init(capacity: Int = 16_384) { self.capacity = capacity }
@@ -24,6 +24,7 @@ struct TypoMemo {
 
     /// The remembered hits of the token with folded bytes `folded` and unfolded bytes `raw`, or nil.
     mutating func lookup(folded: UnsafeBufferPointer<UInt8>, raw: UnsafeBufferPointer<UInt8>) -> Range<Int32>? {
+        if capacity == 0 { return nil }
         key.removeAll(keepingCapacity: true)
         key.append(UInt8(truncatingIfNeeded: folded.count))
         key.append(contentsOf: folded)
@@ -36,6 +37,7 @@ struct TypoMemo {
 
     /// Remembers `hits` for the key of the last `lookup`.
     mutating func remember(_ hits: ArraySlice<NameIndex.TokenHit>) {
+        if capacity == 0 { return }
         if ranges.count >= capacity {
             ranges.removeAll(keepingCapacity: true)
             results.removeAll(keepingCapacity: true)

@@ -120,8 +120,10 @@ extension PaymentScreener {
 /// Buffers keep the capacity of the largest field screened so far (a message is at most the
 /// `max_message_bytes` setting, 1 MiB by default).
 public struct ScreeningWorkspace {
-    var names = NameIndex.SearchWorkspace()
-    public init() {}
+    var names: NameIndex.SearchWorkspace
+    /// `remembering`: whether name searches remember the typo hits of the words they meet (`TypoMemo`), what a
+    /// workspace kept for many payments is for; false for one made for a single payment.
+    public init(remembering: Bool = true) { names = NameIndex.SearchWorkspace(remembersTypos: remembering) }
 }
 
 /// Holds everything as `policy_invalid`: used while the settings or indicators in the database are invalid.

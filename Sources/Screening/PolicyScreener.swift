@@ -87,7 +87,7 @@ public struct PolicyScreener: PaymentScreener {
     }
 
     public func screen(format: String, message: String) -> Decision {
-        var workspace = ScreeningWorkspace()
+        var workspace = ScreeningWorkspace(remembering: false)
         return screen(format: format, message: message, recordingKeys: false, workspace: &workspace)
     }
 
@@ -108,7 +108,7 @@ public struct PolicyScreener: PaymentScreener {
 
     /// Applies the policy to a parsed payment.
     public func screen(_ payment: Payment) -> Decision {
-        var workspace = ScreeningWorkspace()
+        var workspace = ScreeningWorkspace(remembering: false)
         return screen(payment, workspace: &workspace)
     }
 

@@ -66,7 +66,7 @@ extension PolicyScreener {
 
     /// `screen(format:message:)` with the payment's prefilter keys in the decision (nil when it does not parse).
     public func screenRecordingKeys(format: String, message: String) -> Decision {
-        var workspace = ScreeningWorkspace()
+        var workspace = ScreeningWorkspace(remembering: false)
         return screen(format: format, message: message, recordingKeys: true, workspace: &workspace)
     }
 }

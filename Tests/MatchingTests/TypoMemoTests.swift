@@ -70,6 +70,20 @@ struct TypoMemoTests {
         #expect(rebuilt.search(lines: ["VOLGANEFT HOLDING"], workspace: &workspace) == rebuilt.search(lines: ["VOLGANEFT HOLDING"]))
     }
 
+    @Test("a workspace made for single searches remembers nothing, and finds the same")
+    func notRemembering() {
+        let index = NameIndex(aliases: [.init(entry: 0, name: "VOLGANEFF HOLDING", isPerson: false, weak: false)])
+        var once = NameIndex.SearchWorkspace(remembersTypos: false)
+        var kept = NameIndex.SearchWorkspace()
+        for _ in 0..<2 {
+            let a = index.search(lines: ["VOLGANEFT HOLDING"], workspace: &once)
+            #expect(a.count == 1 && a[0].score < 1)
+            #expect(a == index.search(lines: ["VOLGANEFT HOLDING"], workspace: &kept))
+        }
+        #expect(once.rememberedTokens == 0)
+        #expect(kept.rememberedTokens == 2)
+    }
+
     @Test("a full memo starts again empty, and still answers what it remembers after that")
     func capacity() {
         var memo = TypoMemo(capacity: 3)

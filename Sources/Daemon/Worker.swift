@@ -75,6 +75,8 @@ public final class Worker: Sendable {
     /// A payment whose screening has been started this many times without a decision (the daemon died
     /// each time) is held as `screening_error` without being screened again.
     public static let poisonAttempts = 4
+    /// Messages larger than this are screened with the worker's workspace, which is then replaced (see `screen`).
+    static let largeMessageBytes = 256 << 10
 
     public init(id: Int, config: WorkerConfiguration, screeners: ScreenerHolder, wake: WakeSignal, stats: WorkerStats, logger: Logger,
                 requestReload: @escaping @Sendable () -> Void = {}) {
@@ -117,7 +119,8 @@ public final class Worker: Sendable {
         var counters: [String: Metrics.Counter] = [:]
         // The poison-message bookkeeping (see `AttemptLedger`): this loop only carries out what it says.
         var ledger = AttemptLedger(poisonAttempts: Self.poisonAttempts)
-        // This worker's screening buffers, reused from payment to payment and across list reloads (buffers only).
+        // This worker's screening workspace, reused from payment to payment and across list reloads (its remembered
+        // typo hits are kept per list index, so a reloaded list starts its own).
         var workspace = ScreeningWorkspace()
         while !stopping {
             stats.beat()
@@ -314,6 +317,10 @@ public final class Worker: Sendable {
                          metadata: ["payment_id": "\(p.id)", "attempts": "\(attempts)"])
             return .failClosed(.screeningError, error: "screening this payment was interrupted \(attempts - 1) times (the daemon stopped each time); held without screening it again")
         }
-        return screener.screen(format: p.format, message: p.message, recordingKeys: config.recordScreeningKeys, workspace: &workspace)
+        let d = screener.screen(format: p.format, message: p.message, recordingKeys: config.recordScreeningKeys, workspace: &workspace)
+        // The workspace's buffers grow to the largest field screened: after a large message, a new one (messages may
+        // be up to the `max_message_bytes` setting, which an administrator can raise far above 1 MiB).
+        if p.message.utf8.count > Self.largeMessageBytes { workspace = ScreeningWorkspace() }
+        return d
     }
 }

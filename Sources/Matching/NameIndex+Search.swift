@@ -17,15 +17,35 @@ extension NameIndex {
     public struct SearchWorkspace {
         var scratch = SearchScratch()
         var joins = JoinScratch()
-        /// The remembered one-typo hits (`TypoMemo`) of the indexes searched lately, by `NameIndex.identity`.
-        var typos: [UInt64: TypoMemo] = [:]
+        /// The remembered one-typo hits (`TypoMemo`) of the indexes searched lately, by `NameIndex.identity`, the
+        /// most recently searched last; at most `maxIndexes` (a screener has two; a rescreen may alternate more).
+        var typos: [(index: UInt64, memo: TypoMemo)] = []
+        static let maxIndexes = 4
         /// Whether searches remember typo hits: for a workspace kept from payment to payment; one made for a
         /// single search would pay for building the memory and hardly use it.
         let remembersTypos: Bool
         public init(remembersTypos: Bool = true) { self.remembersTypos = remembersTypos }
 
-        /// Tokens remembered for all indexes (for the benches' figures).
-        public var rememberedTokens: Int { typos.values.reduce(0) { $0 + $1.count } + scratch.typos.count }
+        /// Tokens remembered for all indexes, and lookups answered from memory (for tests and figures).
+        public var rememberedTokens: Int { typos.reduce(0) { $0 + $1.memo.count } + scratch.typos.count }
+        public var answeredLookups: Int { typos.reduce(0) { $0 + $1.memo.answered } + scratch.typos.answered }
+
+        /// Moves index `identity`'s memory into `scratch` (a new one if it has none).
+        mutating func takeTypos(of identity: UInt64) {
+            if let i = typos.firstIndex(where: { $0.index == identity }) {
+                scratch.typos = typos.remove(at: i).memo
+            } else {
+                scratch.typos = TypoMemo()
+            }
+        }
+
+        /// Puts index `identity`'s memory back as the most recently used, dropping the least recently used beyond
+        /// `maxIndexes` (those of replaced lists go first).
+        mutating func keepTypos(of identity: UInt64) {
+            if typos.count >= Self.maxIndexes { typos.removeFirst() }
+            typos.append((identity, scratch.typos))
+            scratch.typos = TypoMemo(capacity: 0)
+        }
     }
 
     /// `search(lines:)` with the caller's working memory.
@@ -33,15 +53,8 @@ extension NameIndex {
         // No text, no name (an agent given by BIC alone has no lines): nothing to normalize or prepare.
         if lines.allSatisfy(\.isEmpty) { return [] }
         var best = [Int: NameMatch]()
-        if workspace.remembersTypos { workspace.scratch.typos = workspace.typos.removeValue(forKey: identity) ?? TypoMemo() }
-        defer {
-            if workspace.remembersTypos {
-                // A few indexes at a time (a screener searches two); those of replaced lists are dropped.
-                if workspace.typos.count >= 4 { workspace.typos.removeAll() }
-                workspace.typos[identity] = workspace.scratch.typos
-                workspace.scratch.typos = TypoMemo(capacity: 0)
-            }
-        }
+        if workspace.remembersTypos { workspace.takeTypos(of: identity) }
+        defer { if workspace.remembersTypos { workspace.keepTypos(of: identity) } }
         for text in nameTextVariants(lines, scratch: &workspace.joins) {
             searchNormalized(text.bytes, lineOf: text.lineOf, scratch: &workspace.scratch) { m in
                 if let old = best[m.entry], old.score > m.score || (old.score == m.score && old.aliasIndex <= m.aliasIndex) { return }
@@ -187,7 +200,14 @@ extension NameIndex {
                             }
                             continue
                         }
-                        defer { typos.remember(hits[fuzzyStart...]) }
+                        defer {
+                            prepared.padded.withUnsafeBufferPointer { pb in
+                                prepared.normalized.withUnsafeBufferPointer { nb in
+                                    typos.remember(hits[fuzzyStart...], folded: UnsafeBufferPointer(rebasing: pb[tRange]),
+                                                   raw: UnsafeBufferPointer(rebasing: nb[rawRange]))
+                                }
+                            }
+                        }
                         prepared.padded.withUnsafeBufferPointer { pb in
                             let tb = UnsafeBufferPointer(rebasing: pb[tRange])
                             forEachOneEdit(of: tb, in: deletions, vocabulary: vocabulary, tokenBytes,

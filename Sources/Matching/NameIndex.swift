@@ -64,14 +64,14 @@ public struct NameMatch: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "entry \(entry) alias \(aliasIndex) score \(score) '\(matchedText)'" }
 }
 
+// The last `NameIndex.identity` given out.
+private let nameIndexSerial = Atomic<UInt64>(0)
+
 /// Fuzzy multi-name search: built once from every alias of every list entry, queried per field.
 ///
 /// Candidates come from the vocabulary of alias tokens, each text token looked up whole in a key table
 /// (exact) and by deletion-neighbourhood keys (one typo); every candidate alias is then
 /// verified against the field with a token-aligned Jaro-Winkler score. See DESIGN.md for the rules.
-/// The last `NameIndex.identity` given out.
-private let nameIndexSerial = Atomic<UInt64>(0)
-
 public struct NameIndex: Sendable {
     public struct Alias: Sendable, Equatable {
         public var entry: Int

@@ -355,7 +355,9 @@ public final class Rescreener: Sendable {
         let range = lease.range
         var cursor = range.cursorId
         let limit = max(1, config.batchSize)
-        var workspace = ScreeningWorkspace()
+        // Remembered typo hits pay off while a worker alternates few indexes: the full screener and one delta
+        // screener have four (what a workspace keeps); with more, memories would be dropped and built again.
+        var workspace = ScreeningWorkspace(remembering: plan.deltas.count <= 1)
         // A keyed delta run reads only the payments the prefilter selects: their ids first, then their messages page by page.
         var selected = plan.lookups == nil ? nil : try plan.keyedSelection(c, after: cursor, through: range.lastId)[...]
         while !progress.stop.load(ordering: .relaxed) {

@@ -116,9 +116,9 @@ extension PaymentScreener {
 }
 
 /// Working memory of a screener, owned by one thread (a worker) and reused from payment to payment. It holds
-/// buffers only, never a result: what one payment leaves in it does not change how the next is screened.
-/// Buffers keep the capacity of the largest field screened so far (a message is at most the
-/// `max_message_bytes` setting, 1 MiB by default).
+/// buffers, and the one-typo hits of words already searched per list index (`TypoMemo`): what one payment leaves
+/// in it does not change how the next is screened. Buffers keep the capacity of the largest field screened so far;
+/// a worker starts a new workspace after a large message (`Worker`), so that stays bounded.
 public struct ScreeningWorkspace {
     var names: NameIndex.SearchWorkspace
     /// `remembering`: whether name searches remember the typo hits of the words they meet (`TypoMemo`), what a

@@ -24,18 +24,21 @@ struct TypoMemoTests {
         return String(decoding: b, as: UTF8.self)
     }
 
-    static func index(_ rng: inout SeededRandom, names: Int) -> (NameIndex, [String]) {
+    static func index(_ rng: inout SeededRandom, names: Int, automaton: Bool) -> (NameIndex, [String]) {
         let names = (0..<names).map { _ in (0..<Int.random(in: 2...3, using: &rng)).map { _ in word(&rng) }.joined(separator: " ") }
         let aliases = names.enumerated().map { NameIndex.Alias(entry: $0.offset, name: $0.element, isPerson: false, weak: false) }
-        return (NameIndex(aliases: aliases), names)
+        var config = MatchConfiguration.default
+        if !automaton { config.tokenAutomatonMaxBytes = 0 }   // exact hits from the key table, as at a million names
+        return (NameIndex(aliases: aliases, configuration: config), names)
     }
 
     @Test("one workspace over many fields of two indexes finds, field by field, what a fresh search finds",
-          arguments: propertySeeds(4))
-    func reusedWorkspace(seed: UInt64) {
+          arguments: propertySeeds(3), [true, false])
+    func reusedWorkspace(seed: UInt64, automaton: Bool) {
         var rng = SeededRandom(seed: seed)
-        let (a, namesA) = Self.index(&rng, names: 300)
-        let (b, namesB) = Self.index(&rng, names: 300)
+        let (a, namesA) = Self.index(&rng, names: 300, automaton: automaton)
+        let (b, namesB) = Self.index(&rng, names: 300, automaton: automaton)
+        #expect((a.tokenAutomaton != nil) == automaton)
         var workspace = NameIndex.SearchWorkspace()
         var typoMatches = 0
         for field in 0..<600 {
@@ -49,9 +52,10 @@ struct TypoMemoTests {
             #expect(reused == fresh, "seed \(seed), field \(field): \(text)")
             if fresh.contains(where: { $0.score < 1 }) { typoMatches += 1 }
         }
-        // Both paths were taken: typo'd names were found, and tokens were remembered.
+        // Both paths were taken: typo'd names were found, tokens were remembered, and lookups answered from memory.
         #expect(typoMatches > 20, "seed \(seed)")
         #expect(workspace.rememberedTokens > 100, "seed \(seed)")
+        #expect(workspace.answeredLookups > 500, "seed \(seed)")
     }
 
     @Test("the hits remembered for one index are never used for another (nor for a rebuilt index)")
@@ -87,27 +91,48 @@ struct TypoMemoTests {
     @Test("a full memo starts again empty, and still answers what it remembers after that")
     func capacity() {
         var memo = TypoMemo(capacity: 3)
-        let hit = NameIndex.TokenHit(pos: 0, token: 7, sim: 0.9)
-        func key(_ s: String) -> [UInt8] { Array(s.utf8) }
+        func lookup(_ folded: String, _ raw: String) -> Range<Int32>? {
+            Array(folded.utf8).withUnsafeBufferPointer { f in Array(raw.utf8).withUnsafeBufferPointer { memo.lookup(folded: f, raw: $0) } }
+        }
+        func remember(_ folded: String, _ raw: String, _ hits: [NameIndex.TokenHit]) {
+            Array(folded.utf8).withUnsafeBufferPointer { f in Array(raw.utf8).withUnsafeBufferPointer { memo.remember(hits[...], folded: f, raw: $0) } }
+        }
         for (n, word) in ["ALPHA", "BRAVO", "CHARLIE"].enumerated() {
-            let w = key(word)
-            let found = w.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) }
-            #expect(found == nil)
-            memo.remember([hit, NameIndex.TokenHit(pos: 0, token: Int32(n), sim: 1)][...])
+            #expect(lookup(word, word) == nil)
+            remember(word, word, [NameIndex.TokenHit(pos: 0, token: 7, sim: 0.9), NameIndex.TokenHit(pos: 0, token: Int32(n), sim: 1)])
         }
         #expect(memo.count == 3)
-        let bravo = key("BRAVO")
-        let again = bravo.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) }
-        #expect(again.map { $0.map { memo.hit($0).token } } == [7, 1])
+        #expect(lookup("BRAVO", "BRAVO").map { $0.map { memo.hit($0).token } } == [7, 1])
+        #expect(memo.answered == 1)
         // The fourth token: the memo is full, so it starts again with that token alone.
-        let delta = key("DELTA")
-        #expect(delta.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) } == nil)
-        memo.remember([][...])
+        #expect(lookup("DELTA", "DELTA") == nil)
+        remember("DELTA", "DELTA", [])
         #expect(memo.count == 1)
-        #expect(bravo.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) } == nil)
-        #expect(delta.withUnsafeBufferPointer { memo.lookup(folded: $0, raw: $0) } == 0..<0)
-        // Folded and unfolded bytes are both part of the key.
-        let ab = key("AB"), b = key("B")
-        #expect(ab.withUnsafeBufferPointer { f in b.withUnsafeBufferPointer { memo.lookup(folded: f, raw: $0) } } == nil)
+        #expect(lookup("BRAVO", "BRAVO") == nil)
+        #expect(lookup("DELTA", "DELTA") == 0..<0)
+    }
+
+    @Test("the folded and the unfolded bytes are both the key; a token over 64 bytes is never remembered")
+    func keys() {
+        var memo = TypoMemo()
+        func lookup(_ folded: String, _ raw: String) -> Range<Int32>? {
+            Array(folded.utf8).withUnsafeBufferPointer { f in Array(raw.utf8).withUnsafeBufferPointer { memo.lookup(folded: f, raw: $0) } }
+        }
+        func remember(_ folded: String, _ raw: String) {
+            Array(folded.utf8).withUnsafeBufferPointer { f in
+                Array(raw.utf8).withUnsafeBufferPointer { memo.remember([NameIndex.TokenHit(pos: 0, token: 1, sim: 0.95)][...], folded: f, raw: $0) }
+            }
+        }
+        #expect(lookup("STEFEN", "STEPHEN") == nil)
+        remember("STEFEN", "STEPHEN")
+        #expect(lookup("STEFEN", "STEPHEN") == 0..<1)
+        #expect(lookup("STEFEN", "STEFEN") == nil)        // same folded bytes, other unfolded ones
+        #expect(lookup("STEFENS", "TEPHEN") == nil)       // the same bytes split elsewhere
+        #expect(lookup("STEFEN", "STEPHEN") == 0..<1)
+        let long = String(repeating: "A", count: 65)
+        #expect(lookup("A", long) == nil)
+        remember("A", long)
+        #expect(lookup("A", long) == nil)
+        #expect(memo.count == 1)
     }
 }

@@ -255,6 +255,8 @@ struct PolicyTests {
             ("pacs.008", "<Document/>"),
             ("mt103", PolicyFixtures.mt103(beneficiary: ["DUPONT SARL"], remittance: long.prefix(2) + ["NOVGORODSKAYA AKKUMULYATORNAYA", "KOMPANIYA"])),
             ("mt103", PolicyFixtures.mt103()),
+            // Typos: found through the typo tables the first time, and from the workspace's memory after that.
+            ("mt103", PolicyFixtures.mt103(beneficiary: ["VOLGA PRECISON INSTRUMENTS LLC"], remittance: ["NOVGORODSKAYA", "AKUMULYATORNAYA KOMPANIYA"])),
         ]
         var workspace = ScreeningWorkspace()
         var outcomes = Set<Outcome>()
@@ -270,8 +272,9 @@ struct PolicyTests {
         }
         // The sequence mixes held and released payments (so a buffer left over from a hit could show).
         #expect(outcomes == [.hold, .release])
+        #expect(workspace.names.answeredLookups > 0)
         // The names are found (the messages parse), and the clean one is released.
-        for (i, entry) in [(0, "1001"), (2, "1003"), (7, "1004")] {
+        for (i, entry) in [(0, "1001"), (2, "1003"), (7, "1004"), (9, "1001"), (9, "1004")] {
             #expect(screener.screen(format: "mt103", message: messages[i].1).hits.contains { $0.entryId == entry }, "message \(i)")
         }
         #expect(screener.screen(format: "mt103", message: messages[1].1).outcome == .release)

@@ -200,14 +200,7 @@ extension NameIndex {
                             }
                             continue
                         }
-                        defer {
-                            prepared.padded.withUnsafeBufferPointer { pb in
-                                prepared.normalized.withUnsafeBufferPointer { nb in
-                                    typos.remember(hits[fuzzyStart...], folded: UnsafeBufferPointer(rebasing: pb[tRange]),
-                                                   raw: UnsafeBufferPointer(rebasing: nb[rawRange]))
-                                }
-                            }
-                        }
+                        defer { typos.remember(hits[fuzzyStart...]) }
                         prepared.padded.withUnsafeBufferPointer { pb in
                             let tb = UnsafeBufferPointer(rebasing: pb[tRange])
                             forEachOneEdit(of: tb, in: deletions, vocabulary: vocabulary, tokenBytes,

@@ -13,6 +13,17 @@ import Screening
 /// is `decided_at - received_at` from the database (insert transaction start to decision statement).
 /// `--baseline` drains the same backlog again with the daemon's workers in process and screening off
 /// (`ReleaseAll`), on a fresh database, so screening's cost is a ratio from one run.
+///
+/// Before a backlog drain, each scratch database's non-empty tables (the backlog, its references and audit
+/// rows, the imported lists) are vacuumed and analysed, and autovacuum is turned off on its tables for the
+/// drain (`--autovacuum` leaves it on). Autovacuum's launcher visits a database every `autovacuum_naptime`
+/// divided by the number of databases, at a moment of its own choosing, and a vacuum and analyse of the
+/// hundred thousand rows a drain updates (or that the backlog's insert left) costs about a second of CPU: it
+/// landed at random in one drain of a pair or the other, more often in the longer screened one (in a profiled
+/// run, a tenth of the screened drain's CPU), and moved a pair's ratio by up to a tenth. That work is the
+/// database's, the same per payment with screening or without, so the pair compares the two drains without it.
+/// Empty tables are left unanalysed, as a new database's are, so the planner estimates the tables the drain
+/// fills from their real size (analysed while empty, a table is planned as empty until analysed again).
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
@@ -35,6 +46,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "auto (real lists when present), real, or synthetic.") var lists = "auto"
     @Option(help: "Seed of the payment generator.") var seed: UInt64 = 1
     @Option(help: "Seconds to wait for the queue to drain before giving up.") var settleTimeout = 900.0
+    @Flag(help: "Backlog runs: leave autovacuum on for the scratch databases' tables during the drains.") var autovacuum = false
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
@@ -51,6 +63,7 @@ struct LoadCommand: AsyncParsableCommand {
         let admin = databaseURL ?? ProcessInfo.processInfo.environment["CHOKEPOINT_DATABASE_URL"] ?? ""
         let (count, rate, daemons, workers, batchSize, hitShare) = (self.count, self.rate, self.daemons, self.workers, self.batchSize, self.hitShare)
         let (shared, listsMode, seed, settle, keys) = (self.shared, self.lists, self.seed, self.settleTimeout, self.screeningKeys)
+        let autovacuum = self.autovacuum
         _ = try Executables.chokepoint()
 
         let prepared = try await onDedicatedThread(name: "bench-generate") { () throws -> (BenchLists, [PaymentRow], Int) in
@@ -81,12 +94,13 @@ struct LoadCommand: AsyncParsableCommand {
         for pair in 0..<repeatCount {
             let bareFirst = pair % 2 == 1
             func bare() async throws {
-                bases.append(try await Self.measureBaseline(admin: admin, rows: rows, workers: daemons * workers, batchSize: batchSize, settle: settle))
+                bases.append(try await Self.measureBaseline(admin: admin, rows: rows, workers: daemons * workers, batchSize: batchSize,
+                                                            settle: settle, autovacuum: autovacuum))
             }
             if baseline && bareFirst { try await bare() }
             runs.append(try await onDedicatedThread(name: "bench-load") {
                 try Self.measureDaemons(admin: admin, lists: benchLists, rows: rows, rate: rate, daemons: daemons, workers: workers,
-                                        batchSize: batchSize, settle: settle, screeningKeys: keys)
+                                        batchSize: batchSize, settle: settle, screeningKeys: keys, autovacuum: autovacuum)
             })
             if baseline && !bareFirst { try await bare() }
             if repeatCount > 1 {
@@ -121,6 +135,7 @@ struct LoadCommand: AsyncParsableCommand {
         out["rate"] = rate
         out["hit_share"] = hitShare
         out["screening_keys"] = screeningKeys
+        out["autovacuum"] = rate > 0 || autovacuum
         out["lists"] = benchLists.origin
         out["screen_only_per_s_one_core"] = screenPerSecond
         out["seed"] = Int(seed)
@@ -148,7 +163,7 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     static func measureDaemons(admin: String, lists: BenchLists, rows: [PaymentRow], rate: Double, daemons: Int, workers: Int,
-                               batchSize: Int, settle: Double, screeningKeys: Bool = false) throws -> Figures {
+                               batchSize: Int, settle: Double, screeningKeys: Bool = false, autovacuum: Bool = false) throws -> Figures {
         let db = try TargetDatabase.open(url: admin, existing: false)
         defer { db.drop() }
         let c = try Connection(conninfo: db.conninfo)
@@ -171,7 +186,7 @@ struct LoadCommand: AsyncParsableCommand {
             inserter.start()
             try inserter.wait()
             figures.insertPerSecond = Double(rows.count) / Date().timeIntervalSince(t0)
-            try c.query("ANALYZE chokepoint.payments")
+            try settleDatabase(c, autovacuum: autovacuum)
             progress("backlog of \(rows.count) inserted; starting \(daemons) daemon(s)")
             wallStart = Date()
             for p in procs { try p.start() }
@@ -223,8 +238,22 @@ struct LoadCommand: AsyncParsableCommand {
         return figures
     }
 
+    /// After a backlog's insert, before its drain: every non-empty table of the scratch database vacuumed and
+    /// analysed, and unless `autovacuum`, autovacuum off on all its tables (see the type's comment).
+    static func settleDatabase(_ c: Connection, autovacuum: Bool) throws {
+        let tables = try c.query("""
+            SELECT format('%I.%I', n.nspname, r.relname) FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
+             WHERE n.nspname = 'chokepoint' AND r.relkind = 'r' ORDER BY 1
+            """).rows.compactMap { $0.string(0) }
+        for t in tables {
+            if !autovacuum { try c.query("ALTER TABLE \(t) SET (autovacuum_enabled = false, toast.autovacuum_enabled = false)") }
+            if try c.query("SELECT EXISTS (SELECT 1 FROM \(t))").scalar == "t" { try c.query("VACUUM (ANALYZE) \(t)") }
+        }
+    }
+
     /// The bare queue: the same backlog drained by the daemon's claim → update loop, in process, screening off.
-    static func measureBaseline(admin: String, rows: [PaymentRow], workers: Int, batchSize: Int, settle: Double) async throws -> Double {
+    static func measureBaseline(admin: String, rows: [PaymentRow], workers: Int, batchSize: Int, settle: Double,
+                                autovacuum: Bool = false) async throws -> Double {
         let db = try await onDedicatedThread(name: "bench-baseline-setup") { () throws -> TargetDatabase in
             let db = try TargetDatabase.open(url: admin, existing: false)
             let inserter = Inserter(conninfo: db.conninfo, rows: rows, rate: 0, maxBatch: 2000)
@@ -232,7 +261,7 @@ struct LoadCommand: AsyncParsableCommand {
             try inserter.wait()
             let c = try Connection(conninfo: db.conninfo)
             defer { c.close() }
-            try c.query("ANALYZE chokepoint.payments")
+            try settleDatabase(c, autovacuum: autovacuum)
             return db
         }
         defer { db.drop() }

@@ -33,11 +33,17 @@ extension NameIndex {
     /// `nameTextVariants(lines)` with the caller's working buffers. The all-space text is written directly (each
     /// line normalized into it), and the join decisions read its lines in place.
     func nameTextVariants(_ lines: [String], scratch: inout JoinScratch) -> [TextVariant] {
-        // Taken out of `scratch` so that each is uniquely referenced and grows in place.
-        var lineEnds = scratch.lineEnds, folded = scratch.folded, keys = scratch.keys
-        var word = scratch.word, carried = scratch.carried
-        scratch = JoinScratch()
-        defer { scratch = JoinScratch(lineEnds: lineEnds, folded: folded, keys: keys, word: word, carried: carried) }
+        // Swapped out of `scratch` so that each is uniquely referenced and grows in place, and back at the end.
+        var lineEnds = [Int](), folded = [UInt8](), keys = [UInt64](), word = [UInt8](), carried = [UInt8]()
+        func exchange() {
+            swap(&lineEnds, &scratch.lineEnds)
+            swap(&folded, &scratch.folded)
+            swap(&keys, &scratch.keys)
+            swap(&word, &scratch.word)
+            swap(&carried, &scratch.carried)
+        }
+        exchange()
+        defer { exchange() }
         lineEnds.removeAll(keepingCapacity: true)
 
         // The all-space text: line k is first.bytes[lineStart(k)..<lineEnds[k]] (empty lines take no space).
@@ -275,10 +281,13 @@ extension NameIndex {
         init(_ normalized: [UInt8], lineOf: [Int32]?, matcher: LegalForms.Matcher, reusing buffers: inout Buffers) {
             self.normalized = normalized
             let len = normalized.count
-            // Taken out of `buffers` so that each is uniquely referenced and grows in place.
-            var display = buffers.display, folded = buffers.folded, scanned = buffers.scanned
-            var kept = buffers.kept, padded = buffers.padded
-            buffers = Buffers()
+            // Swapped out of `buffers` so that each is uniquely referenced and grows in place.
+            var display = [Int32](), folded = [UInt8](), scanned = [Int32](), kept = [Kept](), padded = [UInt8]()
+            swap(&display, &buffers.display)
+            swap(&folded, &buffers.folded)
+            swap(&scanned, &buffers.scanned)
+            swap(&kept, &buffers.kept)
+            swap(&padded, &buffers.padded)
             display.removeAll(keepingCapacity: true)
             folded.removeAll(keepingCapacity: true)
             scanned.removeAll(keepingCapacity: true)

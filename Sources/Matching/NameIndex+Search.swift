@@ -30,21 +30,23 @@ extension NameIndex {
         public var rememberedTokens: Int { typos.reduce(0) { $0 + $1.memo.count } + scratch.typos.count }
         public var answeredLookups: Int { typos.reduce(0) { $0 + $1.memo.answered } + scratch.typos.answered }
 
-        /// Moves index `identity`'s memory into `scratch` (a new one if it has none).
+        /// Moves index `identity`'s memory into `scratch` (a new one if it has none), its entry now the most
+        /// recently used; beyond `maxIndexes` the least recently used is dropped (those of replaced lists go first).
+        /// The memory is swapped, not copied: `keepTypos` swaps it back into the same entry.
         mutating func takeTypos(of identity: UInt64) {
             if let i = typos.firstIndex(where: { $0.index == identity }) {
-                scratch.typos = typos.remove(at: i).memo
+                if i != typos.count - 1 { typos.append(typos.remove(at: i)) }
             } else {
-                scratch.typos = TypoMemo()
+                if typos.count >= Self.maxIndexes { typos.removeFirst() }
+                typos.append((identity, TypoMemo()))
             }
+            swap(&scratch.typos, &typos[typos.count - 1].memo)
         }
 
-        /// Puts index `identity`'s memory back as the most recently used, dropping the least recently used beyond
-        /// `maxIndexes` (those of replaced lists go first).
+        /// Puts index `identity`'s memory back into its entry (the last: `takeTypos` made it so).
         mutating func keepTypos(of identity: UInt64) {
-            if typos.count >= Self.maxIndexes { typos.removeFirst() }
-            typos.append((identity, scratch.typos))
-            scratch.typos = TypoMemo(capacity: 0)
+            precondition(typos.last?.index == identity, "keepTypos without takeTypos of the same index")
+            swap(&scratch.typos, &typos[typos.count - 1].memo)
         }
     }
 
@@ -95,35 +97,43 @@ extension NameIndex {
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
-        var buffers = scratch.prepared
-        scratch.prepared = PreparedText.Buffers()
+        // Each working array is swapped out of `scratch` (so that it is uniquely referenced and grows in place) and
+        // swapped back at the end: a swap moves it, where a copy and a fresh `SearchScratch` cost a retain and a
+        // release of every field per text.
+        var buffers = PreparedText.Buffers()
+        swap(&buffers, &scratch.prepared)
         var prepared = PreparedText(normalized, lineOf: lineOf, matcher: LegalForms.matcher, reusing: &buffers)
         let n = prepared.count
         if n == 0 {
             prepared.recycle(into: &buffers)
-            scratch.prepared = buffers
+            swap(&buffers, &scratch.prepared)
             return
         }
-        var hits = scratch.hits
-        var keys = scratch.keys
-        var byPos = scratch.byPos
-        var candidates = scratch.candidates
-        var hitTokens = scratch.hitTokens
-        var compoundPrefix = scratch.compoundPrefix
-        var found = scratch.found
-        var spans = scratch.spans
-        var foundPos = scratch.foundPos
-        var typos = scratch.typos
-        scratch = SearchScratch()   // unique references: the arrays below grow in place
+        var hits = [TokenHit](), keys = [UInt64](), byPos = [Int32](), candidates = [Int32](), hitTokens = [Int32]()
+        var compoundPrefix = [UInt64](), found = [Int32](), spans = [Int32](), foundPos = [Int32]()
+        var typos = TypoMemo(capacity: 0)
+        /// Swaps the working arrays with `scratch`'s: out here, back at the end.
+        func exchange() {
+            swap(&hits, &scratch.hits)
+            swap(&keys, &scratch.keys)
+            swap(&byPos, &scratch.byPos)
+            swap(&candidates, &scratch.candidates)
+            swap(&hitTokens, &scratch.hitTokens)
+            swap(&compoundPrefix, &scratch.compoundPrefix)
+            swap(&found, &scratch.found)
+            swap(&spans, &scratch.spans)
+            swap(&foundPos, &scratch.foundPos)
+            swap(&typos, &scratch.typos)
+        }
+        exchange()
         hits.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
         byPos.removeAll(keepingCapacity: true)
         candidates.removeAll(keepingCapacity: true)
         defer {
             prepared.recycle(into: &buffers)
-            scratch = SearchScratch(hits: hits, keys: keys, byPos: byPos, candidates: candidates, hitTokens: hitTokens,
-                                    prepared: buffers, compoundPrefix: compoundPrefix, found: found, spans: spans, foundPos: foundPos,
-                                    typos: typos)
+            swap(&buffers, &scratch.prepared)
+            exchange()
         }
 
         // Exact whole-token hits: the automaton of the padded vocabulary over the padded folded text (every

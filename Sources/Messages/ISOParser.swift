@@ -57,31 +57,39 @@ enum ISOName: UInt16 {
     case document, appHdr, fiToFICstmrCdtTrf, fiCdtTrf, grpHdr, cdtTrfTxInf, undrlygCstmrCdtTrf, msgId, pmtId
     case intrBkSttlmAmt, ttlIntrBkSttlmAmt, rmtInf, rltdRmtInf, purp, ctgyPurp, instrForCdtrAgt, instrForNxtAgt
     case rgltryRptg, tax, splmtryData
-    /// A customer element (`Dbtr`, `Cdtr`, `UltmtDbtr`, `UltmtCdtr`, `InitgPty`).
-    case party
-    /// An agent element (`DbtrAgt`, `IntrmyAgt1`, ...).
-    case agent
-    /// An account element (`DbtrAcct`, `CdtrAgtAcct`, ...).
-    case account
+
+    /// A customer element (`Dbtr`, `Cdtr`, `UltmtDbtr`, `UltmtCdtr`, `InitgPty`) has the code `partyBase + k`,
+    /// `ISOExtractor.partyRoles[k]` its role; an agent element (`DbtrAgt`, `IntrmyAgt1`, ...) `agentBase + k`
+    /// (`agentRoles[k]`); an account element (`DbtrAcct`, `CdtrAgtAcct`, ...) `accountBase + k`, the account of
+    /// the element `accountOwners[k]`. So the walk neither compares nor hashes their names.
+    static let partyBase: UInt16 = 0x20
+    static let agentBase: UInt16 = 0x40
+    static let accountBase: UInt16 = 0x60
+
+    /// `k` when `code` is `base + k` for one of `count` elements.
+    @inline(__always) static func offset(_ code: UInt16, _ base: UInt16, _ count: Int) -> Int? {
+        let k = Int(code) - Int(base)
+        return k >= 0 && k < count ? k : nil
+    }
 
     /// `table` as the XML parser looks names up.
     static let lookup = XMLNameTable(table)
 
     static let table: [String: UInt16] = {
-        var t: [String: ISOName] = [
+        let t: [String: ISOName] = [
             "Document": .document, "AppHdr": .appHdr, "FIToFICstmrCdtTrf": .fiToFICstmrCdtTrf, "FICdtTrf": .fiCdtTrf,
             "GrpHdr": .grpHdr, "CdtTrfTxInf": .cdtTrfTxInf, "UndrlygCstmrCdtTrf": .undrlygCstmrCdtTrf, "MsgId": .msgId,
             "PmtId": .pmtId, "IntrBkSttlmAmt": .intrBkSttlmAmt, "TtlIntrBkSttlmAmt": .ttlIntrBkSttlmAmt, "RmtInf": .rmtInf,
             "RltdRmtInf": .rltdRmtInf, "Purp": .purp, "CtgyPurp": .ctgyPurp, "InstrForCdtrAgt": .instrForCdtrAgt,
             "InstrForNxtAgt": .instrForNxtAgt, "RgltryRptg": .rgltryRptg, "Tax": .tax, "SplmtryData": .splmtryData,
         ]
-        for name in ISOExtractor.partyRoles.keys { t[name] = .party }
-        for name in ISOExtractor.agentRoles.keys {
-            t[name] = .agent
-            t[name + "Acct"] = .account
-        }
-        for name in ["Dbtr", "Cdtr", "UltmtDbtr", "UltmtCdtr"] { t[name + "Acct"] = .account }
         var codes = t.mapValues(\.rawValue)
+        precondition(codes.values.allSatisfy { $0 < partyBase } && ISOExtractor.partyRoles.count <= Int(agentBase - partyBase)
+                     && ISOExtractor.agentRoles.count <= Int(accountBase - agentBase)
+                     && Int(accountBase) + ISOExtractor.accountOwners.count <= Int(ISOPartySchema.codeBase), "element codes overlap")
+        for (k, p) in ISOExtractor.partyRoles.enumerated() { codes[p.element] = partyBase + UInt16(k) }
+        for (k, a) in ISOExtractor.agentRoles.enumerated() { codes[a.element] = agentBase + UInt16(k) }
+        for (k, o) in ISOExtractor.accountOwners.enumerated() { codes[o + "Acct"] = accountBase + UInt16(k) }
         // The names inside party, agent and account blocks, numbered for the schema check (from 0x100 up).
         for (name, code) in ISOPartySchema.names {
             precondition(codes[name] == nil, "\(name) is both a name the walk acts on and one inside a party block")
@@ -96,8 +104,8 @@ struct ISOExtractor {
     let tree: XMLTree
     var payment: Payment
     /// Index into `payment.parties` of the last party read from each element name (with prefix), so that the
-    /// account element that follows it (`DbtrAcct` after `Dbtr`) can be attached.
-    var lastPartyByElement: [String: Int] = [:]
+    /// account element that follows it (`DbtrAcct` after `Dbtr`) can be attached. A few entries: an array.
+    var lastPartyByElement: [(element: String, party: Int)] = []
     /// Customers that name nobody so far (no name, BIC or other identifier), with their element path: `run`
     /// refuses the message unless an account was attached to them.
     var unnamed: [(party: Int, path: String)] = []
@@ -105,21 +113,26 @@ struct ISOExtractor {
     init(tree: XMLTree, format: MessageFormat) {
         self.tree = tree
         self.payment = Payment(format: format, transactionCount: 0)
+        payment.parties.reserveCapacity(12)
     }
 
-    static let agentRoles: [String: String] = [
-        "DbtrAgt": "debtor_agent", "CdtrAgt": "creditor_agent",
-        "IntrmyAgt1": "intermediary_agent_1", "IntrmyAgt2": "intermediary_agent_2", "IntrmyAgt3": "intermediary_agent_3",
-        "InstgAgt": "instructing_agent", "InstdAgt": "instructed_agent",
-        "PrvsInstgAgt1": "previous_instructing_agent_1", "PrvsInstgAgt2": "previous_instructing_agent_2",
-        "PrvsInstgAgt3": "previous_instructing_agent_3",
-        "InstgRmbrsmntAgt": "instructing_reimbursement_agent", "InstdRmbrsmntAgt": "instructed_reimbursement_agent",
-        "ThrdRmbrsmntAgt": "third_reimbursement_agent", "Agt": "charges_agent",
+    /// Agent elements and their roles (an element's code is `ISOName.agentBase` plus its place here).
+    static let agentRoles: [(element: String, role: String)] = [
+        ("DbtrAgt", "debtor_agent"), ("CdtrAgt", "creditor_agent"),
+        ("IntrmyAgt1", "intermediary_agent_1"), ("IntrmyAgt2", "intermediary_agent_2"), ("IntrmyAgt3", "intermediary_agent_3"),
+        ("InstgAgt", "instructing_agent"), ("InstdAgt", "instructed_agent"),
+        ("PrvsInstgAgt1", "previous_instructing_agent_1"), ("PrvsInstgAgt2", "previous_instructing_agent_2"),
+        ("PrvsInstgAgt3", "previous_instructing_agent_3"),
+        ("InstgRmbrsmntAgt", "instructing_reimbursement_agent"), ("InstdRmbrsmntAgt", "instructed_reimbursement_agent"),
+        ("ThrdRmbrsmntAgt", "third_reimbursement_agent"), ("Agt", "charges_agent"),
     ]
-    static let partyRoles: [String: String] = [
-        "Dbtr": "debtor", "Cdtr": "creditor", "UltmtDbtr": "ultimate_debtor", "UltmtCdtr": "ultimate_creditor",
-        "InitgPty": "initiating_party",
+    /// Customer elements and their roles (code: `ISOName.partyBase` plus the place here).
+    static let partyRoles: [(element: String, role: String)] = [
+        ("Dbtr", "debtor"), ("Cdtr", "creditor"), ("UltmtDbtr", "ultimate_debtor"), ("UltmtCdtr", "ultimate_creditor"),
+        ("InitgPty", "initiating_party"),
     ]
+    /// The elements whose account follows them as `<element>Acct` (code: `ISOName.accountBase` plus the place here).
+    static let accountOwners: [String] = ["Dbtr", "Cdtr", "UltmtDbtr", "UltmtCdtr"] + agentRoles.map(\.element)
 
     var expectedRoot: String { payment.format == .pacs008 ? "FIToFICstmrCdtTrf" : "FICdtTrf" }
     var expectedFamily: String { payment.format.rawValue }
@@ -173,11 +186,17 @@ struct ISOExtractor {
     /// Whether `needle` occurs in `haystack`, byte for byte (the generic `String.contains` of a string is
     /// many times slower, and this runs for every message).
     static func contains(_ haystack: String, _ needle: String) -> Bool {
-        let h = Array(haystack.utf8), n = Array(needle.utf8)
-        guard !n.isEmpty else { return true }
-        guard h.count >= n.count else { return false }
-        for i in 0...(h.count - n.count) where h[i] == n[0] && h[i..<(i + n.count)].elementsEqual(n) { return true }
-        return false
+        var haystack = haystack, needle = needle
+        return haystack.withUTF8 { h in
+            needle.withUTF8 { n in
+                guard !n.isEmpty else { return true }
+                guard h.count >= n.count else { return false }
+                for i in 0...(h.count - n.count) where h[i] == n[0] && UnsafeBufferPointer(rebasing: h[i..<(i + n.count)]).elementsEqual(n) {
+                    return true
+                }
+                return false
+            }
+        }
     }
 
     /// Mandatory content: at least one transaction, each with its debtor and creditor (and those of the
@@ -239,7 +258,20 @@ struct ISOExtractor {
 
     mutating func walk(_ e: Int, prefix: String) {
         for c in tree.children(e) {
-            switch ISOName(rawValue: tree.nodes[c].code) ?? .unknown {
+            let code = tree.nodes[c].code
+            if let k = ISOName.offset(code, ISOName.partyBase, Self.partyRoles.count) {
+                party(c, role: Self.partyRoles[k].role, prefix: prefix)
+                continue
+            }
+            if let k = ISOName.offset(code, ISOName.agentBase, Self.agentRoles.count) {
+                agent(c, role: prefix + Self.agentRoles[k].role, prefix: prefix)
+                continue
+            }
+            if let k = ISOName.offset(code, ISOName.accountBase, Self.accountOwners.count) {
+                account(c, owner: prefix + Self.accountOwners[k], prefix: prefix)
+                continue
+            }
+            switch ISOName(rawValue: code) ?? .unknown {
             case .cdtTrfTxInf:
                 if prefix.isEmpty { payment.transactionCount += 1 }
                 walk(c, prefix: prefix)
@@ -272,12 +304,6 @@ struct ISOExtractor {
                 addText(prefix + "instructions", tree.nodes[c].name, lines: leafTexts(c))
             case .rgltryRptg:
                 addText(prefix + "regulatory_reporting", tree.nodes[c].name, lines: leafTexts(c))
-            case .party:
-                party(c, role: Self.partyRoles[tree.nodes[c].name]!, prefix: prefix)
-            case .agent:
-                agent(c, role: prefix + Self.agentRoles[tree.nodes[c].name]!, prefix: prefix)
-            case .account:
-                account(c, owner: prefix + String(tree.nodes[c].name.dropLast(4)), prefix: prefix)
             default:
                 if tree.nodes[c].firstChild >= 0 { walk(c, prefix: prefix) }
             }
@@ -312,9 +338,15 @@ struct ISOExtractor {
     /// Appends a party (remembered as the one read from `element`, for its account), and after it its contact
     /// `<role>_contact` when the block has free text to screen.
     @discardableResult
-    mutating func append(_ p: Party, element: String?, contact: [String]) -> Int {
+    mutating func append(_ p: consuming Party, element: String?, contact: [String]) -> Int {
         let index = payment.parties.count
-        if let element { lastPartyByElement[element] = index }
+        if let element {
+            if let k = lastPartyByElement.firstIndex(where: { $0.element == element }) {
+                lastPartyByElement[k].party = index
+            } else {
+                lastPartyByElement.append((element, index))
+            }
+        }
         payment.parties.append(p)
         if !contact.isEmpty { appendContact(contact, of: index) }
         return index
@@ -322,12 +354,12 @@ struct ISOExtractor {
 
     /// Adds lines to the contact of the party at `owner`: the party right after it, or a new one.
     mutating func appendContact(_ lines: [String], of owner: Int) {
-        let o = payment.parties[owner]
-        let role = o.role + "_contact"
+        // The owner's fields read one by one: a copy of the whole party costs more than the rest of this.
+        let role = payment.parties[owner].role + "_contact"
         if owner + 1 < payment.parties.count, payment.parties[owner + 1].role == role {
             payment.parties[owner + 1].nameLines.append(contentsOf: lines)
         } else {
-            var c = Party(role: role, kind: o.kind, sourceField: o.sourceField)
+            var c = Party(role: role, kind: payment.parties[owner].kind, sourceField: payment.parties[owner].sourceField)
             c.nameLines = lines
             payment.parties.append(c)
         }
@@ -404,8 +436,9 @@ struct ISOExtractor {
         guard let screened = checked(e, ISOPartySchema.table.party, prefix: prefix) else { return }
         var p = Party(role: prefix + role, kind: .party, sourceField: name)
         partyDetails(e, into: &p)
+        let namesNobody = p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty
         let index = append(p, element: prefix + name, contact: screened)
-        if p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty { unnamed.append((index, prefix + name)) }
+        if namesNobody { unnamed.append((index, prefix + name)) }
     }
 
     /// An agent, or a bank-to-bank debtor or creditor: a `FinInstnId` (and `BrnchId`) that names an institution.
@@ -510,7 +543,7 @@ struct ISOExtractor {
     /// the holder's name and other free texts are screened as that party's contact.
     mutating func account(_ e: Int, owner: String, prefix: String) {
         guard let screened = checked(e, ISOPartySchema.table.account, prefix: prefix) else { return }
-        guard let index = lastPartyByElement[owner] else {
+        guard let index = lastPartyByElement.first(where: { $0.element == owner })?.party else {
             return refuse("\(prefix + tree.nodes[e].name) does not follow the party it belongs to")
         }
         var number: String? = nil

@@ -51,19 +51,20 @@ extension MTTextReader {
 
     /// `3!a15d`: ISO currency code and an amount with a comma decimal; returns the amount with a '.' ("1234.5").
     func currencyAmount(_ r: Range<Int>, _ t: MTTag) throws(MessageParseError) -> (String, String) {
-        let bad = MessageParseError(.invalidField, "invalid amount in field \(t.name)")
+        // Made only when the field is refused: the tag's name is a string built from its number.
+        func bad() -> MessageParseError { MessageParseError(.invalidField, "invalid amount in field \(t.name)") }
         let s = r.lowerBound
-        guard r.count >= 5, r.count <= 18, Bytes.isUpper(b[s]), Bytes.isUpper(b[s + 1]), Bytes.isUpper(b[s + 2]) else { throw bad }
+        guard r.count >= 5, r.count <= 18, Bytes.isUpper(b[s]), Bytes.isUpper(b[s + 1]), Bytes.isUpper(b[s + 2]) else { throw bad() }
         var comma = -1
         for k in s + 3..<r.upperBound {
             if b[k] == UInt8(ascii: ",") {
-                guard comma < 0 else { throw bad }
+                guard comma < 0 else { throw bad() }
                 comma = k
             } else if !Bytes.isDigit(b[k]) {
-                throw bad
+                throw bad()
             }
         }
-        guard comma > s + 3 else { throw bad }
+        guard comma > s + 3 else { throw bad() }
         var amount = text(s + 3..<comma)
         if comma + 1 < r.upperBound { amount += "." + text(comma + 1..<r.upperBound) }
         return (text(s..<s + 3), amount)
@@ -72,7 +73,7 @@ extension MTTextReader {
     /// Reads a party or agent field in any of options A, B, C, D, F, K or no letter.
     func party(_ f: Field, role: String, kind: PartyKind) throws(MessageParseError) -> Party {
         let t = f.tag
-        let bad = MessageParseError(.invalidField, "invalid field \(t.name)")
+        func bad() -> MessageParseError { MessageParseError(.invalidField, "invalid field \(t.name)") }
         var p = Party(role: role, kind: kind, sourceField: t.name)
         var lines = f.lines
         // Agents allow [/1!a][/34x] (a debit/credit mark), customers [/34x]: 37 or 35 characters.
@@ -91,19 +92,19 @@ extension MTTextReader {
         for r in lines where r.count > 35 { throw MessageParseError(.invalidField, "line over 35 characters in field \(t.name)") }
         switch t.option {
         case UInt8(ascii: "A"):
-            guard lines.count == 1, let r = lines.first, Bytes.isBIC(b, r) else { throw bad }
+            guard lines.count == 1, let r = lines.first, Bytes.isBIC(b, r) else { throw bad() }
             p.bic = text(r)
         case UInt8(ascii: "B"):
-            guard lines.count <= 1 else { throw bad }
+            guard lines.count <= 1 else { throw bad() }
             p.addressLines = lines.map(text)
             p.rawLines = f.lines.map(text)
         case UInt8(ascii: "C"):
-            guard lines.isEmpty, f.lines.count == 1 else { throw bad }
+            guard lines.isEmpty, f.lines.count == 1 else { throw bad() }
         case UInt8(ascii: "F"):
-            guard !lines.isEmpty, lines.count <= 4 else { throw bad }
+            guard !lines.isEmpty, lines.count <= 4 else { throw bad() }
             try structured(lines, t, into: &p)
         default: // D, K, or 59 without a letter: free name and address
-            guard !lines.isEmpty, lines.count <= 4 else { throw bad }
+            guard !lines.isEmpty, lines.count <= 4 else { throw bad() }
             p.nameLines = lines.map(text)
             p.rawLines = f.lines.map(text)
         }

@@ -127,7 +127,8 @@ struct IdentifierIndex: Sendable {
         guard !byValue.isEmpty else { return [] }
         var out: [Match] = []
         var scratch = Scratch()
-        Self.forEachScanned(lines, mayBeListed: mayBeListed) { token, before in
+        // A closure rather than the method itself: a method value captures a copy of the whole index.
+        Self.forEachScanned(lines, mayBeListed: { mayBeListed($0, first: $1) }) { token, before in
             consider(token, before: before, into: &out, &scratch)
         }
         return out

@@ -84,12 +84,12 @@ extension NameIndex {
                 // known token itself: with ~17,000 alias tokens, `HOLDING` + `UL` is one edit from some token.
                 let leftKnown = l.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys) }
                 let rightKnown = r.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys) }
-                if word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys) }) {
+                // One lookup of the word: exactly, and within one typo only when neither piece is known. A word
+                // known exactly while a piece is known too is ambiguous: `GON` + `UL. ...` is `GONUL`: try both.
+                let pieceKnown = leftKnown || rightKnown
+                if word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: !pieceKnown, scratch: &folded, keys: &keys) }) {
                     joinAfter[i] = true
-                    if leftKnown || rightKnown { ambiguous.append(i) }   // `GON` + `UL. ...` is `GONUL`: try both
-                } else if !leftKnown && !rightKnown
-                    && word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: true, scratch: &folded, keys: &keys) }) {
-                    joinAfter[i] = true
+                    if pieceKnown { ambiguous.append(i) }
                 }
                 if joinAfter[i] && r.count == right.count {   // the next line was that word's end
                     swap(&carried, &word)

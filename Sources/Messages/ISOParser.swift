@@ -253,7 +253,7 @@ struct ISOExtractor {
             named = !(p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty)
         }
         guard named else { return refuse("\(path) names nobody (no BIC, name or other identifier)") }
-        append(p, element: nil, contact: screened)
+        append(consume p, element: nil, contact: screened)
     }
 
     mutating func walk(_ e: Int, prefix: String) {
@@ -437,7 +437,7 @@ struct ISOExtractor {
         var p = Party(role: prefix + role, kind: .party, sourceField: name)
         partyDetails(e, into: &p)
         let namesNobody = p.nameLines.isEmpty && p.bic == nil && p.identifiers.isEmpty
-        let index = append(p, element: prefix + name, contact: screened)
+        let index = append(consume p, element: prefix + name, contact: screened)
         if namesNobody { unnamed.append((index, prefix + name)) }
     }
 
@@ -451,7 +451,7 @@ struct ISOExtractor {
         guard Self.namesInstitution(p) else {
             return refuse("\(prefix + name) names no institution (no BIC, name, LEI, clearing or other id)")
         }
-        append(p, element: prefix + name, contact: screened)
+        append(consume p, element: prefix + name, contact: screened)
     }
 
     /// PartyIdentification: `Nm`, `PstlAdr`, `Id` (organisation or private), `CtryOfRes`, contact details.

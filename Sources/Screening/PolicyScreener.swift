@@ -118,55 +118,10 @@ public struct PolicyScreener: PaymentScreener {
             return .failClosed(.listsUnavailable, error: "no sanctions list is loaded")
         }
         var hits: [Hit] = []
-        for party in payment.parties {
-            let lines = party.nameLines + party.addressLines
-            let fieldLines = lines.isEmpty ? party.rawLines : lines
-            // 1. sanctioned_party by name (parties and agents alike) …
-            for m in sanctionsNames.search(lines: fieldLines, workspace: &workspace.names) {
-                let ref = sanctionsEntries[m.entry]
-                hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: m.matchedText, list: ref.list,
-                                entryId: ref.entryId, entryName: ref.entryName, score: m.score,
-                                explanation: "\(party.role) (\(party.sourceField)) matches \(ref.list) entry \(ref.entryId) '\(ref.entryName)' with score \(Self.format(m.score))"))
-            }
-            // … and by BIC.
-            if let bic = party.bic?.uppercased(), bic.utf8.count >= 8 {
-                // A BIC with non-ASCII in it skips the prefilter: string equality (the maps' keys) is canonical
-                // equivalence, under which `S\u{212A}BKRUMM` (Kelvin sign) is `SKBKRUMM`; bytes are not.
-                let listed = bic.utf8.contains(where: { $0 >= 0x80 }) || Self.bic8Key(bic).map(listedBIC8s.contains) ?? false
-                for ref in listed ? Self.lookup(bic, in: sanctionsBICs) : [] {
-                    hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
-                                    entryName: ref.entryName, score: 1,
-                                    explanation: "\(party.role) BIC \(bic) is listed for \(ref.list) entry \(ref.entryId) '\(ref.entryName)'"))
-                }
-                // 2. russian_lender: BIC country RU, or a bank of the banks list.
-                let country = Geography.bicCountry(bic)
-                var lender = false
-                for ref in listed ? Self.lookup(bic, in: banksBICs) : [] {
-                    lender = true
-                    hits.append(Hit(kind: .russianLender, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
-                                    entryName: ref.entryName, score: 1,
-                                    explanation: "\(party.role) BIC \(bic) belongs to '\(ref.entryName)' on the banks list"))
-                }
-                if country == "RU" && !lender {
-                    hits.append(Hit(kind: .russianLender, field: party.role, matched: bic, score: 1,
-                                    explanation: "\(party.role) BIC \(bic) has country code RU (a Russian bank)"))
-                }
-            }
-            // … and by identifier: structured, or written in its name and address lines.
-            for m in sanctionsIdentifiers.structured(party.identifiers, account: party.account) {
-                hits.append(identifierHit(m, field: party.role, where: "\(party.role) (\(party.sourceField)) identifier"))
-            }
-            for m in sanctionsIdentifiers.scan(lines) {
-                hits.append(identifierHit(m, field: party.role, where: "\(party.role) (\(party.sourceField)) text"))
-            }
-            if party.kind == .agent {
-                for m in banksNames.search(lines: fieldLines, workspace: &workspace.names) {
-                    let ref = banksEntries[m.entry]
-                    hits.append(Hit(kind: .russianLender, field: party.role, matched: m.matchedText, list: ref.list,
-                                    entryId: ref.entryId, entryName: ref.entryName, score: m.score,
-                                    explanation: "\(party.role) name matches '\(ref.entryName)' on the banks list (score \(Self.format(m.score)))"))
-                }
-            }
+        // By index into a function taking the party: a for-in loop copies each party (a retain and a release of
+        // each of its fields); the subscript lends it.
+        for k in payment.parties.indices {
+            partyHits(payment.parties[k], into: &hits, workspace: &workspace)
         }
         // Names in free text (remittance "ON BEHALF OF …").
         for text in payment.texts {
@@ -201,6 +156,59 @@ public struct PolicyScreener: PaymentScreener {
             }
         }
         return Decision(hits: Self.deduplicated(hits), suppressed: suppressed)
+    }
+
+    /// The hits of one party or agent: by name, BIC (sanctions and Russian lenders) and identifier, and for an
+    /// agent by name on the banks list.
+    func partyHits(_ party: Party, into hits: inout [Hit], workspace: inout ScreeningWorkspace) {
+        let lines = party.nameLines + party.addressLines
+        let fieldLines = lines.isEmpty ? party.rawLines : lines
+        // 1. sanctioned_party by name (parties and agents alike) …
+        for m in sanctionsNames.search(lines: fieldLines, workspace: &workspace.names) {
+            let ref = sanctionsEntries[m.entry]
+            hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: m.matchedText, list: ref.list,
+                            entryId: ref.entryId, entryName: ref.entryName, score: m.score,
+                            explanation: "\(party.role) (\(party.sourceField)) matches \(ref.list) entry \(ref.entryId) '\(ref.entryName)' with score \(Self.format(m.score))"))
+        }
+        // … and by BIC.
+        if let bic = party.bic?.uppercased(), bic.utf8.count >= 8 {
+            // A BIC with non-ASCII in it skips the prefilter: string equality (the maps' keys) is canonical
+            // equivalence, under which `S\u{212A}BKRUMM` (Kelvin sign) is `SKBKRUMM`; bytes are not.
+            let listed = bic.utf8.contains(where: { $0 >= 0x80 }) || Self.bic8Key(bic).map(listedBIC8s.contains) ?? false
+            for ref in listed ? Self.lookup(bic, in: sanctionsBICs) : [] {
+                hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
+                                entryName: ref.entryName, score: 1,
+                                explanation: "\(party.role) BIC \(bic) is listed for \(ref.list) entry \(ref.entryId) '\(ref.entryName)'"))
+            }
+            // 2. russian_lender: BIC country RU, or a bank of the banks list.
+            let country = Geography.bicCountry(bic)
+            var lender = false
+            for ref in listed ? Self.lookup(bic, in: banksBICs) : [] {
+                lender = true
+                hits.append(Hit(kind: .russianLender, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
+                                entryName: ref.entryName, score: 1,
+                                explanation: "\(party.role) BIC \(bic) belongs to '\(ref.entryName)' on the banks list"))
+            }
+            if country == "RU" && !lender {
+                hits.append(Hit(kind: .russianLender, field: party.role, matched: bic, score: 1,
+                                explanation: "\(party.role) BIC \(bic) has country code RU (a Russian bank)"))
+            }
+        }
+        // … and by identifier: structured, or written in its name and address lines.
+        for m in sanctionsIdentifiers.structured(party.identifiers, account: party.account) {
+            hits.append(identifierHit(m, field: party.role, where: "\(party.role) (\(party.sourceField)) identifier"))
+        }
+        for m in sanctionsIdentifiers.scan(lines) {
+            hits.append(identifierHit(m, field: party.role, where: "\(party.role) (\(party.sourceField)) text"))
+        }
+        if party.kind == .agent {
+            for m in banksNames.search(lines: fieldLines, workspace: &workspace.names) {
+                let ref = banksEntries[m.entry]
+                hits.append(Hit(kind: .russianLender, field: party.role, matched: m.matchedText, list: ref.list,
+                                entryId: ref.entryId, entryName: ref.entryName, score: m.score,
+                                explanation: "\(party.role) name matches '\(ref.entryName)' on the banks list (score \(Self.format(m.score)))"))
+            }
+        }
     }
 
     /// A sanctioned_party hit on a listed identifier, naming its type.

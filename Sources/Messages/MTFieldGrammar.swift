@@ -6,12 +6,9 @@ struct MTTag: Equatable {
 
     /// "59F", "20": written from the bytes (every party's `sourceField`; interpolating the number cost a tenth
     /// of an MT103's parse).
+    /// Tags are made from two digits and an optional upper-case letter (`parseTag`, `tag`), so the name is ASCII.
     var name: String {
-        guard number < 100, option < 0x80 else {
-            let digits = number < 10 ? "0\(number)" : "\(number)"
-            return option == 0 ? digits : digits + String(UnicodeScalar(option))
-        }
-        return String(unsafeUninitializedCapacity: 3) { buf in
+        String(unsafeUninitializedCapacity: 3) { buf in
             buf[0] = 0x30 + number / 10
             buf[1] = 0x30 + number % 10
             guard option != 0 else { return 2 }

@@ -192,9 +192,9 @@ public enum LegalForms {
             // Candidates from the deletion neighbourhoods of the form words (complete for one edit: two strings
             // within one substitution, insertion, deletion or adjacent transposition share a deletion key), then
             // the first in list order that really is within one edit, as a scan of the lists in order would find.
-            let rawFound = raw.withUnsafeBufferPointer { Matcher.firstWithinOneEdit($0, longFormTokens, longFormDeletions) }
+            let rawFound = raw.withUnsafeBufferPointer { Matcher.firstWithinOneEdit($0, longFormTokens, longFormDeletions, longFormEnds) }
             let foldedFound = rawFound != nil ? nil
-                : folded.withUnsafeBufferPointer { Matcher.firstWithinOneEdit($0, longFormFolded, longFormFoldedDeletions) }
+                : folded.withUnsafeBufferPointer { Matcher.firstWithinOneEdit($0, longFormFolded, longFormFoldedDeletions, longFormFoldedEnds) }
             guard rawFound != nil || foldedFound != nil, !formTokens.contains(folded), !known(folded) else { return nil }
             if let rawFound { return Normalizer.fold(longFormTokens[rawFound]) }
             // Folded too: `OBCSHESTVO` is two edits from `OBSHCHESTVO` but one from its folded `OBSCHESTVO`.
@@ -204,15 +204,18 @@ public enum LegalForms {
         /// `correctedFormToken` on buffers (no array unless a form word is within one edit).
         func correctedFormToken(_ raw: UnsafeBufferPointer<UInt8>, foldedBuffer folded: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
             guard raw.count >= 5, !raw.contains(where: { $0 < 0x41 }) else { return nil }
-            let rawFound = Matcher.firstWithinOneEdit(raw, longFormTokens, longFormDeletions)
-            let foldedFound = rawFound != nil ? nil : Matcher.firstWithinOneEdit(folded, longFormFolded, longFormFoldedDeletions)
+            let rawFound = Matcher.firstWithinOneEdit(raw, longFormTokens, longFormDeletions, longFormEnds)
+            let foldedFound = rawFound != nil ? nil : Matcher.firstWithinOneEdit(folded, longFormFolded, longFormFoldedDeletions, longFormFoldedEnds)
             guard rawFound != nil || foldedFound != nil, !formTokens.contains(Array(folded)) else { return nil }
             if let rawFound { return Normalizer.fold(longFormTokens[rawFound]) }
             return longFormFolded[foldedFound!]
         }
 
-        /// Index of the first of `words` within one edit of `r`, looked up through `table` (deletion keys of `words`).
-        static func firstWithinOneEdit(_ r: UnsafeBufferPointer<UInt8>, _ words: [[UInt8]], _ table: DeletionTable) -> Int? {
+        /// Index of the first of `words` within one edit of `r`, looked up through `table` (deletion keys of `words`)
+        /// unless `ends` (of `words`) rules every word out first.
+        static func firstWithinOneEdit(_ r: UnsafeBufferPointer<UInt8>, _ words: [[UInt8]], _ table: DeletionTable,
+                                       _ ends: WordEnds) -> Int? {
+            guard ends.mayBeWithinOneEdit(r) else { return nil }
             var best = Int.max
             forEachDeletionKey(r) { key in
                 table.forEach(key) { i in
@@ -226,6 +229,47 @@ public enum LegalForms {
         /// Deletion keys of `longFormTokens` / `longFormFolded` (value: index in that array).
         let longFormDeletions: DeletionTable
         let longFormFoldedDeletions: DeletionTable
+        /// Their two first and two last bytes by length: most text tokens are ruled out by these before any deletion key.
+        let longFormEnds: WordEnds
+        let longFormFoldedEnds: WordEnds
+
+        /// The first two and last two bytes of a list of words, by length: a cheap test that no word of the list is
+        /// within one edit of a text token. One substitution, insertion, deletion or adjacent transposition at one of
+        /// the first two positions leaves the last two bytes of a token of five or more where they were; elsewhere it
+        /// leaves the first two. It changes the length by at most one. So a token of five bytes or more that shares
+        /// neither its first two nor its last two bytes with a word of a neighbouring length is within one edit of none.
+        struct WordEnds {
+            /// One bit per (length, first or last two bytes), by a multiplicative hash: a clear bit proves no word has
+            /// those ends; a set bit may be another key's (then the deletion keys decide, as without this test).
+            private var bits = [UInt64](repeating: 0, count: 1 << 10)
+            /// Words shorter than two bytes have no two ends: with one, every token passes.
+            private var hasShort = false
+
+            @inline(__always) private static func bit(_ length: Int, _ b0: UInt8, _ b1: UInt8, last: Bool) -> Int {
+                let key = UInt32(last ? 1 : 0) << 30 | UInt32(truncatingIfNeeded: length & 0x3FFF) << 16 | UInt32(b0) << 8 | UInt32(b1)
+                return Int((key &* 0x9E37_79B1) >> 16)
+            }
+
+            init(_ words: [[UInt8]]) {
+                for w in words {
+                    guard w.count >= 2 else { hasShort = true; continue }
+                    for k in [Self.bit(w.count, w[0], w[1], last: false), Self.bit(w.count, w[w.count - 2], w[w.count - 1], last: true)] {
+                        bits[k >> 6] |= 1 << UInt64(k & 63)
+                    }
+                }
+            }
+
+            /// False only when no word can be within one edit of `r`.
+            func mayBeWithinOneEdit(_ r: UnsafeBufferPointer<UInt8>) -> Bool {
+                let n = r.count
+                if hasShort || n < 5 { return true }
+                for length in (n - 1)...(n + 1) {
+                    let f = Self.bit(length, r[0], r[1], last: false), l = Self.bit(length, r[n - 2], r[n - 1], last: true)
+                    if bits[f >> 6] & (1 << UInt64(f & 63)) != 0 || bits[l >> 6] & (1 << UInt64(l & 63)) != 0 { return true }
+                }
+                return false
+            }
+        }
 
         static func deletionTable(_ words: [[UInt8]]) -> DeletionTable {
             var keys = [UInt64](), values = [Int32](), scratch = [UInt64]()
@@ -278,6 +322,8 @@ public enum LegalForms {
             self.longFormFolded = Set(rawForms.map { Normalizer.fold($0) }).sorted { $0.lexicographicallyPrecedes($1) }
             self.longFormDeletions = Matcher.deletionTable(longFormTokens)
             self.longFormFoldedDeletions = Matcher.deletionTable(longFormFolded)
+            self.longFormEnds = WordEnds(longFormTokens)
+            self.longFormFoldedEnds = WordEnds(longFormFolded)
             for k in entries.keys { entries[k]!.phrases.sort { $0.0.count > $1.0.count } }
             for w in LegalForms.stopWords { entries[Normalizer.fold(Array(w.utf8)), default: Entry()].isStop = true }
             self.entries = entries

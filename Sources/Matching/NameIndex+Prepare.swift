@@ -28,22 +28,26 @@ extension NameIndex {
         var keys = [UInt64]()
         var word = [UInt8]()
         var carried = [UInt8]()
+
+        static func exchange(_ s: inout JoinScratch, _ lineEnds: inout [Int], _ folded: inout [UInt8], _ keys: inout [UInt64],
+                             _ word: inout [UInt8], _ carried: inout [UInt8]) {
+            swap(&lineEnds, &s.lineEnds)
+            swap(&folded, &s.folded)
+            swap(&keys, &s.keys)
+            swap(&word, &s.word)
+            swap(&carried, &s.carried)
+        }
     }
 
     /// `nameTextVariants(lines)` with the caller's working buffers. The all-space text is written directly (each
     /// line normalized into it), and the join decisions read its lines in place.
     func nameTextVariants(_ lines: [String], scratch: inout JoinScratch) -> [TextVariant] {
         // Swapped out of `scratch` so that each is uniquely referenced and grows in place, and back at the end.
+        // (By a static function: a local one capturing them would make every closure's access to them checked
+        // for exclusivity at run time.)
         var lineEnds = [Int](), folded = [UInt8](), keys = [UInt64](), word = [UInt8](), carried = [UInt8]()
-        func exchange() {
-            swap(&lineEnds, &scratch.lineEnds)
-            swap(&folded, &scratch.folded)
-            swap(&keys, &scratch.keys)
-            swap(&word, &scratch.word)
-            swap(&carried, &scratch.carried)
-        }
-        exchange()
-        defer { exchange() }
+        JoinScratch.exchange(&scratch, &lineEnds, &folded, &keys, &word, &carried)
+        defer { JoinScratch.exchange(&scratch, &lineEnds, &folded, &keys, &word, &carried) }
         lineEnds.removeAll(keepingCapacity: true)
 
         // The all-space text: line k is first.bytes[lineStart(k)..<lineEnds[k]] (empty lines take no space).

@@ -94,6 +94,21 @@ extension NameIndex {
         var foundPos = [Int32]()
         /// One-typo hits of tokens seen before (off unless `search(lines:workspace:)` put this index's there).
         var typos = TypoMemo(capacity: 0)
+
+        static func exchange(_ s: inout SearchScratch, _ hits: inout [TokenHit], _ keys: inout [UInt64], _ byPos: inout [Int32],
+                             _ candidates: inout [Int32], _ hitTokens: inout [Int32], _ compoundPrefix: inout [UInt64],
+                             _ found: inout [Int32], _ spans: inout [Int32], _ foundPos: inout [Int32], _ typos: inout TypoMemo) {
+            swap(&hits, &s.hits)
+            swap(&keys, &s.keys)
+            swap(&byPos, &s.byPos)
+            swap(&candidates, &s.candidates)
+            swap(&hitTokens, &s.hitTokens)
+            swap(&compoundPrefix, &s.compoundPrefix)
+            swap(&found, &s.found)
+            swap(&spans, &s.spans)
+            swap(&foundPos, &s.foundPos)
+            swap(&typos, &s.typos)
+        }
     }
 
     func searchNormalized(_ normalized: [UInt8], lineOf: [Int32]?, scratch: inout SearchScratch, _ report: (NameMatch) -> Void) {
@@ -112,20 +127,9 @@ extension NameIndex {
         var hits = [TokenHit](), keys = [UInt64](), byPos = [Int32](), candidates = [Int32](), hitTokens = [Int32]()
         var compoundPrefix = [UInt64](), found = [Int32](), spans = [Int32](), foundPos = [Int32]()
         var typos = TypoMemo(capacity: 0)
-        /// Swaps the working arrays with `scratch`'s: out here, back at the end.
-        func exchange() {
-            swap(&hits, &scratch.hits)
-            swap(&keys, &scratch.keys)
-            swap(&byPos, &scratch.byPos)
-            swap(&candidates, &scratch.candidates)
-            swap(&hitTokens, &scratch.hitTokens)
-            swap(&compoundPrefix, &scratch.compoundPrefix)
-            swap(&found, &scratch.found)
-            swap(&spans, &scratch.spans)
-            swap(&foundPos, &scratch.foundPos)
-            swap(&typos, &scratch.typos)
-        }
-        exchange()
+        // Swapped with `scratch`'s: out here, back at the end. (By a static function: a local one capturing them
+        // would make every closure's access to them checked for exclusivity at run time.)
+        SearchScratch.exchange(&scratch, &hits, &keys, &byPos, &candidates, &hitTokens, &compoundPrefix, &found, &spans, &foundPos, &typos)
         hits.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
         byPos.removeAll(keepingCapacity: true)
@@ -133,7 +137,7 @@ extension NameIndex {
         defer {
             prepared.recycle(into: &buffers)
             swap(&buffers, &scratch.prepared)
-            exchange()
+            SearchScratch.exchange(&scratch, &hits, &keys, &byPos, &candidates, &hitTokens, &compoundPrefix, &found, &spans, &foundPos, &typos)
         }
 
         // Exact whole-token hits: the automaton of the padded vocabulary over the padded folded text (every

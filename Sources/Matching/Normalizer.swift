@@ -363,13 +363,26 @@ public enum Normalizer {
         let base = out.count
         // Most tokens have none of the letters the first rules replace: those are copied whole (one append
         // instead of one per byte, a tenth of the name search's folding).
+        // Those tokens also skip the length-reducing pass when nothing in them can start one of its rules
+        // (`mayShorten`): then the pass would copy every byte to where it is.
         var replaced = false
+        var shortens = false
+        var previous: UInt8 = 0
         for b in token {
             let d = b &- 0x40
             if d < 64 && (Self.replacedLetters >> UInt64(d)) & 1 != 0 { replaced = true; break }
+            if !shortens && Self.mayShorten(previous, b) { shortens = true }
+            previous = b
         }
         if !replaced {
             out.append(contentsOf: token)
+            if !shortens {
+                if let c = out.withUnsafeBufferPointer({ NameTables.equivalences.canonical(UnsafeBufferPointer(rebasing: $0[base...])) }) {
+                    out.removeLast(out.count - base)
+                    out.append(contentsOf: c)
+                }
+                return
+            }
         } else {
             for b in token {
                 switch b {
@@ -393,6 +406,15 @@ public enum Normalizer {
             out.removeLast(end - base)
             out.append(contentsOf: c)
         }
+    }
+
+    /// Whether `foldPass` could change text where byte `b` follows byte `previous`: every rule but the doubled
+    /// letter ends in H (SHCH, TSCH, TCH, KH, PH) or starts with TS, TZ or IE, so text in which no byte is an H,
+    /// no two neighbours are TS, TZ, IE or the same letter, is left as it is.
+    @inline(__always) static func mayShorten(_ previous: UInt8, _ b: UInt8) -> Bool {
+        let H: UInt8 = 0x48, T: UInt8 = 0x54, I: UInt8 = 0x49
+        return b == H || (previous == b && b &- 0x41 < 26)
+            || (previous == T && (b == 0x53 || b == 0x5A)) || (previous == I && b == 0x45)
     }
 
     /// X, W, Q, J and Y, as bits `b - 0x40`: the letters `foldAppend`'s first rules replace.

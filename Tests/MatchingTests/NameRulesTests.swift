@@ -221,6 +221,35 @@ struct NameRulesTests {
         #expect(m.correctedFormToken(raw[...], folded: Normalizer.fold(raw), known: { _ in true }) == nil)
     }
 
+    @Test("the form-word typo lookup (ends filter, then deletion keys) finds the first form word within one edit, as a scan does",
+          arguments: propertySeeds(4))
+    func formTypoLookupEqualsScan(seed: UInt64) {
+        let m = LegalForms.matcher
+        var rng = SeededRandom(seed: seed)
+        for (words, table, ends) in [(m.longFormTokens, m.longFormDeletions, m.longFormEnds),
+                                     (m.longFormFolded, m.longFormFoldedDeletions, m.longFormFoldedEnds)] {
+            for round in 0..<600 {
+                // A form word with one random edit (or none, or two), or random letters.
+                var t = words.randomElement(using: &rng)!
+                let letters = Array("ABCDEIKLMNOPRSTVYZ".utf8)
+                for _ in 0..<Int.random(in: 0...2, using: &rng) where !t.isEmpty {
+                    let at = Int.random(in: 0..<t.count, using: &rng)
+                    switch Int.random(in: 0..<4, using: &rng) {
+                    case 0: t[at] = letters.randomElement(using: &rng)!
+                    case 1: t.insert(letters.randomElement(using: &rng)!, at: Int.random(in: 0...t.count, using: &rng))
+                    case 2: t.remove(at: at)
+                    default: if at + 1 < t.count { t.swapAt(at, at + 1) }
+                    }
+                }
+                if round % 5 == 0 { t = (0..<Int.random(in: 3...12, using: &rng)).map { _ in letters.randomElement(using: &rng)! } }
+                let scanned = words.firstIndex { Similarity.withinOneEdit($0, t) }
+                let found = t.withUnsafeBufferPointer { LegalForms.Matcher.firstWithinOneEdit($0, words, table, ends) }
+                #expect(found == scanned, "seed \(seed) round \(round): \(String(decoding: t, as: UTF8.self))")
+                if scanned != nil { #expect(t.withUnsafeBufferPointer { ends.mayBeWithinOneEdit($0) }) }
+            }
+        }
+    }
+
     @Test("a typo's similarity is at least 1 - 1/length")
     func typoSimilarity() {
         let s = NameIndex.typoSimilarity(Array("INTERNATIONAL".utf8), Array("IFTERNATIONAL".utf8))

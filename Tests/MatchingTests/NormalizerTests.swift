@@ -120,9 +120,14 @@ struct NormalizerTests {
     @Test("folding appended in place equals fold", arguments: propertySeeds(4))
     func foldAppendEqualsFold(seed: UInt64) {
         var rng = SeededRandom(seed: seed)
-        let alphabet = Array("ABCEHIJKPQSTWXYZ019".utf8)
+        // Half the tokens without X, W, Q, J and Y (copied whole, and then the pass skipped when nothing in them
+        // can shorten: no H, no TS, TZ, IE or doubled letter), some of them names of the equivalence groups.
+        let alphabet = Array("ABCEHIJKPQSTWXYZ019".utf8), plain = Array("ABCEHIKPSTZ019".utf8)
+        let names = ["PETR", "PIOTR", "HOSSEIN", "MUHAMAD", "ALI", "SERGEI", "IVAN"].map { Array($0.utf8) }
         for round in 0..<1000 {
-            let token = (0..<Int.random(in: 0...20, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let letters = round % 2 == 0 ? alphabet : plain
+            var token = (0..<Int.random(in: 0...20, using: &rng)).map { _ in letters.randomElement(using: &rng)! }
+            if round % 7 == 1 { token = names.randomElement(using: &rng)! }
             var out: [UInt8] = [0x20, 0x41]
             token.withUnsafeBufferPointer { Normalizer.foldAppend($0, to: &out) }
             #expect(Array(out.dropFirst(2)) == Normalizer.fold(token), "seed \(seed) round \(round): \(token)")

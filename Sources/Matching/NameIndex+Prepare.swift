@@ -52,6 +52,11 @@ extension NameIndex {
 
         // The all-space text: line k is first.bytes[lineStart(k)..<lineEnds[k]] (empty lines take no space).
         var first = TextVariant(bytes: [], lineOf: [])
+        // Room for the usual case (normalizing rarely lengthens text), so that the arrays do not grow step by step.
+        var written = lines.count
+        for line in lines { written += line.utf8.count }
+        first.bytes.reserveCapacity(written)
+        first.lineOf.reserveCapacity(written / 2 + 1)
         var inWordPunctuation = false
         for (k, line) in lines.enumerated() {
             let before = first.bytes.count

@@ -130,10 +130,9 @@ public struct PhraseIndex: Sendable {
                 let exactEnd = padded.count
                 if stemmed {
                     // The stems of the normalized (unfolded) tokens, folded (see `Stemmer`); a token the stemmer
-                    // leaves whole is copied from the first segment instead of being folded again (from a copy of
-                    // that segment: appending a slice of `padded` to itself would copy the whole array).
+                    // leaves whole is copied from the first segment instead of being folded again (byte by byte:
+                    // appending a slice of `padded` to itself would copy the whole array first).
                     let stemmer = Stemmer.shared
-                    let first = padded
                     for lang in Stemmer.Language.allCases {
                         padded.append(0x01)
                         padded.append(0x20)
@@ -142,7 +141,7 @@ public struct PhraseIndex: Sendable {
                             t.withUnsafeBufferPointer { buf in
                                 let stem = stemmer.stemLength(buf, language: lang)
                                 if stem.steps == 0 {
-                                    padded.append(contentsOf: first[folded[k]])
+                                    for j in folded[k] { padded.append(padded[j]) }
                                 } else {
                                     stemmer.appendFoldedStem(buf, language: lang, stem: stem, to: &padded)
                                 }

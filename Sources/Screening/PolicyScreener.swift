@@ -161,7 +161,7 @@ public struct PolicyScreener: PaymentScreener {
     /// The hits of one party or agent: by name, BIC (sanctions and Russian lenders) and identifier, and for an
     /// agent by name on the banks list.
     func partyHits(_ party: Party, into hits: inout [Hit], workspace: inout ScreeningWorkspace) {
-        let lines = party.nameLines + party.addressLines
+        let lines = party.addressLines.isEmpty ? party.nameLines : party.nameLines + party.addressLines
         let fieldLines = lines.isEmpty ? party.rawLines : lines
         // 1. sanctioned_party by name (parties and agents alike) …
         for m in sanctionsNames.search(lines: fieldLines, workspace: &workspace.names) {

@@ -47,6 +47,9 @@ public struct XMLParser {
     /// Character data of the open elements, innermost last; each frame remembers where its own starts.
     private var scratch: [UInt8] = []
     private var stack: [(node: Int32, name: Range<Int>, textStart: Int)] = []
+    /// The current start tag's attribute names and the value being read, kept from tag to tag (no array per tag).
+    private var attributeNames: [Range<Int>] = []
+    private var attributeValue: [UInt8] = []
     /// With `recordsLines`: the line of byte `linePosition`.
     private var line: Int32 = 1
     private var linePosition = 0
@@ -242,7 +245,7 @@ public struct XMLParser {
         for k in qname where b[k] == UInt8(ascii: ":") { localStart = k + 1 }
         guard localStart < qname.upperBound, localStart != qname.lowerBound + 1 else { throw error(.invalidName) }
         var attributes: [XMLAttribute] = []
-        var attributeNames: [Range<Int>] = []
+        attributeNames.removeAll(keepingCapacity: true)
         var empty = false
         while true {
             let spaced = skipSpace()
@@ -273,19 +276,19 @@ public struct XMLParser {
                 throw error(.unquotedAttribute(string(attrName)))
             }
             i += 1
-            var value: [UInt8] = []
+            attributeValue.removeAll(keepingCapacity: true)
             while true {
                 guard let v = peek() else { throw error(.endsInsideTag) }
                 if v == quote { i += 1; break }
                 if v == UInt8(ascii: "<") { throw error(.lessThanInAttribute(string(attrName))) }
                 if v == UInt8(ascii: "&") {
-                    i = try Self.reference(b, i, into: &value)
+                    i = try Self.reference(b, i, into: &attributeValue)
                 } else {
-                    value.append(Self.isSpace(v) ? 0x20 : v)
+                    attributeValue.append(Self.isSpace(v) ? 0x20 : v)
                     i += 1
                 }
             }
-            attributes.append(XMLAttribute(name: string(attrName), value: String(decoding: value, as: UTF8.self)))
+            attributes.append(XMLAttribute(name: string(attrName), value: String(decoding: attributeValue, as: UTF8.self)))
         }
         guard stack.count < config.maxDepth else { throw error(.tooDeep(limit: config.maxDepth)) }
         guard nodes.count < config.maxElements else { throw error(.tooManyElements(limit: config.maxElements)) }

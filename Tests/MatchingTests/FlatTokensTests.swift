@@ -84,4 +84,22 @@ struct FlatTokensTests {
             #expect(collected == expected)
         }
     }
+
+    @Test("byte equality of buffers (eight bytes at a time) is array equality, at every length and offset", arguments: [8, 9] as [UInt64])
+    func bufferEquality(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        for round in 0..<3_000 {
+            // Long and short, equal and differing in one byte anywhere, at unaligned starts.
+            let n = Int.random(in: 0...40, using: &rng)
+            let a = (0..<n).map { _ in UInt8.random(in: 0x41...0x43, using: &rng) }
+            var b = a
+            if n > 0 && round % 2 == 0 { b[Int.random(in: 0..<n, using: &rng)] = UInt8.random(in: 0x41...0x43, using: &rng) }
+            if round % 5 == 0 { b.append(0x41) }
+            let pa = [0x20] + a, pb = [0x20, 0x20, 0x20] + b
+            let same = pa.withUnsafeBufferPointer { x in
+                pb.withUnsafeBufferPointer { y in NameIndex.equal(UnsafeBufferPointer(rebasing: x[1...]), UnsafeBufferPointer(rebasing: y[3...])) }
+            }
+            #expect(same == (a == b), "seed \(seed) round \(round)")
+        }
+    }
 }

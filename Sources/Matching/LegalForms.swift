@@ -172,7 +172,7 @@ public enum LegalForms {
         func isFormToken(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
             var found = false
             formTokenTable.forEach(selfKey(t)) { k in
-                if !found && formTokenKeys[Int(k)].elementsEqual(t) { found = true }
+                if !found && formTokenKeys[Int(k)].withUnsafeBufferPointer({ NameIndex.equal($0, t) }) { found = true }
             }
             return found
         }
@@ -203,10 +203,12 @@ public enum LegalForms {
 
         /// `correctedFormToken` on buffers (no array unless a form word is within one edit).
         func correctedFormToken(_ raw: UnsafeBufferPointer<UInt8>, foldedBuffer folded: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-            guard raw.count >= 5, !raw.contains(where: { $0 < 0x41 }) else { return nil }
+            // A form token itself first (a hash probe): text writes them far more often than typos of them, and each
+            // is within one edit of itself.
+            guard raw.count >= 5, !raw.contains(where: { $0 < 0x41 }), !isFormToken(folded) else { return nil }
             let rawFound = Matcher.firstWithinOneEdit(raw, longFormTokens, longFormDeletions, longFormEnds)
             let foldedFound = rawFound != nil ? nil : Matcher.firstWithinOneEdit(folded, longFormFolded, longFormFoldedDeletions, longFormFoldedEnds)
-            guard rawFound != nil || foldedFound != nil, !formTokens.contains(Array(folded)) else { return nil }
+            guard rawFound != nil || foldedFound != nil else { return nil }
             if let rawFound { return Normalizer.fold(longFormTokens[rawFound]) }
             return longFormFolded[foldedFound!]
         }

@@ -28,14 +28,16 @@ extension NameIndex {
         var keys = [UInt64]()
         var word = [UInt8]()
         var carried = [UInt8]()
+        var joinAfter = [Bool]()
 
         static func exchange(_ s: inout JoinScratch, _ lineEnds: inout [Int], _ folded: inout [UInt8], _ keys: inout [UInt64],
-                             _ word: inout [UInt8], _ carried: inout [UInt8]) {
+                             _ word: inout [UInt8], _ carried: inout [UInt8], _ joinAfter: inout [Bool]) {
             swap(&lineEnds, &s.lineEnds)
             swap(&folded, &s.folded)
             swap(&keys, &s.keys)
             swap(&word, &s.word)
             swap(&carried, &s.carried)
+            swap(&joinAfter, &s.joinAfter)
         }
     }
 
@@ -45,9 +47,9 @@ extension NameIndex {
         // Swapped out of `scratch` so that each is uniquely referenced and grows in place, and back at the end.
         // (By a static function: a local one capturing them would make every closure's access to them checked
         // for exclusivity at run time.)
-        var lineEnds = [Int](), folded = [UInt8](), keys = [UInt64](), word = [UInt8](), carried = [UInt8]()
-        JoinScratch.exchange(&scratch, &lineEnds, &folded, &keys, &word, &carried)
-        defer { JoinScratch.exchange(&scratch, &lineEnds, &folded, &keys, &word, &carried) }
+        var lineEnds = [Int](), folded = [UInt8](), keys = [UInt64](), word = [UInt8](), carried = [UInt8](), joinAfter = [Bool]()
+        JoinScratch.exchange(&scratch, &lineEnds, &folded, &keys, &word, &carried, &joinAfter)
+        defer { JoinScratch.exchange(&scratch, &lineEnds, &folded, &keys, &word, &carried, &joinAfter) }
         lineEnds.removeAll(keepingCapacity: true)
 
         // The all-space text: line k is first.bytes[lineStart(k)..<lineEnds[k]] (empty lines take no space).
@@ -72,7 +74,8 @@ extension NameIndex {
             return end == previous ? first.bytes[end..<end] : first.bytes[(previous == 0 ? 0 : previous + 1)..<end]
         }
 
-        var joinAfter = [Bool](repeating: false, count: max(0, lines.count - 1))
+        joinAfter.removeAll(keepingCapacity: true)
+        joinAfter.append(contentsOf: repeatElement(false, count: max(0, lines.count - 1)))
         var ambiguous = [Int]()
         if configuration.joinLinesWithoutSpace && lines.count > 1 {
             // Left to right, so that a line that is one word joined to the previous line carries the

@@ -27,10 +27,8 @@ struct TypoMemo {
     private var ranges: [Range<Int32>] = []
     /// The hits of every remembered token end to end.
     private var results: [(token: Int32, sim: Double)] = []
-    /// The last `lookup`'s key (its first `keyCount` bytes, written in place; room for the longest is made at the
-    /// first lookup), and whether it missed a token this memo keeps (then `remember` stores it).
+    /// The last `lookup`'s key, and whether it missed a token this memo keeps (then `remember` stores it).
     private var key: [UInt8] = []
-    private var keyCount = 0
     private var pending = false
     /// Lookups answered from memory (for tests and figures).
     private(set) var answered = 0
@@ -42,14 +40,11 @@ struct TypoMemo {
     mutating func lookup(folded: UnsafeBufferPointer<UInt8>, raw: UnsafeBufferPointer<UInt8>) -> Range<Int32>? {
         pending = false
         if capacity == 0 || folded.count > Self.maxTokenBytes || raw.count > Self.maxTokenBytes { return nil }
-        if key.isEmpty { key = [UInt8](repeating: 0, count: 1 + 2 * Self.maxTokenBytes) }
-        keyCount = 1 + folded.count + raw.count
-        key.withUnsafeMutableBufferPointer { k in
-            k[0] = UInt8(folded.count)
-            if let f = folded.baseAddress { (k.baseAddress! + 1).update(from: f, count: folded.count) }
-            if let r = raw.baseAddress { (k.baseAddress! + 1 + folded.count).update(from: r, count: raw.count) }
-        }
-        if let keys, let id = key.withUnsafeBufferPointer({ keys.id(of: UnsafeBufferPointer(rebasing: $0[..<keyCount])) }) {
+        key.removeAll(keepingCapacity: true)
+        key.append(UInt8(folded.count))
+        key.append(contentsOf: folded)
+        key.append(contentsOf: raw)
+        if let keys, let id = key.withUnsafeBufferPointer({ keys.id(of: $0) }) {
             answered += 1
             return ranges[Int(id)]
         }
@@ -71,7 +66,7 @@ struct TypoMemo {
         }
         let start = Int32(results.count)
         for h in hits { results.append((h.token, h.sim)) }
-        let id = key.withUnsafeBufferPointer { keys!.intern(UnsafeBufferPointer(rebasing: $0[..<keyCount])) }
+        let id = key.withUnsafeBufferPointer { keys!.intern($0) }
         assert(Int(id) == ranges.count, "a remembered key is interned once")
         ranges.append(start..<Int32(results.count))
     }

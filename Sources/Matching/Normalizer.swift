@@ -376,13 +376,6 @@ public enum Normalizer {
         }
         if !replaced {
             out.append(contentsOf: token)
-            if !shortens {
-                if let c = out.withUnsafeBufferPointer({ NameTables.equivalences.canonical(UnsafeBufferPointer(rebasing: $0[base...])) }) {
-                    out.removeLast(out.count - base)
-                    out.append(contentsOf: c)
-                }
-                return
-            }
         } else {
             for b in token {
                 switch b {
@@ -395,7 +388,7 @@ public enum Normalizer {
             }
         }
         var end = out.count
-        while true {
+        while replaced || shortens {
             let w = out.withUnsafeMutableBufferPointer { foldPass(UnsafeMutableBufferPointer(rebasing: $0[base..<end])) }
             if w == end - base { break }
             out.removeLast(end - base - w)

@@ -118,8 +118,9 @@ public struct PolicyScreener: PaymentScreener {
             return .failClosed(.listsUnavailable, error: "no sanctions list is loaded")
         }
         var hits: [Hit] = []
-        // By index into a function taking the party: a for-in loop copies each party (a retain and a release of
-        // each of its fields); the subscript lends it.
+        // Each party is still copied here (a retain and a release of each of its fields): the array's subscript
+        // returns a copy, and neither a buffer pointer's subscript nor inlining `partyHits` removed the copy (the
+        // outlined copy is still called, by the disassembly).
         for k in payment.parties.indices {
             partyHits(payment.parties[k], into: &hits, workspace: &workspace)
         }

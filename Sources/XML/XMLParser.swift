@@ -46,7 +46,10 @@ public struct XMLParser {
     private var nodes = ContiguousArray<XMLNode>()
     /// Character data of the open elements, innermost last; each frame remembers where its own starts.
     private var scratch: [UInt8] = []
-    private var stack: [(node: Int32, name: Range<Int>, textStart: Int)] = []
+    /// The open elements. `run`, when not empty, is the frame's whole character data so far: one run of the
+    /// input without references (the common case, a leaf's text), read from the input at the end tag instead of
+    /// being copied into `scratch`; the frame's second piece of character data copies it there first.
+    private var stack: [(node: Int32, name: Range<Int>, textStart: Int, run: Range<Int>)] = []
     /// The current start tag's attribute names and the value being read, kept from tag to tag (no array per tag).
     private var attributeNames: [Range<Int>] = []
     private var attributeValue: [UInt8] = []
@@ -121,9 +124,12 @@ public struct XMLParser {
     }
 
     private mutating func skipSpace() -> Bool {
-        let start = i
-        while i < b.count, Self.isSpace(b[i]) { i += 1 }
-        return i > start
+        // A local index: `i` itself would be stored back to memory on every byte.
+        var k = i
+        while k < b.count, Self.isSpace(b[k]) { k += 1 }
+        let moved = k > i
+        i = k
+        return moved
     }
 
     private func string(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self) }
@@ -164,19 +170,22 @@ public struct XMLParser {
         try startTag()
         while let open = stack.last {
             let runStart = i
-            while i < b.count {
-                let c = b[i]
+            var k = i
+            while k < b.count {
+                let c = b[k]
                 if c == UInt8(ascii: "<") || c == UInt8(ascii: "&") { break }
-                if c == UInt8(ascii: ">"), i - runStart >= 2, b[i - 1] == UInt8(ascii: "]"), b[i - 2] == UInt8(ascii: "]") {
-                    throw error(.cdataEndInText)
+                if c == UInt8(ascii: ">"), k - runStart >= 2, b[k - 1] == UInt8(ascii: "]"), b[k - 2] == UInt8(ascii: "]") {
+                    throw XMLError(.cdataEndInText, at: k)
                 }
-                i += 1
+                k += 1
             }
-            if i > runStart { scratch.append(contentsOf: UnsafeBufferPointer(rebasing: b[runStart..<i])) }
+            i = k
+            if i > runStart { addRun(runStart..<i) }
             guard i < b.count else {
                 throw error(.endsInsideElement(element: string(open.name), openedAt: open.name.lowerBound - 1))
             }
             if b[i] == UInt8(ascii: "&") {
+                spillRun()
                 i = try Self.reference(b, i, into: &scratch)
             } else if at("</") {
                 try endTag()
@@ -188,6 +197,7 @@ public struct XMLParser {
                 let start = i
                 while i + 2 < b.count, !(b[i] == UInt8(ascii: "]") && b[i + 1] == UInt8(ascii: "]") && b[i + 2] == UInt8(ascii: ">")) { i += 1 }
                 guard i + 2 < b.count else { throw XMLError(.unterminatedCDATA, at: cdataStart) }
+                spillRun()
                 scratch.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
                 i += 3
             } else if at("<!") {
@@ -203,14 +213,41 @@ public struct XMLParser {
 
     @inline(__always) private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
 
-    @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
-
-    @inline(__always) private static func isNameStart(_ c: UInt8) -> Bool {
-        c >= 0x80 || (c | 0x20) &- 0x61 < 26 || c == UInt8(ascii: "_") || c == UInt8(ascii: ":")
+    /// Adds a run of character data (no markup, no reference) to the innermost open element.
+    ///
+    /// An element's text is its character data trimmed of XML whitespace, so whitespace that comes before any
+    /// other character data of the element is dropped here (it would be trimmed whatever follows).
+    @inline(__always) private mutating func addRun(_ r: Range<Int>) {
+        let top = stack.count - 1
+        if stack[top].run.isEmpty, scratch.count == stack[top].textStart {
+            var k = r.lowerBound
+            while k < r.upperBound, Self.isSpace(b[k]) { k += 1 }
+            if k < r.upperBound { stack[top].run = k..<r.upperBound }
+            return
+        }
+        spillRun()
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: b[r]))
     }
 
+    /// Copies the innermost open element's pending run into `scratch`, before more of its character data follows.
+    @inline(__always) private mutating func spillRun() {
+        let top = stack.count - 1
+        let r = stack[top].run
+        guard !r.isEmpty else { return }
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: b[r]))
+        stack[top].run = 0..<0
+    }
+
+    @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+
+    /// ASCII letters, `_` and `:` (and every byte of a multi-byte character): bit c of the mask pair.
+    @inline(__always) private static func isNameStart(_ c: UInt8) -> Bool {
+        c >= 0x80 || (c < 64 ? (0x0400_0000_0000_0000 as UInt64) >> c : (0x07FF_FFFE_87FF_FFFE as UInt64) >> (c &- 64)) & 1 != 0
+    }
+
+    /// A name's start characters, digits, `-` and `.`.
     @inline(__always) private static func isNameChar(_ c: UInt8) -> Bool {
-        isNameStart(c) || isDigit(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
+        c >= 0x80 || (c < 64 ? (0x07FF_6000_0000_0000 as UInt64) >> c : (0x07FF_FFFE_87FF_FFFE as UInt64) >> (c &- 64)) & 1 != 0
     }
 
     private mutating func name() throws(XMLError) -> Range<Int> {
@@ -218,9 +255,10 @@ public struct XMLParser {
         guard i < b.count, Self.isNameStart(b[i]) else {
             throw error(i < b.count ? .invalidName : .endsInsideTag)
         }
-        i += 1
-        while i < b.count, Self.isNameChar(b[i]) { i += 1 }
-        return start..<i
+        var k = i + 1
+        while k < b.count, Self.isNameChar(b[k]) { k += 1 }
+        i = k
+        return start..<k
     }
 
     /// Counts the lines up to the start tag at `i` (only with `recordsLines`).
@@ -305,7 +343,7 @@ public struct XMLParser {
             if nodes[p].lastChild >= 0 { nodes[Int(nodes[p].lastChild)].nextSibling = index } else { nodes[p].firstChild = index }
             nodes[p].lastChild = index
         }
-        if !empty { stack.append((index, qname, scratch.count)) }
+        if !empty { stack.append((index, qname, scratch.count, 0..<0)) }
     }
 
     private func memcmpEqual(_ x: Int, _ y: Int, _ count: Int) -> Bool {
@@ -325,6 +363,14 @@ public struct XMLParser {
             throw XMLError(.mismatchedEndTag(found: string(qname), expected: string(frame.name), openedAt: frame.name.lowerBound - 1),
                            at: tagStart)
         }
+        if !frame.run.isEmpty {
+            // The element's only character data, which starts with a character that is not whitespace.
+            var hi = frame.run.upperBound
+            while hi > frame.run.lowerBound, Self.isSpace(b[hi - 1]) { hi -= 1 }
+            nodes[Int(frame.node)].text = string(frame.run.lowerBound..<hi)
+            return
+        }
+        guard scratch.count > frame.textStart else { return }
         var lo = frame.textStart
         var hi = scratch.count
         while lo < hi, Self.isSpace(scratch[lo]) { lo += 1 }
@@ -332,7 +378,7 @@ public struct XMLParser {
         if hi > lo {
             nodes[Int(frame.node)].text = scratch.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[lo..<hi]), as: UTF8.self) }
         }
-        scratch.removeLast(scratch.count - frame.textStart)
+        scratch.removeSubrange(frame.textStart...)
     }
 
     private mutating func comment() throws(XMLError) {

@@ -52,4 +52,52 @@ struct XMLAcceptanceTests {
         #expect(tree.root.text == "one  three")
         #expect(tree.root.child("b")?.text == "two")
     }
+
+    /// Random elements of mixed content (runs of text and whitespace, references, CDATA sections, comments
+    /// and child elements in any order): every element's text must be its own character data, joined and
+    /// trimmed of XML whitespace, whichever way the parser keeps it while parsing.
+    @Test("an element's text is its own character data, joined and trimmed, in any mix of content")
+    func mixedContentText() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ n: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(n))
+        }
+        let letters = [" ", "\n", "\t", "\r", "x", "y", "é"]
+        let references = [("&amp;", "&"), ("&#32;", " "), ("&#x41;", "A"), ("&lt;", "<"), ("&#10;", "\n")]
+        func run() -> String { (0..<next(5)).map { _ in letters[next(letters.count)] }.joined() }
+        /// The element's XML and the expected texts of it and its descendants, in document order.
+        func element(depth: Int) -> (xml: String, texts: [String]) {
+            let name = ["a", "b", "p:c"][next(3)]
+            var xml = "<\(name)>", own = "", below: [String] = []
+            for _ in 0..<next(6) {
+                switch next(depth < 3 ? 5 : 4) {
+                case 0, 1:
+                    let r = run(); xml += r; own += r
+                case 2:
+                    let (ref, char) = references[next(references.count)]; xml += ref; own += char
+                case 3:
+                    if next(2) == 0 {
+                        let r = run() + "<&"; xml += "<![CDATA[\(r)]]>"; own += r
+                    } else {
+                        xml += "<!-- \(next(9)) -->"
+                    }
+                default:
+                    let child = element(depth: depth + 1); xml += child.xml; below += child.texts
+                }
+            }
+            // Bytes, not characters: "\r\n" is one Character.
+            let space: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+            let bytes = Array(own.utf8)
+            let lo = bytes.firstIndex { !space.contains($0) } ?? bytes.count
+            let hi = (bytes.lastIndex { !space.contains($0) } ?? -1) + 1
+            let trimmed = lo < hi ? String(decoding: bytes[lo..<hi], as: UTF8.self) : ""
+            return (xml + "</\(name)>", [trimmed] + below)
+        }
+        for _ in 0..<3_000 {
+            let (xml, texts) = element(depth: 0)
+            let tree = try parse(xml)
+            #expect(tree.nodes.map(\.text) == texts, "\(xml)")
+        }
+    }
 }

@@ -24,42 +24,64 @@ extension NameIndex {
     /// The stored key of a byte string (a token, or a tagged value such as a BIC or an identifier).
     public static func storedKey<C: Collection<UInt8>>(bytes: C) -> Int32 { storedKey(selfKey(bytes)) }
 
+    /// The stored key of the bytes of `tag` followed by `bytes` (a tagged value), hashed as they come: what
+    /// `storedKey(bytes:)` gives for the two joined, without joining them (and not generic, so a caller in
+    /// another module does not call an unspecialized generic function).
+    public static func storedKey(tag: StaticString, bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let P: UInt64 = 0x100_0000_01B3
+        var h: UInt64 = 0
+        let t = UnsafeBufferPointer(start: tag.utf8Start, count: tag.utf8CodeUnitCount)
+        for c in t { h = h &* P &+ (UInt64(c) &+ 1) }
+        for c in bytes { h = h &* P &+ (UInt64(c) &+ 1) }
+        return storedKey(mixKey(h, t.count + bytes.count))
+    }
+
     /// Adds the keys of every text the name search can make of `lines` (one field) to `keys`.
     public static func textKeys(lines: [String], into keys: inout Set<Int32>, configuration: MatchConfiguration = .default) {
+        var collected = PrefilterKeys()
+        textKeys(lines: lines, into: &collected, configuration: configuration)
+        keys.formUnion(collected.sorted())
+    }
+
+    /// Adds the keys of every text the name search can make of `lines` (one field) to `keys`.
+    public static func textKeys(lines: [String], into keys: inout PrefilterKeys, configuration: MatchConfiguration = .default) {
         if lines.allSatisfy(\.isEmpty) { return }
-        var scratch = [UInt64]()
+        var folded: [UInt8] = []
         // Breaks a variant may rejoin: between word characters of two non-empty lines.
         let joinable = (0..<max(0, lines.count - 1)).map { i in
             configuration.joinLinesWithoutSpace && !lines[i].isEmpty && !lines[i + 1].isEmpty && endsInWord(lines[i]) && startsInWord(lines[i + 1])
         }
-        for mode in Normalizer.Punctuation.allCases {
-            // segments[s][k]: the tokens of lines s...s+k joined without a space (k = 0: line s alone), every
-            // segment a variant can be made of. `.join` differs from `.separate` only where punctuation sits
-            // between two word characters (the matcher's own rule for making that variant).
-            var segments = [[[[UInt8]]]](repeating: [], count: lines.count)
-            for s in lines.indices {
-                var text = lines[s], e = s
-                while true {
-                    let (separate, joins) = Normalizer.normalizedBytesReportingJoins(text, punctuation: .separate)
-                    let bytes = mode == .separate ? separate : joins ? Normalizer.normalizedBytes(text, punctuation: .join) : []
-                    let tokens = bytes.split(separator: 0x20).map { Array($0) }
-                    for t in tokens { addToken(t[...], &keys, &scratch, configuration) }
-                    for (a, b) in zip(tokens, tokens.dropFirst()) { keys.insert(pairKey(a, b)) }
-                    segments[s].append(mode == .separate || joins ? tokens : bytesTokens(separate))
-                    guard e + 1 < lines.count, joinable[e] else { break }
-                    e += 1
-                    text += lines[e]
-                }
+        // ends[s][k]: the first and last tokens of lines s...s+k joined without a space (k = 0: line s alone), in
+        // both punctuation modes; every segment a variant can be made of. `.join` differs from `.separate` only
+        // where punctuation sits between two word characters (the matcher's own rule for making that variant):
+        // a segment without such a place adds no keys of its own in `.join`, and its tokens are `.separate`'s.
+        var ends = [[(separate: TokenEnds, join: TokenEnds)]](repeating: [], count: lines.count)
+        for s in lines.indices {
+            var text = lines[s], e = s
+            while true {
+                let (separate, joins) = Normalizer.normalizedBytesReportingJoins(text, punctuation: .separate)
+                let separateEnds = addTokens(separate, &keys, &folded, configuration)
+                let joinEnds = joins ? addTokens(Normalizer.normalizedBytes(text, punctuation: .join), &keys, &folded, configuration) : separateEnds
+                ends[s].append((separateEnds, joinEnds))
+                guard e + 1 < lines.count, joinable[e] else { break }
+                e += 1
+                text += lines[e]
             }
-            // Two tokens side by side across a break: a segment's last and the first of a segment that can follow
-            // it (one that starts right after it, or after lines that are empty once normalized).
+        }
+        // Two tokens side by side across a break: a segment's last and the first of a segment that can follow
+        // it (one that starts right after it, or after lines that are empty once normalized), in each mode.
+        for join in [false, true] {
             for s in lines.indices {
-                for (k, tokens) in segments[s].enumerated() {
-                    guard let last = tokens.last else { continue }
+                for (k, pair) in ends[s].enumerated() {
+                    let segment = join ? pair.join : pair.separate
+                    guard let last = segment.last else { continue }
                     var next = s + k + 1
                     while next < lines.count {
-                        for following in segments[next] { if let first = following.first { keys.insert(pairKey(last, first)) } }
-                        guard segments[next][0].isEmpty else { break }
+                        for following in ends[next] {
+                            let f = join ? following.join : following.separate
+                            if let first = f.first { keys.insert(pairKey(segment.bytes[last], f.bytes[first])) }
+                        }
+                        guard (join ? ends[next][0].join : ends[next][0].separate).first == nil else { break }
                         next += 1
                     }
                 }
@@ -67,26 +89,58 @@ extension NameIndex {
         }
     }
 
-    static func bytesTokens(_ bytes: [UInt8]) -> [[UInt8]] { bytes.split(separator: 0x20).map { Array($0) } }
+    /// A segment's normalized bytes and the ranges of its first and last tokens (nil: no token).
+    struct TokenEnds {
+        var bytes: [UInt8] = []
+        var first: Range<Int>?
+        var last: Range<Int>?
+    }
 
-    /// The key of two normalized tokens side by side, joined (the first two tokens of a compound run).
-    static func pairKey(_ a: [UInt8], _ b: [UInt8]) -> Int32 { storedKey(bytes: [0x03] + a + b) }
+    /// Adds the keys of every token of `bytes` (normalized, tokens separated by single spaces) and of every
+    /// two neighbouring tokens joined; returns where the first and last tokens are.
+    private static func addTokens(_ bytes: [UInt8], _ keys: inout PrefilterKeys, _ folded: inout [UInt8],
+                                  _ configuration: MatchConfiguration) -> TokenEnds {
+        var ends = TokenEnds(bytes: bytes)
+        bytes.withUnsafeBufferPointer { b in
+            var k = 0
+            while k < b.count {
+                if b[k] == 0x20 { k += 1; continue }
+                let start = k
+                while k < b.count, b[k] != 0x20 { k += 1 }
+                let token = UnsafeBufferPointer(rebasing: b[start..<k])
+                addToken(token, &keys, &folded, configuration)
+                if let previous = ends.last { keys.insert(pairKey(b[previous], token)) }
+                if ends.first == nil { ends.first = start..<k }
+                ends.last = start..<k
+            }
+        }
+        return ends
+    }
+
+    /// The key of two normalized tokens side by side, joined (the first two tokens of a compound run): the
+    /// stored key of the bytes 0x03, a, b, hashed as they come (no joined array).
+    static func pairKey<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Int32 {
+        let P: UInt64 = 0x100_0000_01B3
+        var h: UInt64 = 0x03 &+ 1
+        for c in a { h = h &* P &+ (UInt64(c) &+ 1) }
+        for c in b { h = h &* P &+ (UInt64(c) &+ 1) }
+        return storedKey(mixKey(h, 1 + a.count + b.count))
+    }
 
     /// One normalized token's keys: itself as written (exact and compound pieces), folded, and the deletion
     /// neighbourhoods of both forms when the token is long enough to carry a typo.
-    private static func addToken(_ raw: ArraySlice<UInt8>, _ keys: inout Set<Int32>, _ scratch: inout [UInt64],
+    private static func addToken(_ raw: UnsafeBufferPointer<UInt8>, _ keys: inout PrefilterKeys, _ folded: inout [UInt8],
                                  _ configuration: MatchConfiguration) {
         let minTypo = configuration.minTypoTokenLength
         keys.insert(storedKey(bytes: raw))
-        let folded = Normalizer.fold(raw)
+        folded.removeAll(keepingCapacity: true)
+        Normalizer.foldAppend(raw, to: &folded)
         keys.insert(storedKey(bytes: folded))
         if folded.count >= minTypo && folded.count <= 64 && !folded.contains(where: { $0 < 0x41 }) {
-            deletionKeys(folded, into: &scratch)
-            for k in scratch { keys.insert(storedKey(k)) }
+            forEachDeletionKey(folded) { keys.insert(storedKey($0)) }
         }
         if raw.count >= minTypo && raw.count <= 64 && !raw.elementsEqual(folded) {
-            deletionKeys(raw, into: &scratch)
-            for k in scratch { keys.insert(storedKey(k)) }
+            forEachDeletionKey(raw) { keys.insert(storedKey($0)) }
         }
     }
 
@@ -130,5 +184,55 @@ extension NameIndex {
             keys.insert(Self.storedKey(bytes: form))
             for m in 2...max(2, form.count) where m <= form.count { keys.insert(Self.storedKey(bytes: [0x03] + form[0..<m])) }
         }
+    }
+}
+
+/// A set of prefilter keys, repeats dropped as they come; `sorted()` gives them in order, each once.
+///
+/// Open addressing over a power-of-two table kept at most half full, probed from the key's own low bits (keys
+/// are hashes already). A payment's keys are a few hundred insertions with many repeats (every token's
+/// deletion neighbourhood, in both punctuation modes): `Set<Int32>` hashed each one with SipHash.
+public struct PrefilterKeys: Sendable {
+    private var slots: [Int32]
+    private var hasZero = false
+    public private(set) var count = 0
+
+    public init() { slots = [Int32](repeating: 0, count: 512) }
+
+    public mutating func insert(_ key: Int32) {
+        if key == 0 {
+            if !hasZero { hasZero = true; count += 1 }
+            return
+        }
+        if 2 * (count + 1) > slots.count { grow() }
+        let mask = slots.count - 1
+        slots.withUnsafeMutableBufferPointer { t in
+            var i = Int(UInt32(bitPattern: key)) & mask
+            while true {
+                let k = t[i]
+                if k == key { return }
+                if k == 0 { t[i] = key; count += 1; return }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    public mutating func formUnion(_ other: some Sequence<Int32>) { for k in other { insert(k) } }
+
+    /// The keys in increasing order, each once.
+    public func sorted() -> [Int32] {
+        var out: [Int32] = []
+        out.reserveCapacity(count)
+        if hasZero { out.append(0) }
+        for k in slots where k != 0 { out.append(k) }
+        out.sort()
+        return out
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [Int32](repeating: 0, count: old.count * 2)
+        count = hasZero ? 1 : 0
+        for k in old where k != 0 { insert(k) }
     }
 }

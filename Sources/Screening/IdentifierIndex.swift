@@ -173,11 +173,12 @@ struct IdentifierIndex: Sendable {
     // MARK: - Rescreen prefilter keys
 
     /// The stored key of a normalised identifier value (tagged, so that it is never a name token's key).
-    static func key<C: Collection<UInt8>>(normalized: C) -> Int32 { NameIndex.storedKey(bytes: [0x01, 0x49, 0x44] + Array(normalized)) }
+    static func key(normalized: [UInt8]) -> Int32 { normalized.withUnsafeBufferPointer { NameIndex.storedKey(tag: "\u{1}ID", bytes: $0) } }
+    static func key(normalized: ArraySlice<UInt8>) -> Int32 { normalized.withUnsafeBufferPointer { NameIndex.storedKey(tag: "\u{1}ID", bytes: $0) } }
 
     /// Adds the key of every value `structured` could look up for these identifiers and account, whatever the
     /// index holds.
-    static func candidateKeys(structured identifiers: [String], account: String?, into keys: inout Set<Int32>) {
+    static func candidateKeys(structured identifiers: [String], account: String?, into keys: inout PrefilterKeys) {
         var normalized: [UInt8] = []
         for var id in identifiers {
             id.withUTF8 { u in
@@ -193,7 +194,7 @@ struct IdentifierIndex: Sendable {
 
     /// Adds the key of every value `scan` could look up in `lines` (each token, and each token without a glued
     /// label), whatever the index holds.
-    static func candidateKeys(lines: [String], into keys: inout Set<Int32>) {
+    static func candidateKeys(lines: [String], into keys: inout PrefilterKeys) {
         var normalized: [UInt8] = []
         forEachScanned(lines, mayBeListed: { _, _ in true }) { token, _ in
             IdentifierKind.normalize(token, into: &normalized)

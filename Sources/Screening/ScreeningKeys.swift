@@ -15,7 +15,7 @@ extension PolicyScreener {
     /// The prefilter keys of a parsed payment, sorted; nil when they cannot bound what may match it (a BIC
     /// with non-ASCII in it, which the BIC maps compare under canonical equivalence).
     public static func screeningKeys(_ payment: Payment) -> [Int32]? {
-        var keys = Set<Int32>()
+        var keys = PrefilterKeys()
         for party in payment.parties {
             let lines = party.nameLines + party.addressLines
             NameIndex.textKeys(lines: lines.isEmpty ? party.rawLines : lines, into: &keys)
@@ -51,7 +51,8 @@ extension PolicyScreener {
     /// The key of a BIC's first eight bytes (every lookup of `lookup` is on the same BIC8); nil for non-ASCII.
     static func bicKey(_ bic: String) -> Int32? {
         guard !bic.utf8.contains(where: { $0 >= 0x80 }) else { return nil }
-        return NameIndex.storedKey(bytes: [0x02, 0x42, 0x49, 0x43] + Array(bic.utf8.prefix(8)))
+        var bic = bic
+        return bic.withUTF8 { NameIndex.storedKey(tag: "\u{2}BIC", bytes: UnsafeBufferPointer(rebasing: $0.prefix(8))) }
     }
 
     /// The prefilter keys of a stored message; nil when it does not parse (it is then screened by every rescreen).

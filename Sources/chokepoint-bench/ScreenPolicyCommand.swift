@@ -30,6 +30,12 @@ struct ScreenPolicyCommand: ParsableCommand {
     @Option(help: "Write every decision in full to this file (for byte-for-byte comparison of builds).")
     var dump: String?
 
+    @Option(name: .customLong("dump-keys"), help: "Write every payment's rescreen prefilter keys to this file (for byte-for-byte comparison of builds).")
+    var dumpKeys: String?
+
+    @Flag(name: .customLong("keys-only"), help: "With --dump-keys and a deck: write the keys and stop (no database, no screening).")
+    var keysOnly = false
+
     @Option(help: "Instead of the deck and the database: this many payments from the load benchmark's generator, screened against the lists it uses (--shared).")
     var generate: Int?
 
@@ -50,6 +56,10 @@ struct ScreenPolicyCommand: ParsableCommand {
             policy = PolicyScreener(data: lists.screeningData())
             var generator = PaymentGenerator(lists: lists, data: lists.screeningData(), seed: 1)
             messages = generator.batch(count: generate, hitShare: 0.1).map { ($0.ref, $0.format, $0.message) }
+        } else if keysOnly {
+            guard let dumpKeys else { throw ValidationError("--keys-only needs --dump-keys") }
+            try Self.writeKeys(of: Self.readDeck(input), to: dumpKeys)
+            return
         } else {
             let conninfo = databaseURL ?? ProcessInfo.processInfo.environment["CHOKEPOINT_DATABASE_URL"] ?? ""
             let c = try Connection(conninfo: conninfo)
@@ -59,13 +69,7 @@ struct ScreenPolicyCommand: ParsableCommand {
             c.close()
             guard let p = screener as? PolicyScreener else { throw ValidationError("the loader did not build a PolicyScreener") }
             policy = p
-            let text = try String(contentsOfFile: input, encoding: .utf8)
-            for line in text.split(separator: "\n") where !line.allSatisfy({ $0.isWhitespace }) {
-                guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let format = obj["format"] as? String, let message = obj["message"] as? String
-                else { throw ValidationError("\(input): a line is not {ref, format, message}") }
-                messages.append(((obj["ref"] as? String) ?? "", format, message))
-            }
+            messages = try Self.readDeck(input)
         }
         let loadSeconds = BenchClock.seconds(ContinuousClock.now - loadStart)
         guard !messages.isEmpty else { throw ValidationError("\(input) holds no message") }
@@ -86,6 +90,8 @@ struct ScreenPolicyCommand: ParsableCommand {
             for (m, d) in zip(messages, reference) { out += Self.describe(ref: m.ref, d) + "\n" }
             try out.write(toFile: dump, atomically: true, encoding: .utf8)
         }
+
+        if let dumpKeys { try Self.writeKeys(of: messages, to: dumpKeys) }
 
         // The warm-up pass: with one workspace reused from payment to payment (as a worker screens), every
         // decision must equal the one screened alone.
@@ -125,6 +131,23 @@ struct ScreenPolicyCommand: ParsableCommand {
             if pass > 0 { bestKeys = min(bestKeys, t) }
             keyCount = count
         }
+        // Timed: parsing alone, per format (the part of parse + screen that is not the policy).
+        var parseUs: [String: Double] = [:]
+        var partiesSeen = 0
+        for format in Set(messages.map(\.format)).sorted() {
+            let some = messages.filter { $0.format == format }
+            var best = Double.infinity
+            for pass in 0...passes {
+                let start = ContinuousClock.now
+                for m in some { partiesSeen &+= (try? MessageParser.parse(format: m.format, message: m.message))?.parties.count ?? 0 }
+                let t = BenchClock.seconds(ContinuousClock.now - start)
+                if pass > 0 { best = min(best, t) }
+            }
+            parseUs[format] = best / Double(some.count) * 1e6
+        }
+        guard partiesSeen == parsed.reduce(0, { $0 + $1.parties.count }) * passes + parsed.reduce(0, { $0 + $1.parties.count }) else {
+            throw ValidationError("parsing alone found other parties than the first parse")
+        }
         guard check == (hits + Self.hitsOf(parsed, policy)) * (passes + 1) else {
             throw ValidationError("decisions changed between passes")
         }
@@ -135,7 +158,30 @@ struct ScreenPolicyCommand: ParsableCommand {
             + "\"hits\":\(hits),\"passes\":\(passes),\"threads\":1,\"build\":\"\(build)\",\"load_seconds\":\(f(loadSeconds)),"
             + "\"screen_payments_per_s\":\(Int(n / bestFull)),\"screen_us_per_payment\":\(f(bestFull / n * 1e6)),"
             + "\"policy_payments_per_s\":\(Int(np / bestPolicy)),\"policy_us_per_payment\":\(f(bestPolicy / np * 1e6)),"
-            + "\"keys_us_per_payment\":\(f(bestKeys / np * 1e6)),\"keys_per_payment\":\(f(Double(keyCount) / np))}")
+            + "\"keys_us_per_payment\":\(f(bestKeys / np * 1e6)),\"keys_per_payment\":\(f(Double(keyCount) / np)),"
+            + "\"parse_us_per_message\":{\(parseUs.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(f($0.value))" }.joined(separator: ","))}}")
+    }
+
+    static func readDeck(_ input: String) throws -> [(ref: String, format: String, message: String)] {
+        var messages: [(ref: String, format: String, message: String)] = []
+        let text = try String(contentsOfFile: input, encoding: .utf8)
+        for line in text.split(separator: "\n") where !line.allSatisfy({ $0.isWhitespace }) {
+            guard let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let format = obj["format"] as? String, let message = obj["message"] as? String
+            else { throw ValidationError("\(input): a line is not {ref, format, message}") }
+            messages.append(((obj["ref"] as? String) ?? "", format, message))
+        }
+        return messages
+    }
+
+    /// Each message's rescreen prefilter keys, one line per message.
+    static func writeKeys(of messages: [(ref: String, format: String, message: String)], to path: String) throws {
+        var out = ""
+        for m in messages {
+            let keys = PolicyScreener.screeningKeys(format: m.format, message: m.message)
+            out += "\(m.ref)\t\(keys.map { $0.map(String.init).joined(separator: ",") } ?? "none")\n"
+        }
+        try out.write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     static func hitsOf(_ payments: [Payment], _ policy: PolicyScreener) -> Int {

@@ -33,6 +33,9 @@ struct ScreenPolicyCommand: ParsableCommand {
     @Option(name: .customLong("dump-keys"), help: "Write every payment's rescreen prefilter keys to this file (for byte-for-byte comparison of builds).")
     var dumpKeys: String?
 
+    @Option(help: "Also time parse + screen on this many threads at once, each over every message with its own workspace, sharing the one screener (as the daemon's workers do); 1 = no such run.")
+    var threads = 1
+
     @Flag(name: .customLong("keys-only"), help: "With --dump-keys and a deck: write the keys and stop (no database, no screening).")
     var keysOnly = false
 
@@ -112,6 +115,21 @@ struct ScreenPolicyCommand: ParsableCommand {
             bestFull = min(bestFull, t)
         }
         check &+= hits
+        // Timed: the same on 1 and on `threads` threads at once (wall time per payment a thread screens).
+        var sharedUs: [Int: Double] = [:]
+        if threads > 1 {
+            let all = messages
+            for n in [1, threads] {
+                let start = ContinuousClock.now
+                DispatchQueue.concurrentPerform(iterations: n) { _ in
+                    var own = ScreeningWorkspace()
+                    for _ in 1...passes {
+                        for m in all { _ = policy.screen(format: m.format, message: m.message, recordingKeys: false, workspace: &own) }
+                    }
+                }
+                sharedUs[n] = BenchClock.seconds(ContinuousClock.now - start) / Double(passes * messages.count) * 1e6
+            }
+        }
         // Timed: the policy alone on parsed payments.
         var bestPolicy = Double.infinity
         for pass in 0...passes {
@@ -159,6 +177,7 @@ struct ScreenPolicyCommand: ParsableCommand {
             + "\"screen_payments_per_s\":\(Int(n / bestFull)),\"screen_us_per_payment\":\(f(bestFull / n * 1e6)),"
             + "\"policy_payments_per_s\":\(Int(np / bestPolicy)),\"policy_us_per_payment\":\(f(bestPolicy / np * 1e6)),"
             + "\"keys_us_per_payment\":\(f(bestKeys / np * 1e6)),\"keys_per_payment\":\(f(Double(keyCount) / np)),"
+            + (sharedUs.isEmpty ? "" : "\"threads_us_per_payment\":{\(sharedUs.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(f($0.value))" }.joined(separator: ","))},")
             + "\"parse_us_per_message\":{\(parseUs.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(f($0.value))" }.joined(separator: ","))}}")
     }
 

@@ -195,36 +195,63 @@ extension NameIndex {
 /// step a key, where sorting them (the standard library's merge sort, or a byte-wise radix sort) took a fifth
 /// of the keys' cost. A payment's keys are a few hundred insertions with many repeats (every token's deletion
 /// neighbourhood, in both punctuation modes): `Set<Int32>` hashed each one with SipHash.
+///
+/// Keys are unseeded hashes of the message's text, so a hostile sender can make many of them share their top
+/// bits. Such a crowd would make probing and the insertion sort quadratic; a probe longer than `maxProbe`
+/// (at most half full, an honest table's probes are about 1.5 slots long) moves every key into a `Set` (seeded)
+/// and the rest goes there. A key sits less than `maxProbe` slots after its home slot, so the insertion sort
+/// moves a key less than `maxProbe` places, except zero (kept outside the table) and the keys whose probe
+/// wrapped around the table's end (fewer than `maxProbe`), which may cross it once: linear time either way.
 public struct PrefilterKeys: Sendable {
     private var slots: [Int32]
     private var shift: UInt32
     private var hasZero = false
+    /// Every key, once a probe was longer than `maxProbe`; the table is no longer used.
+    private var crowded: Set<Int32>?
     public private(set) var count = 0
+
+    static let maxProbe = 64
 
     public init() {
         slots = [Int32](repeating: 0, count: 512)
         shift = 32 - 9
     }
 
+    /// Whether a probe was ever longer than `maxProbe` (only crafted keys do that).
+    public var isCrowded: Bool { crowded != nil }
+
     /// The key as an unsigned number in the same order (its sign bit flipped).
     @inline(__always) private static func ordered(_ key: Int32) -> UInt32 { UInt32(bitPattern: key) ^ 0x8000_0000 }
 
     public mutating func insert(_ key: Int32) {
+        if crowded == nil, key != 0, 2 * (count + 1) > slots.count { grow() }
+        if crowded != nil {
+            if crowded!.insert(key).inserted { count += 1 }
+            return
+        }
         if key == 0 {
             if !hasZero { hasZero = true; count += 1 }
             return
         }
-        if 2 * (count + 1) > slots.count { grow() }
         let mask = slots.count - 1
         let start = Int(Self.ordered(key) >> shift)
-        slots.withUnsafeMutableBufferPointer { t in
+        let placed: Bool = slots.withUnsafeMutableBufferPointer { t in
             var i = start
-            while true {
+            for _ in 0..<Self.maxProbe {
                 let k = t[i]
-                if k == key { return }
-                if k == 0 { t[i] = key; count += 1; return }
+                if k == key { return true }
+                if k == 0 { t[i] = key; count += 1; return true }
                 i = (i + 1) & mask
             }
+            return false
+        }
+        if !placed {
+            var all = Set(slots.lazy.filter { $0 != 0 })
+            if hasZero { all.insert(0) }
+            all.insert(key)
+            count = all.count
+            crowded = all
+            slots = []
         }
     }
 
@@ -232,6 +259,7 @@ public struct PrefilterKeys: Sendable {
 
     /// The keys in increasing order, each once.
     public func sorted() -> [Int32] {
+        if let crowded { return crowded.sorted() }
         var out = [Int32](repeating: 0, count: count)
         out.withUnsafeMutableBufferPointer { o in
             // Zero (never stored in the table) first; the insertion sort moves it to its place.
@@ -254,6 +282,8 @@ public struct PrefilterKeys: Sendable {
         slots = [Int32](repeating: 0, count: old.count * 2)
         shift -= 1
         count = hasZero ? 1 : 0
+        // Should a probe grow too long while moving (crafted keys), `insert` moves what was placed to the set, and
+        // the keys not moved yet follow it there.
         for k in old where k != 0 { insert(k) }
     }
 }

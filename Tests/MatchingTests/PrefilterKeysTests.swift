@@ -11,7 +11,8 @@ struct PrefilterKeysTests {
         for _ in 0..<200 {
             var keys = PrefilterKeys()
             var plain = Set<Int32>()
-            // Few distinct values (many repeats), zero among them, and enough to make the table grow.
+            // Few distinct values (many repeats), zero among them, and enough to make the table grow; in so narrow a
+            // range they share their top bits, so the table often moves them to its set (both ways are checked).
             let spread = Int32.random(in: 1...3_000, using: &rng)
             for _ in 0..<Int.random(in: 0...2_000, using: &rng) {
                 let k = Int32.random(in: -spread...spread, using: &rng)
@@ -21,6 +22,38 @@ struct PrefilterKeysTests {
             #expect(keys.sorted() == plain.sorted(), "seed \(seed)")
             #expect(keys.count == plain.count)
         }
+        // Keys spread over the whole range, as hashes are, never make a long probe: the table itself holds them.
+        for _ in 0..<50 {
+            var keys = PrefilterKeys()
+            var plain = Set<Int32>()
+            for _ in 0..<Int.random(in: 0...5_000, using: &rng) {
+                let k = Int32.random(in: .min ... .max, using: &rng)
+                keys.insert(k)
+                plain.insert(k)
+            }
+            #expect(!keys.isCrowded)
+            #expect(keys.sorted() == plain.sorted(), "seed \(seed)")
+        }
+    }
+
+    @Test("crafted keys that share their top bits move to a Set and still come out sorted, each once", arguments: [0, 100, 5_000])
+    func crowdedKeys(honestFirst: Int) {
+        var rng = SeededRandom(seed: 99)
+        var keys = PrefilterKeys()
+        var plain = Set<Int32>()
+        // Some honest keys first (so the switch happens in a table that holds some), then a crowd with one top half.
+        for _ in 0..<honestFirst {
+            let k = Int32.random(in: .min ... .max, using: &rng)
+            keys.insert(k); plain.insert(k)
+        }
+        for i in 0..<3_000 {
+            let k = Int32(bitPattern: 0x1234_0000 | UInt32(i % 2_000))
+            keys.insert(k); plain.insert(k)
+            if i % 7 == 0 { keys.insert(0); plain.insert(0) }
+        }
+        #expect(keys.isCrowded)
+        #expect(keys.sorted() == plain.sorted())
+        #expect(keys.count == plain.count)
     }
 
     @Test("tagged and pair keys are the keys of the joined bytes")

@@ -28,19 +28,10 @@ extension NameIndex {
     /// `storedKey(bytes:)` gives for the two joined, without joining them (and not generic, so a caller in
     /// another module does not call an unspecialized generic function).
     public static func storedKey(tag: StaticString, bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
-        let P: UInt64 = 0x100_0000_01B3
-        var h: UInt64 = 0
-        let t = UnsafeBufferPointer(start: tag.utf8Start, count: tag.utf8CodeUnitCount)
-        for c in t { h = h &* P &+ (UInt64(c) &+ 1) }
-        for c in bytes { h = h &* P &+ (UInt64(c) &+ 1) }
-        return storedKey(mixKey(h, t.count + bytes.count))
-    }
-
-    /// Adds the keys of every text the name search can make of `lines` (one field) to `keys`.
-    public static func textKeys(lines: [String], into keys: inout Set<Int32>, configuration: MatchConfiguration = .default) {
-        var collected = PrefilterKeys()
-        textKeys(lines: lines, into: &collected, configuration: configuration)
-        keys.formUnion(collected.sorted())
+        var hasher = SelfKeyHasher()
+        hasher.add(UnsafeBufferPointer(start: tag.utf8Start, count: tag.utf8CodeUnitCount))
+        hasher.add(bytes)
+        return storedKey(hasher.key)
     }
 
     /// Adds the keys of every text the name search can make of `lines` (one field) to `keys`.
@@ -120,11 +111,11 @@ extension NameIndex {
     /// The key of two normalized tokens side by side, joined (the first two tokens of a compound run): the
     /// stored key of the bytes 0x03, a, b, hashed as they come (no joined array).
     static func pairKey<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Int32 {
-        let P: UInt64 = 0x100_0000_01B3
-        var h: UInt64 = 0x03 &+ 1
-        for c in a { h = h &* P &+ (UInt64(c) &+ 1) }
-        for c in b { h = h &* P &+ (UInt64(c) &+ 1) }
-        return storedKey(mixKey(h, 1 + a.count + b.count))
+        var hasher = SelfKeyHasher()
+        hasher.add(CollectionOfOne(UInt8(0x03)))
+        hasher.add(a)
+        hasher.add(b)
+        return storedKey(hasher.key)
     }
 
     /// One normalized token's keys: itself as written (exact and compound pieces), folded, and the deletion
@@ -254,8 +245,6 @@ public struct PrefilterKeys: Sendable {
             slots = []
         }
     }
-
-    public mutating func formUnion(_ other: some Sequence<Int32>) { for k in other { insert(k) } }
 
     /// The keys in increasing order, each once.
     public func sorted() -> [Int32] {

@@ -167,10 +167,23 @@ func forEachDeletionKey<C: Collection>(_ t: C, _ body: (UInt64) -> Void) where C
 /// The self key of `deletionKeys` alone (the first key): the hash of the whole token.
 @inline(__always)
 func selfKey<C: Collection>(_ t: C) -> UInt64 where C.Element == UInt8 {
-    let P: UInt64 = 0x100_0000_01B3
-    var h: UInt64 = 0
-    for b in t { h = h &* P &+ (UInt64(b) &+ 1) }
-    return mixKey(h, t.count)
+    var hasher = SelfKeyHasher()
+    hasher.add(t)
+    return hasher.key
+}
+
+/// `selfKey` over bytes that come in pieces: fed `a`, then `b`, its `key` is `selfKey(a + b)`, without the
+/// joined array (the prefilter's tagged and pair keys).
+struct SelfKeyHasher {
+    private var h: UInt64 = 0
+    private var count = 0
+
+    @inline(__always) mutating func add<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        for b in bytes { h = h &* 0x100_0000_01B3 &+ (UInt64(b) &+ 1) }
+        count += bytes.count
+    }
+
+    var key: UInt64 { mixKey(h, count) }
 }
 
 /// The inverse of 0x100000001B3 modulo 2^64 (Newton's iteration; P is odd).

@@ -173,7 +173,6 @@ struct IdentifierIndex: Sendable {
     // MARK: - Rescreen prefilter keys
 
     /// The stored key of a normalised identifier value (tagged, so that it is never a name token's key).
-    static func key(normalized: [UInt8]) -> Int32 { normalized.withUnsafeBufferPointer { NameIndex.storedKey(tag: "\u{1}ID", bytes: $0) } }
     static func key(normalized: ArraySlice<UInt8>) -> Int32 { normalized.withUnsafeBufferPointer { NameIndex.storedKey(tag: "\u{1}ID", bytes: $0) } }
 
     /// Adds the key of every value `structured` could look up for these identifiers and account, whatever the
@@ -184,12 +183,12 @@ struct IdentifierIndex: Sendable {
             id.withUTF8 { u in
                 forEachStructuredCandidate(u) { c in
                     IdentifierKind.normalize(u[c], into: &normalized)
-                    keys.insert(key(normalized: normalized))
+                    keys.insert(key(normalized: normalized[...]))
                     return false
                 }
             }
         }
-        if let account, account.utf8.count >= 20 { keys.insert(key(normalized: Array(IdentifierKind.normalize(account).utf8))) }
+        if let account, account.utf8.count >= 20 { keys.insert(key(normalized: Array(IdentifierKind.normalize(account).utf8)[...])) }
     }
 
     /// Adds the key of every value `scan` could look up in `lines` (each token, and each token without a glued
@@ -198,7 +197,7 @@ struct IdentifierIndex: Sendable {
         var normalized: [UInt8] = []
         forEachScanned(lines, mayBeListed: { _, _ in true }) { token, _ in
             IdentifierKind.normalize(token, into: &normalized)
-            keys.insert(key(normalized: normalized))
+            keys.insert(key(normalized: normalized[...]))
             for label in gluedLabels where normalized.starts(with: label) {
                 keys.insert(key(normalized: normalized[label.count...]))
             }
@@ -207,7 +206,7 @@ struct IdentifierIndex: Sendable {
 
     /// The keys a payment must have for one of this index's identifiers to be found in it.
     func queryKeys(into keys: inout Set<Int32>) {
-        for value in byValue.keys { keys.insert(Self.key(normalized: Array(value.utf8))) }
+        for value in byValue.keys { keys.insert(Self.key(normalized: Array(value.utf8)[...])) }
     }
 
     /// A cheap test before any normalisation: a token of letters and digits normalises to itself upper-cased,

@@ -163,7 +163,7 @@ struct ScreenPolicyCommand: ParsableCommand {
             }
             parseUs[format] = best / Double(some.count) * 1e6
         }
-        guard partiesSeen == parsed.reduce(0, { $0 + $1.parties.count }) * passes + parsed.reduce(0, { $0 + $1.parties.count }) else {
+        guard partiesSeen == parsed.reduce(0, { $0 + $1.parties.count }) * (passes + 1) else {
             throw ValidationError("parsing alone found other parties than the first parse")
         }
         guard check == (hits + Self.hitsOf(parsed, policy)) * (passes + 1) else {

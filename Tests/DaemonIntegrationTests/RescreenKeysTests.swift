@@ -1,7 +1,7 @@
 import Foundation
 import IntegrationSupport
 import Postgres
-import Rescreen
+@testable import Rescreen
 import Screening
 import Store
 import TestSupport
@@ -253,6 +253,45 @@ struct RescreenKeysTests {
         // Neither payment's keys meet the new entry's: RECENT is read for its decision time alone, OLD not at all.
         #expect(run.paymentsScreened == 1)
         #expect(run.newAlerts == 0)
+    }
+
+    /// The planner's estimate for `&&` with thousands of keys is most of the table, so with an id range the
+    /// primary key could serve it chose the primary key and tested `&&` row by row: a minute for a delta run's
+    /// lookup over 50,000 payments. Thousands of keys and a bounded range are what a nightly run's lookups are.
+    @Test("the keyed lookup goes through the GIN index even when an id range bounds it, and cuts by that range")
+    func keyLookupPlan() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        defer { c.close() }
+        // 5,000 rows of 300 odd keys (md5-derived, the same on every run); rows 42 and 4,000 also hold key 8.
+        // The lookup's keys are even, so only that one meets them.
+        try c.query("""
+            INSERT INTO chokepoint.payment_screening_keys (payment_id, keys)
+            SELECT i, ARRAY(SELECT ('x' || md5(i || ':' || g))::bit(32)::integer | 1 FROM generate_series(1, 300) AS g)
+                      || CASE WHEN i IN (42, 4000) THEN ARRAY[8] ELSE ARRAY[]::integer[] END
+              FROM generate_series(1, 5000) AS i
+            """)
+        try c.query("ANALYZE chokepoint.payment_screening_keys")
+        let many = (1...3_000).map { Int32(truncatingIfNeeded: $0 &* 2_654_435_761) & ~1 } + [8]
+        for (after, through) in [(nil, "5001"), ("100", nil), ("10", "4500"), (nil, nil)] as [(String?, String?)] {
+            let plan = try c.transaction { c in
+                for setting in RescreenStore.keyLookupSettings { try c.query(setting) }
+                return try c.query("EXPLAIN " + RescreenStore.keyLookupSQL, [PostgresArray.integers(many), after, through])
+                    .rows.compactMap { $0.string(0) }.joined(separator: "\n")
+            }
+            #expect(plan.contains("payment_screening_keys_keys_idx"), "\(after ?? "-")..\(through ?? "-"): \(plan)")
+            #expect(!plan.contains("payment_screening_keys_pkey"), "\(after ?? "-")..\(through ?? "-"): \(plan)")
+        }
+        func matches(after: Int64?, through: Int64?) throws -> [Int64] {
+            try RescreenStore.keyedMatches(c, lookups: [.init(keys: many, after: after, through: through)]).ids
+        }
+        #expect(try matches(after: nil, through: nil) == [42, 4000])
+        #expect(try matches(after: nil, through: 4000) == [42, 4000])
+        #expect(try matches(after: nil, through: 3999) == [42])
+        #expect(try matches(after: 42, through: nil) == [4000])
+        #expect(try matches(after: 41, through: 42) == [42])
+        #expect(try matches(after: 4000, through: nil) == [])
     }
 
     @Test("only the daemon role writes and reads the keys; the trigger gives every decided payment a row")

@@ -266,10 +266,37 @@ public final class Rescreener: Sendable {
         let failure = Mutex<String?>(nil)
         /// Logged once per process: its workers found nothing to take while others still held ranges.
         let waitingLogged = Atomic<Bool>(false)
+        /// Bumped (under `rangeEndedCondition`) each time one of this process's workers leaves a range, so its
+        /// waiting workers look again at once instead of sleeping out their poll: a delta run's last range is
+        /// often this process's own, and a 2 s poll was most of a keyed delta run.
+        private let rangesLeft = Atomic<Int>(0)
+        private let rangeEndedCondition = NSCondition()
+
+        /// How many times this process's workers have left a range.
+        var rangeEnds: Int { rangesLeft.load(ordering: .acquiring) }
+
+        func rangeEnded() {
+            rangeEndedCondition.lock()
+            rangesLeft.add(1, ordering: .releasing)
+            rangeEndedCondition.broadcast()
+            rangeEndedCondition.unlock()
+        }
+
+        /// Waits until a worker of this process leaves a range after `seen` (`rangeEnds` read before looking at
+        /// the run), or `seconds` pass.
+        func waitForRangeEnd(after seen: Int, seconds: Double) {
+            let deadline = Date(timeIntervalSinceNow: seconds)
+            rangeEndedCondition.lock()
+            defer { rangeEndedCondition.unlock() }
+            while rangesLeft.load(ordering: .acquiring) == seen, !stop.load(ordering: .relaxed) {
+                if !rangeEndedCondition.wait(until: deadline) { return }
+            }
+        }
 
         func fail(_ message: String) {
             failure.withLock { f in if f == nil { f = message } }
             stop.store(true, ordering: .relaxed)
+            rangeEnded()
         }
     }
 
@@ -318,7 +345,9 @@ public final class Rescreener: Sendable {
             // finding the same alerts and hits (idempotent by the UNIQUE constraint and the NOT EXISTS checks).
             try c.query("SELECT set_config('synchronous_commit', 'off', false)")
             while !progress.stop.load(ordering: .relaxed) {
+                let rangeEnds = progress.rangeEnds
                 if let lease = try RescreenStore.takeRange(c, runId: run.id, holder: config.holder, leaseSeconds: config.leaseSeconds) {
+                    defer { progress.rangeEnded() }
                     if lease.leaseCount > 1 {
                         logger.notice("taking over a range whose lease expired", metadata: [
                             "run_id": "\(run.id)", "range": "\(lease.range.rangeNo)", "cursor": "\(lease.range.cursorId)"])
@@ -340,8 +369,9 @@ public final class Rescreener: Sendable {
                     logger.info("no range left to take: other processes are still working on the run; waiting to take any range whose lease expires",
                                 metadata: ["run_id": "\(run.id)", "open_ranges": "\(left.open)", "holders": "\(left.holders)"])
                 }
-                // Until the first lease may expire, but looking again at least every 2 s (a range may end sooner).
-                Thread.sleep(forTimeInterval: min(2, max(0.05, (left.nextExpiry ?? 0) + 0.05)))
+                // Until the first lease may expire or one of this process's workers leaves a range, but looking
+                // again at least every 2 s (another process's range may end sooner).
+                progress.waitForRangeEnd(after: rangeEnds, seconds: min(2, max(0.05, (left.nextExpiry ?? 0) + 0.05)))
             }
         } catch {
             logger.error("rescreen worker failed", metadata: ["worker": "\(id)", "error": "\(error)"])

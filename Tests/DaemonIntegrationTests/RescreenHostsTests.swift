@@ -235,3 +235,32 @@ struct RescreenHostsTests {
         #expect(try F.scalar(c, "SELECT status || ' ' || finished_by FROM chokepoint.rescreen_runs") == "finished b:2")
     }
 }
+
+/// A worker with nothing to take waits for its process's other workers to leave their ranges: it looks again
+/// when one does, not after its poll interval (the last range of a delta run is often the process's own).
+@Suite("rescreen: a waiting worker wakes when a range ends")
+struct RescreenRangeEndTests {
+    @Test("a range end wakes the waiter long before its timeout; a range end before the wait is not missed")
+    func wakes() throws {
+        let progress = Rescreener.Progress()
+        let before = progress.rangeEnds
+        // Ended before the wait began (between reading `rangeEnds` and waiting): the wait returns at once.
+        progress.rangeEnded()
+        let start = Date()
+        progress.waitForRangeEnd(after: before, seconds: 60)
+        #expect(Date().timeIntervalSince(start) < 30)
+        // Ended by another thread while waiting.
+        let seen = progress.rangeEnds
+        #expect(seen == before + 1)
+        let thread = Thread { Thread.sleep(forTimeInterval: 0.2); progress.rangeEnded() }
+        thread.start()
+        let start2 = Date()
+        progress.waitForRangeEnd(after: seen, seconds: 60)
+        #expect(Date().timeIntervalSince(start2) < 30)
+        #expect(progress.rangeEnds == seen + 1)
+        // Nothing ends: the wait lasts its timeout.
+        let start3 = Date()
+        progress.waitForRangeEnd(after: progress.rangeEnds, seconds: 0.3)
+        #expect(Date().timeIntervalSince(start3) >= 0.29)
+    }
+}

@@ -269,15 +269,15 @@ public final class Rescreener: Sendable {
         /// Bumped (under `rangeEndedCondition`) each time one of this process's workers leaves a range, so its
         /// waiting workers look again at once instead of sleeping out their poll: a delta run's last range is
         /// often this process's own, and a 2 s poll was most of a keyed delta run.
-        private let rangesLeft = Atomic<Int>(0)
+        private let rangeEndCount = Atomic<Int>(0)
         private let rangeEndedCondition = NSCondition()
 
         /// How many times this process's workers have left a range.
-        var rangeEnds: Int { rangesLeft.load(ordering: .acquiring) }
+        var rangeEnds: Int { rangeEndCount.load(ordering: .acquiring) }
 
         func rangeEnded() {
             rangeEndedCondition.lock()
-            rangesLeft.add(1, ordering: .releasing)
+            rangeEndCount.add(1, ordering: .releasing)
             rangeEndedCondition.broadcast()
             rangeEndedCondition.unlock()
         }
@@ -288,7 +288,7 @@ public final class Rescreener: Sendable {
             let deadline = Date(timeIntervalSinceNow: seconds)
             rangeEndedCondition.lock()
             defer { rangeEndedCondition.unlock() }
-            while rangesLeft.load(ordering: .acquiring) == seen, !stop.load(ordering: .relaxed) {
+            while rangeEndCount.load(ordering: .acquiring) == seen, !stop.load(ordering: .relaxed) {
                 if !rangeEndedCondition.wait(until: deadline) { return }
             }
         }

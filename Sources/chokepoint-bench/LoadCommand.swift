@@ -5,6 +5,7 @@ import Harness
 import Logging
 import Postgres
 import Screening
+import Store
 
 /// End-to-end load: real `chokepoint run` daemons deciding realistic payments that a generator inserts.
 ///
@@ -47,6 +48,8 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Seed of the payment generator.") var seed: UInt64 = 1
     @Option(help: "Seconds to wait for the queue to drain before giving up.") var settleTimeout = 900.0
     @Flag(help: "Backlog runs: leave autovacuum on for the scratch databases' tables during the drains.") var autovacuum = false
+    @Option(help: "Monthly partitions to create ahead of the current month in each scratch database (migrate creates 3): empty partitions stand in for years of decided history, whose partitions the claim probes the same way.")
+    var monthsAhead = Partitions.defaultMonthsAhead
 
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
@@ -95,12 +98,13 @@ struct LoadCommand: AsyncParsableCommand {
             let bareFirst = pair % 2 == 1
             func bare() async throws {
                 bases.append(try await Self.measureBaseline(admin: admin, rows: rows, workers: daemons * workers, batchSize: batchSize,
-                                                            settle: settle, autovacuum: autovacuum))
+                                                            settle: settle, autovacuum: autovacuum, monthsAhead: monthsAhead))
             }
             if baseline && bareFirst { try await bare() }
             runs.append(try await onDedicatedThread(name: "bench-load") {
                 try Self.measureDaemons(admin: admin, lists: benchLists, rows: rows, rate: rate, daemons: daemons, workers: workers,
-                                        batchSize: batchSize, settle: settle, screeningKeys: keys, autovacuum: autovacuum)
+                                        batchSize: batchSize, settle: settle, screeningKeys: keys, autovacuum: autovacuum,
+                                        monthsAhead: monthsAhead)
             })
             if baseline && !bareFirst { try await bare() }
             if repeatCount > 1 {
@@ -136,6 +140,7 @@ struct LoadCommand: AsyncParsableCommand {
         out["hit_share"] = hitShare
         out["screening_keys"] = screeningKeys
         out["autovacuum"] = rate > 0 || autovacuum
+        out["months_ahead"] = monthsAhead
         out["lists"] = benchLists.origin
         out["screen_only_per_s_one_core"] = screenPerSecond
         out["seed"] = Int(seed)
@@ -163,11 +168,13 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     static func measureDaemons(admin: String, lists: BenchLists, rows: [PaymentRow], rate: Double, daemons: Int, workers: Int,
-                               batchSize: Int, settle: Double, screeningKeys: Bool = false, autovacuum: Bool = false) throws -> Figures {
+                               batchSize: Int, settle: Double, screeningKeys: Bool = false, autovacuum: Bool = false,
+                               monthsAhead: Int = Partitions.defaultMonthsAhead) throws -> Figures {
         let db = try TargetDatabase.open(url: admin, existing: false)
         defer { db.drop() }
         let c = try Connection(conninfo: db.conninfo)
         defer { c.close() }
+        try Partitions.ensure(c, monthsAhead: monthsAhead)
         try lists.importLists(c)
         let logs = FileManager.default.temporaryDirectory.appendingPathComponent("chokepoint-load-\(getpid())").path
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
@@ -253,9 +260,12 @@ struct LoadCommand: AsyncParsableCommand {
 
     /// The bare queue: the same backlog drained by the daemon's claim → update loop, in process, screening off.
     static func measureBaseline(admin: String, rows: [PaymentRow], workers: Int, batchSize: Int, settle: Double,
-                                autovacuum: Bool = false) async throws -> Double {
+                                autovacuum: Bool = false, monthsAhead: Int = Partitions.defaultMonthsAhead) async throws -> Double {
         let db = try await onDedicatedThread(name: "bench-baseline-setup") { () throws -> TargetDatabase in
             let db = try TargetDatabase.open(url: admin, existing: false)
+            let p = try Connection(conninfo: db.conninfo)
+            defer { p.close() }
+            try Partitions.ensure(p, monthsAhead: monthsAhead)
             let inserter = Inserter(conninfo: db.conninfo, rows: rows, rate: 0, maxBatch: 2000)
             inserter.start()
             try inserter.wait()

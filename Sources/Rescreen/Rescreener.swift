@@ -296,7 +296,7 @@ public final class Rescreener: Sendable {
         func fail(_ message: String) {
             failure.withLock { f in if f == nil { f = message } }
             stop.store(true, ordering: .relaxed)
-            rangeEnded()
+            rangeEnded()   // wakes the waiting workers, which then see `stop`
         }
     }
 

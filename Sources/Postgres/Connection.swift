@@ -144,9 +144,14 @@ public final class Connection {
     /// For the hot statements of the claim loop: planning a statement over the monthly partitions of
     /// `payments` costs more than executing it. The server replans by itself when a table changes (a new
     /// partition, a detached month).
+    ///
+    /// `settingLocally` are transaction-local settings (`set_config(name, value, true)`) sent in one pipeline
+    /// just before the statement, so that it is planned and run under them at no round trip of their own. They
+    /// hold until the transaction ends (outside `transaction`, the pipeline's own implicit transaction).
     @discardableResult
-    public func queryPrepared(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        try run(sql, parameters, prepare: preparesStatements, commit: false)
+    public func queryPrepared(_ sql: String, _ parameters: [String?] = [],
+                              settingLocally settings: [(name: String, value: String)] = []) throws(PostgresError) -> QueryResult {
+        try run(sql, parameters, prepare: preparesStatements, commit: false, settings: settings)
     }
 
     /// The last statement of a `transaction` body: `queryPrepared` and COMMIT in one pipeline, so the commit
@@ -155,11 +160,13 @@ public final class Connection {
     /// fails, COMMIT is skipped by the server and `transaction` rolls back as usual; if COMMIT itself
     /// fails, the transaction is rolled back by the server and its error is thrown.
     @discardableResult
-    public func queryPreparedCommitting(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        try run(sql, parameters, prepare: preparesStatements, commit: true)
+    public func queryPreparedCommitting(_ sql: String, _ parameters: [String?] = [],
+                                        settingLocally settings: [(name: String, value: String)] = []) throws(PostgresError) -> QueryResult {
+        try run(sql, parameters, prepare: preparesStatements, commit: true, settings: settings)
     }
 
-    private func run(_ sql: String, _ parameters: [String?], prepare: Bool, commit: Bool) throws(PostgresError) -> QueryResult {
+    private func run(_ sql: String, _ parameters: [String?], prepare: Bool, commit: Bool,
+                     settings: [(name: String, value: String)] = []) throws(PostgresError) -> QueryResult {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
         var name: String?
         if prepare {
@@ -172,7 +179,7 @@ public final class Connection {
                 name = new
             }
         }
-        guard beginPending || commit else {
+        guard beginPending || commit || !settings.isEmpty else {
             let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
                 if let name { return PQexecPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0) }
                 return PQexecParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
@@ -185,13 +192,20 @@ public final class Connection {
                 return PQsendQueryParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
             }
         }
-        var steps = [statement]
-        var index = 0
+        var steps: [(OpaquePointer) -> Int32] = []
         if beginPending {
             beginPending = false
-            steps.insert({ PQsendQueryParams($0, "BEGIN", 0, nil, nil, nil, nil, 0) }, at: 0)
-            index = 1
+            steps.append { PQsendQueryParams($0, "BEGIN", 0, nil, nil, nil, nil, 0) }
         }
+        for setting in settings {
+            steps.append { conn in
+                Connection.withCStrings([setting.name, setting.value]) { values in
+                    PQsendQueryParams(conn, "SELECT set_config($1, $2, true)", 2, nil, values, nil, nil, 0)
+                }
+            }
+        }
+        let index = steps.count
+        steps.append(statement)
         if commit {
             committedInBody = true
             steps.append { PQsendQueryParams($0, "COMMIT", 0, nil, nil, nil, nil, 0) }

@@ -112,7 +112,31 @@ public enum PaymentStore {
             for s in decision.suppressed { hits.append(id, s.hit, suppressedBy: s.goodGuyId) }
         }
         let run = committing ? c.queryPreparedCommitting : c.queryPrepared
-        let updated = try run("""
+        let updated = try run(recordStatement(pruned: pruned), [PostgresArray.int64(ids), PostgresArray.text(statuses), PostgresArray.text(reasons),
+                               PostgresArray.text(errors), String(runId), PostgresArray.text(suppressions),
+                               PostgresArray.text(times)] + hits.parameters, recordSettings)
+        return Set(updated.rows.compactMap { $0.int64(0) })
+    }
+
+    /// The settings the record statement is planned and run under (transaction-local, sent with it).
+    ///
+    /// Its duplicate check looks up each new hit's payment in `hits` (below). The statement is prepared, and the
+    /// worker's connection keeps generic plans (`plan_cache_mode`): planned with the statistics of a month's `hits`
+    /// partition while it was empty or never analysed, the check became a hash anti-join that read the whole
+    /// growing partition for every batch (in the load bench, with autovacuum off for the drain, half a million rows
+    /// read by the 130th batch; in production, a month's first minutes, or a month analysed while empty, see
+    /// OPERATIONS). With sequential scans ruled out, and the check kept a correlated subquery (`OFFSET 0`, which
+    /// PostgreSQL does not pull up into a join), each new hit costs one probe of `hits_payment_idx` per
+    /// partition whatever the statistics say. Everything else the statement and its triggers read is found by
+    /// index anyway, or has no index and is scanned as before. JIT is off with it: a sequential scan ruled out
+    /// but still taken (a table without an index) is costed at 10^10, past `jit_above_cost`, and PostgreSQL would
+    /// compile the statement to machine code at every execution (tens of milliseconds, seen on the claim).
+    static let recordSettings: [(name: String, value: String)] = [("enable_seqscan", "off"), ("jit", "off")]
+
+    /// The record statement (see `record`): `$1`…`$7` the decisions, `$8`…`$18` the hits (`HitRows.parameters`);
+    /// with `pruned`, each payment is looked for in the partition of its `received_at` (`$7`) only.
+    static func recordStatement(pruned: Bool) -> String {
+        """
             WITH decided AS (
                 UPDATE chokepoint.payments AS p
                    SET status = d.status, reasons = d.reasons::text[], error = d.error, suppressions = d.suppressions::bigint[],
@@ -135,14 +159,12 @@ public enum PaymentStore {
                                     WHERE x.payment_id = h.payment_id AND x.kind = h.kind AND x.field = h.field
                                       AND x.matched = h.matched AND x.list IS NOT DISTINCT FROM h.list
                                       AND x.entry_id IS NOT DISTINCT FROM h.entry_id
-                                      AND x.suppressed_by IS NOT DISTINCT FROM h.suppressed_by)),
+                                      AND x.suppressed_by IS NOT DISTINCT FROM h.suppressed_by
+                                   OFFSET 0)),
             attempts AS (
                 DELETE FROM chokepoint.screening_attempts AS a USING decided WHERE a.payment_id = decided.id)
             SELECT id FROM decided
-            """, [PostgresArray.int64(ids), PostgresArray.text(statuses), PostgresArray.text(reasons),
-                  PostgresArray.text(errors), String(runId), PostgresArray.text(suppressions),
-                  PostgresArray.text(times)] + hits.parameters)
-        return Set(updated.rows.compactMap { $0.int64(0) })
+            """
     }
 
     /// Stores payments' rescreen prefilter keys where they are not known yet (see sql/013_screening_keys.up.sql).

@@ -161,6 +161,42 @@ struct ConnectionTests {
         #expect(try c.query("SELECT count(*) FROM t").scalar == "3")
     }
 
+    @Test("settings sent with a statement hold for it and its transaction only, with BEGIN and COMMIT in the same pipeline")
+    func settingLocally() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        defer { c.close() }
+        func setting(_ name: String) throws -> String? { try c.query("SELECT current_setting($1)", [name]).scalar }
+        let before = try setting("work_mem")
+        let query = "SELECT current_setting('work_mem'), current_setting('jit')"
+        let off: [(name: String, value: String)] = [("work_mem", "1234kB"), ("jit", "off")]
+        // Outside a transaction: the pipeline's own implicit transaction.
+        #expect(try c.queryPrepared(query, settingLocally: off).rows[0].values == ["1234kB", "off"])
+        #expect(try setting("work_mem") == before)
+        // First in a transaction (BEGIN, the settings, the statement), then the next statement still sees them.
+        try c.transaction { c in
+            let first = try c.queryPrepared(query, settingLocally: off)
+            let next = try c.query("SELECT current_setting('work_mem')")
+            #expect(first.rows[0].values == ["1234kB", "off"])
+            #expect(next.scalar == "1234kB")
+        }
+        #expect(try setting("work_mem") == before)
+        // With the COMMIT: settings, statement and COMMIT in one pipeline.
+        try c.transaction { c in
+            try c.query("SELECT 1")
+            let last = try c.queryPreparedCommitting(query, settingLocally: off)
+            #expect(last.rows[0].values == ["1234kB", "off"])
+            #expect(!c.inTransaction)
+        }
+        #expect(try setting("work_mem") == before)
+        // A setting the server refuses fails the statement, and the transaction rolls back.
+        #expect(throws: PostgresError.self) {
+            try c.transaction { c in _ = try c.queryPreparedCommitting(query, settingLocally: [("work_mem", "not a size")]) }
+        }
+        #expect(!c.inTransaction)
+    }
+
     @Test("on a terminated connection, a transaction without statements sends nothing and one with a statement fails as a connection error, without hanging")
     func pipelinedBeginOnDeadConnection() throws {
         let db = try TestDatabase.create(migrated: false)

@@ -2,7 +2,7 @@ import Foundation
 import IntegrationSupport
 import Postgres
 import Screening
-import Store
+@testable import Store
 import TestSupport
 import Testing
 
@@ -170,5 +170,65 @@ struct SchemaTests {
         #expect(try c.query("SELECT status FROM chokepoint.payments ORDER BY id").rows.map { $0.string(0) } == ["held", "released", "released"])
         #expect(try c.query("SELECT payment_id FROM chokepoint.screening_attempts").rows.map { $0.int64(0) } == [ids[1]])
         #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.audit_log WHERE payment_id = \(ids[1])") == 1)
+    }
+
+    @Test("the record statement finds earlier hits by index, with a generic plan made while hits was empty")
+    func recordDuplicateCheckUsesIndex() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        defer { c.close() }
+        try c.query("""
+            INSERT INTO chokepoint.payments (external_ref, format, message) SELECT 'R' || g, 'mt103', 'm' FROM generate_series(1, 2000) g
+            """)
+        let run = try PaymentStore.startRun(c, kind: "rescreen", host: "h", pid: 1, listVersions: "{}")
+        let payment = try c.query("SELECT id, received_at FROM chokepoint.payments ORDER BY id LIMIT 1").rows[0]
+        let id = payment.int64(0)!, receivedAt = payment.string(1)!
+        let earlier = Hit(kind: .sanctionedParty, field: "creditor", matched: "NAME 3", list: "ofac_sdn", entryId: "3", score: 0.9, explanation: "x")
+        let new = Hit(kind: .sanctionedParty, field: "creditor", matched: "OTHER", list: "ofac_sdn", entryId: "77", score: 0.9, explanation: "y")
+        var hits = PaymentStore.HitRows()
+        hits.append(id, earlier, suppressedBy: nil)
+        hits.append(id, new, suppressedBy: nil)
+        let parameters: [String?] = [PostgresArray.int64([id]), PostgresArray.text(["held"]), PostgresArray.text([PostgresArray.text(["sanctioned_party"])]),
+                                     PostgresArray.text([nil]), String(run), PostgresArray.text([PostgresArray.int64([])]),
+                                     PostgresArray.text([receivedAt])] + hits.parameters
+        let literals = parameters.map { $0.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL" }.joined(separator: ", ")
+        let month = try c.query("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY\"m\"MM')").scalar!
+        // As the worker plans it: prepared, one generic plan per connection, made at its first execution, here while
+        // hits is empty (a new month, or a month analysed while empty) and kept as hits fills up.
+        try c.query("ANALYZE chokepoint.hits")
+        try c.query("SET plan_cache_mode = force_generic_plan")
+        try c.query("PREPARE with_settings AS " + PaymentStore.recordStatement(pruned: true))
+        try c.query("PREPARE without_settings AS " + PaymentStore.recordStatement(pruned: true))
+        func plan(_ name: String, settings: [(name: String, value: String)]) throws -> String {
+            try c.transaction { c in
+                for s in settings { try c.query("SELECT set_config($1, $2, true)", [s.name, s.value]) }
+                return try c.query("EXPLAIN EXECUTE \(name)(\(literals))").rows.compactMap { $0.string(0) }.joined(separator: "\n")
+            }
+        }
+        let planned = try plan("with_settings", settings: PaymentStore.recordSettings)
+        let bare = try plan("without_settings", settings: [])
+        // The setting up reproduces the hazard: without the statement's settings, the month's hits are read whole.
+        #expect(bare.contains("Seq Scan on hits_y\(month)"), "\(bare)")
+        #expect(!planned.contains("Seq Scan on hits_"), "\(planned)")
+        #expect(planned.contains("payment_id_idx on hits_y\(month)"), "\(planned)")
+        #expect(!planned.contains("Anti Join"), "\(planned)")
+        #expect(!planned.contains("JIT"), "\(planned)")
+        // Ten earlier hits for each payment (as a rescreen records them on pending ones): the plan in hand is kept.
+        try c.query("""
+            INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, list, entry_id, score, explanation)
+            SELECT p.id, $1, 'sanctioned_party', 'creditor', 'NAME ' || g, 'ofac_sdn', g::text, 0.9, 'x'
+              FROM chokepoint.payments AS p, generate_series(1, 10) AS g
+            """, [String(run)])
+        #expect(try plan("with_settings", settings: PaymentStore.recordSettings) == planned)
+        // And the statement still records only the hit that is new.
+        let daemonRun = try PaymentStore.startRun(c, kind: "daemon", host: "h", pid: 1, listVersions: "{}")
+        try c.query("BEGIN")
+        let decided = try PaymentStore.record(c, runId: daemonRun, decisions: [(id, Decision(hits: [earlier, new]))], receivedAt: [id: receivedAt])
+        try c.query("COMMIT")
+        #expect(decided == [id])
+        #expect(try c.query("SELECT matched FROM chokepoint.hits WHERE payment_id = $1 AND run_id = $2", [String(id), String(daemonRun)])
+                .rows.map { $0.string(0) } == ["OTHER"])
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.hits WHERE payment_id = \(id)") == 11)
     }
 }

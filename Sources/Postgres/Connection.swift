@@ -197,11 +197,12 @@ public final class Connection {
             beginPending = false
             steps.append { PQsendQueryParams($0, "BEGIN", 0, nil, nil, nil, nil, 0) }
         }
-        for setting in settings {
+        if !settings.isEmpty {
+            // All of them in one statement: `SELECT set_config($1, $2, true), set_config($3, $4, true), …`.
+            let calls = settings.indices.map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), true)" }.joined(separator: ", ")
+            let values: [String?] = settings.flatMap { [$0.name, $0.value] }
             steps.append { conn in
-                Connection.withCStrings([setting.name, setting.value]) { values in
-                    PQsendQueryParams(conn, "SELECT set_config($1, $2, true)", 2, nil, values, nil, nil, 0)
-                }
+                Connection.withCStrings(values) { v in PQsendQueryParams(conn, "SELECT " + calls, Int32(v.count), nil, v, nil, nil, 0) }
             }
         }
         let index = steps.count

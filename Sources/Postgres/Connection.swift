@@ -147,7 +147,9 @@ public final class Connection {
     ///
     /// `settingLocally` are transaction-local settings (`set_config(name, value, true)`) sent in one pipeline
     /// just before the statement, so that it is planned and run under them at no round trip of their own. They
-    /// hold until the transaction ends (outside `transaction`, the pipeline's own implicit transaction).
+    /// hold until the transaction ends (outside `transaction`, the pipeline's own implicit transaction), so the
+    /// statements after this one in the same transaction run under them too: send them with the last statement
+    /// (`queryPreparedCommitting`) where that matters.
     @discardableResult
     public func queryPrepared(_ sql: String, _ parameters: [String?] = [],
                               settingLocally settings: [(name: String, value: String)] = []) throws(PostgresError) -> QueryResult {

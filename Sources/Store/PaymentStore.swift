@@ -118,18 +118,22 @@ public enum PaymentStore {
         return Set(updated.rows.compactMap { $0.int64(0) })
     }
 
-    /// The settings the record statement is planned and run under (transaction-local, sent with it).
+    /// The settings the record statement is planned and run under (transaction-local, sent with it; without
+    /// `committing` they hold for the rest of the caller's transaction too).
     ///
     /// Its duplicate check looks up each new hit's payment in `hits` (below). The statement is prepared, and the
     /// worker's connection keeps generic plans (`plan_cache_mode`): planned with the statistics of a month's `hits`
     /// partition while it was empty or never analysed, the check became a hash anti-join that read the whole
     /// growing partition for every batch (in the load bench, with autovacuum off for the drain, 486,129 rows read by
-    /// the 131st batch; in production, a month's first minutes, or a month analysed while empty, see OPERATIONS). With sequential scans ruled out, and the check kept a correlated subquery (`OFFSET 0`, which
-    /// PostgreSQL does not pull up into a join), each new hit costs one probe of `hits_payment_idx` per
-    /// partition whatever the statistics say. Everything else the statement and its triggers read is found by
-    /// index anyway, or has no index and is scanned as before. JIT is off with it: a sequential scan ruled out
-    /// but still taken (a table without an index) is costed at 10^10, past `jit_above_cost`, and PostgreSQL would
-    /// compile the statement to machine code at every execution (tens of milliseconds, seen on the claim).
+    /// the 131st batch; in production, a month's first minutes, or a month analysed while empty, see OPERATIONS).
+    /// With sequential scans ruled out, and the check kept a correlated subquery (`OFFSET 0`, which PostgreSQL
+    /// neither pulls up into a join nor hashes), each new hit costs one probe of `hits_payment_idx` per partition
+    /// whatever the statistics say. The rest of the statement and the triggers it fires are planned under the same
+    /// settings (their PL/pgSQL plans for the session, as the record statement fires them first): no sequential
+    /// scan where an index serves, which can still leave a join over whole indexes where the statistics mislead.
+    /// JIT is off with it: PostgreSQL 15–17 cost a ruled-out sequential scan that is still taken (a table without an
+    /// index) at 10^10, past `jit_above_cost`, and would compile the statement to machine code at every execution
+    /// (tens of milliseconds, seen on the claim).
     static let recordSettings: [(name: String, value: String)] = [("enable_seqscan", "off"), ("jit", "off")]
 
     /// The record statement (see `record`): `$1`…`$7` the decisions, `$8`…`$18` the hits (`HitRows.parameters`);

@@ -190,11 +190,20 @@ struct ConnectionTests {
             #expect(!c.inTransaction)
         }
         #expect(try setting("work_mem") == before)
-        // A setting the server refuses fails the statement, and the transaction rolls back.
-        #expect(throws: PostgresError.self) {
-            try c.transaction { c in _ = try c.queryPreparedCommitting(query, settingLocally: [("work_mem", "not a size")]) }
+        // A setting the server refuses fails the statement, and the transaction rolls back; alone, too.
+        do {
+            try c.transaction { c in
+                try c.query("SELECT 1")
+                _ = try c.queryPreparedCommitting(query, settingLocally: [("work_mem", "not a size")])
+            }
+            Issue.record("a refused setting was accepted")
+        } catch let e as PostgresError {
+            #expect(e.sqlState == "22023", "\(e)")
         }
         #expect(!c.inTransaction)
+        #expect(throws: PostgresError.self) { try c.queryPrepared(query, settingLocally: [("jit", "sometimes")]) }
+        #expect(!c.inTransaction)
+        #expect(try setting("work_mem") == before)
     }
 
     @Test("on a terminated connection, a transaction without statements sends nothing and one with a statement fails as a connection error, without hanging")

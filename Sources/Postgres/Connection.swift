@@ -138,6 +138,9 @@ public final class Connection {
         try run(sql, parameters, prepare: false, commit: false)
     }
 
+    /// Transaction-local settings sent with a statement (`queryPrepared(_:_:settingLocally:)`): name and value.
+    public typealias LocalSettings = [(name: String, value: String)]
+
     /// Like `query`, but the statement is prepared on this connection the first time and executed by name
     /// afterwards, so the server can keep its plan.
     ///
@@ -152,7 +155,7 @@ public final class Connection {
     /// (`queryPreparedCommitting`) where that matters.
     @discardableResult
     public func queryPrepared(_ sql: String, _ parameters: [String?] = [],
-                              settingLocally settings: [(name: String, value: String)] = []) throws(PostgresError) -> QueryResult {
+                              settingLocally settings: LocalSettings = []) throws(PostgresError) -> QueryResult {
         try run(sql, parameters, prepare: preparesStatements, commit: false, settings: settings)
     }
 
@@ -163,12 +166,12 @@ public final class Connection {
     /// fails, the transaction is rolled back by the server and its error is thrown.
     @discardableResult
     public func queryPreparedCommitting(_ sql: String, _ parameters: [String?] = [],
-                                        settingLocally settings: [(name: String, value: String)] = []) throws(PostgresError) -> QueryResult {
+                                        settingLocally settings: LocalSettings = []) throws(PostgresError) -> QueryResult {
         try run(sql, parameters, prepare: preparesStatements, commit: true, settings: settings)
     }
 
     private func run(_ sql: String, _ parameters: [String?], prepare: Bool, commit: Bool,
-                     settings: [(name: String, value: String)] = []) throws(PostgresError) -> QueryResult {
+                     settings: LocalSettings = []) throws(PostgresError) -> QueryResult {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
         var name: String?
         if prepare {

@@ -134,7 +134,7 @@ public enum PaymentStore {
     /// JIT is off with it: PostgreSQL 15–17 cost a ruled-out sequential scan that is still taken (a table without an
     /// index) at 10^10, past `jit_above_cost`, and would compile the statement to machine code at every execution
     /// (tens of milliseconds, seen on the claim).
-    static let recordSettings: [(name: String, value: String)] = [("enable_seqscan", "off"), ("jit", "off")]
+    static let recordSettings: Connection.LocalSettings = [("enable_seqscan", "off"), ("jit", "off")]
 
     /// The record statement (see `record`): `$1`…`$7` the decisions, `$8`…`$18` the hits (`HitRows.parameters`);
     /// with `pruned`, each payment is looked for in the partition of its `received_at` (`$7`) only.

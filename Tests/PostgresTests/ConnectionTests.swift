@@ -170,7 +170,7 @@ struct ConnectionTests {
         func setting(_ name: String) throws -> String? { try c.query("SELECT current_setting($1)", [name]).scalar }
         let before = try setting("work_mem")
         let query = "SELECT current_setting('work_mem'), current_setting('jit')"
-        let off: [(name: String, value: String)] = [("work_mem", "1234kB"), ("jit", "off")]
+        let off: Connection.LocalSettings = [("work_mem", "1234kB"), ("jit", "off")]
         // Outside a transaction: the pipeline's own implicit transaction.
         #expect(try c.queryPrepared(query, settingLocally: off).rows[0].values == ["1234kB", "off"])
         #expect(try setting("work_mem") == before)

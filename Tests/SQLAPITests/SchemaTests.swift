@@ -200,7 +200,7 @@ struct SchemaTests {
         try c.query("SET plan_cache_mode = force_generic_plan")
         try c.query("PREPARE with_settings AS " + PaymentStore.recordStatement(pruned: true))
         try c.query("PREPARE without_settings AS " + PaymentStore.recordStatement(pruned: true))
-        func plan(_ name: String, settings: [(name: String, value: String)]) throws -> String {
+        func plan(_ name: String, settings: Connection.LocalSettings) throws -> String {
             try c.transaction { c in
                 for s in settings { try c.query("SELECT set_config($1, $2, true)", [s.name, s.value]) }
                 return try c.query("EXPLAIN (COSTS OFF) EXECUTE \(name)(\(literals))").rows.compactMap { $0.string(0) }.joined(separator: "\n")

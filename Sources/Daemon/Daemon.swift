@@ -31,7 +31,7 @@ public struct DaemonConfiguration: Sendable {
 
 /// The daemon: listener, workers and list reloads, as one service of swift-service-lifecycle.
 ///
-/// Start-up order: check the schema version, load the lists, start listening, start the workers, then
+/// Start-up order: check the schema version, start listening, load the lists, start the workers, then
 /// tell systemd READY. On graceful shutdown (SIGTERM/SIGINT through ServiceGroup) it stops claiming,
 /// lets each worker finish its batch within `drainTimeout`, and returns.
 public final class Daemon: Service, Sendable {
@@ -47,6 +47,9 @@ public final class Daemon: Service, Sendable {
     private let shutdownRequested = Atomic<Bool>(false)
     private let notifier: SystemdNotifier
     private let listenerPID = Atomic<Int32>(0)
+    /// Set just before the start-up load of the lists. A listener (re)connection before it needs no load of its
+    /// own: the start-up load comes after LISTEN, so it sees every list change that no notification will announce.
+    private let startupLoadBegun = Atomic<Bool>(false)
 
     public init(config: DaemonConfiguration, loader: @escaping ScreenerLoader, logger: Logger,
                 notifier: SystemdNotifier = SystemdNotifier()) {
@@ -84,7 +87,6 @@ public final class Daemon: Service, Sendable {
             }
         }
         await keepPartitionsAhead()
-        await reload()
 
         let wake = WakeSignal(waiters: config.workers)
         let listener = NotificationListener(conninfo: conninfo, channels: [Self.paymentsChannel, Self.listsChannel], logger: logger) {
@@ -93,16 +95,33 @@ public final class Daemon: Service, Sendable {
             case .notification(let n):
                 if n.channel == Self.listsChannel { self.reloadRequested.store(true, ordering: .relaxed) } else { wake.signal() }
             case .reconnected(let pid):
-                self.listenerPID.store(pid, ordering: .relaxed)
+                // Anything sent while we were not listening is lost: look at the table and the lists again, unless
+                // the start-up load is still to come (it reads the lists after this LISTEN). The flag is read before
+                // the pid is published, and start-up sets it only after seeing the pid or giving up waiting for it,
+                // so either this connection's load is the start-up one or a reload is requested, never neither.
+                if self.startupLoadBegun.load(ordering: .sequentiallyConsistent) {
+                    self.reloadRequested.store(true, ordering: .relaxed)
+                }
+                self.listenerPID.store(pid, ordering: .sequentiallyConsistent)
                 logger.info("listening for payments and list changes", metadata: ["backend_pid": "\(pid)"])
-                // Anything sent while we were not listening is lost: look at the table and the lists again.
                 wake.signal()
-                self.reloadRequested.store(true, ordering: .relaxed)
             case .connectionLost:
                 self.listenerPID.store(0, ordering: .relaxed)
             }
         }
-        if config.listen { listener.start() }
+        if config.listen {
+            listener.start()
+            // The lists are loaded once LISTEN is in place: loading them first, and again because the listener's
+            // first connection may have missed a change, built every screener twice at start-up (about a second
+            // of both cores, while the first payments waited). A listener that cannot connect within a few
+            // seconds does not hold start-up back: its connection, when it comes, then asks for a reload.
+            let deadline = ContinuousClock.now + .seconds(5)
+            while listenerPID.load(ordering: .sequentiallyConsistent) == 0 && ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        startupLoadBegun.store(true, ordering: .sequentiallyConsistent)
+        await reload()
 
         var wc = WorkerConfiguration(conninfo: conninfo)
         wc.batchSize = config.batchSize

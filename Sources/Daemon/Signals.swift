@@ -10,9 +10,11 @@ public final class WakeSignal: Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
     private let waiters: Int
 
-    /// `waiters` is how many threads wait on it; each signal wakes all of them once.
+    /// `waiters` is how many threads wait on it: at most that many signals are kept for waits to come.
     public init(waiters: Int = 1) { self.waiters = max(1, waiters) }
 
+    /// Wakes one waiting thread, or the next one to wait. A worker whose claim came back full signals again, so a
+    /// burst announced by one notification wakes the other workers one after another (see `Worker`).
     public func signal() {
         let wake = pending.withLock { n -> Bool in
             if n >= waiters { return false }

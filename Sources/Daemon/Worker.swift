@@ -13,7 +13,8 @@ public struct WorkerConfiguration: Sendable {
     public static let defaultBatchSize = 500
     public static let defaultBatchBytes = 16 << 20
 
-    /// Payments claimed per transaction.
+    /// Payments claimed per transaction, at most: after the queue ran dry a worker claims fewer first and doubles
+    /// while its claims come back full (`ClaimSizer`).
     public var batchSize: Int = defaultBatchSize
     /// Message bytes claimed per transaction (the first message of a batch always counts in): with
     /// messages of up to `max_message_bytes` each, a batch by count alone could hold gigabytes.
@@ -122,6 +123,7 @@ public final class Worker: Sendable {
         // This worker's screening workspace, reused from payment to payment and across list reloads (its remembered
         // typo hits are kept per list index, so a reloaded list starts its own).
         var workspace = ScreeningWorkspace()
+        var sizer = ClaimSizer(batchSize: config.batchSize)
         while !stopping {
             stats.beat()
             do {
@@ -164,7 +166,7 @@ public final class Worker: Sendable {
                 let claimed: Int
                 var suspects: [Int64] = []
                 do {
-                    claimed = try processBatch(c, attempts: attemptsConnection!, screener: current.screener,
+                    claimed = try processBatch(c, limit: sizer.limit, attempts: attemptsConnection!, screener: current.screener,
                                                policyGeneration: current.policyGeneration, runId: runId,
                                                counters: &counters, suspects: &suspects, ledger: &ledger, workspace: &workspace)
                     // Payments seen before without a decision: each alone, so a poison message can only take itself down.
@@ -191,8 +193,12 @@ public final class Worker: Sendable {
                     continue
                 }
                 backoff.reset()
-                if claimed < config.batchSize && !stopping {
-                    wake.wait(timeout: config.pollInterval)
+                if sizer.claimed(claimed) {
+                    if !stopping { wake.wait(timeout: config.pollInterval) }
+                } else {
+                    // More may be waiting than this worker took: pass the wake-up on (a notification wakes one
+                    // worker), so that the others share a burst instead of sleeping through it.
+                    wake.signal()
                 }
             } catch {
                 stats.errors.add(1, ordering: .relaxed)
@@ -229,14 +235,14 @@ public final class Worker: Sendable {
 
     /// One transaction: claim, screen, record. Returns how many payments were claimed; payments whose
     /// screening was started before without a decision are left pending in `suspects`, to be screened alone.
-    private func processBatch(_ c: Connection, attempts attemptsConnection: Connection, screener: any PaymentScreener,
+    private func processBatch(_ c: Connection, limit: Int, attempts attemptsConnection: Connection, screener: any PaymentScreener,
                               policyGeneration: Int64?, runId: Int64, counters: inout [String: Metrics.Counter],
                               suspects: inout [Int64], ledger: inout AttemptLedger,
                               workspace: inout ScreeningWorkspace) throws -> Int {
         let batchStart = DispatchTime.now().uptimeNanoseconds
         var found: [Int64] = []
         let count = try c.transaction { c in
-            let claim = try PaymentStore.claimWithGeneration(c, limit: config.batchSize, maxBytes: config.batchBytes)
+            let claim = try PaymentStore.claimWithGeneration(c, limit: limit, maxBytes: config.batchBytes)
             let (claimed, seen) = (claim.payments, claim.policyGeneration)
             if claimed.isEmpty { return 0 }
             if let mine = policyGeneration, let seen, seen > mine { throw StalePolicy() }

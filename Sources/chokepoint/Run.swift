@@ -14,7 +14,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Worker threads, each with its own connection.")
     var workers: Int = 2
 
-    @Option(help: "Payments claimed per transaction.")
+    @Option(help: "Payments claimed per transaction, at most (after the queue ran dry a worker claims \(ClaimSizer.firstClaim) first and doubles while its claims come back full).")
     var batchSize: Int = WorkerConfiguration.defaultBatchSize
 
     @Option(help: "Message bytes claimed per transaction (a batch stops at this many bytes; its first message always counts in).")

@@ -1,10 +1,12 @@
 import Daemon
 import Foundation
+import Harness
 import IntegrationSupport
 import Logging
 import Postgres
 import Screening
 import Store
+import Synchronization
 import TestSupport
 import Testing
 import Watchlists
@@ -111,6 +113,46 @@ struct DaemonListReloadTests {
         #expect(await eventually { (try? c.query("SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'").scalar) == "0" })
         let held = try c.query("SELECT count(*) FROM chokepoint.payments WHERE status = 'held' AND 'sanctioned_party' = ANY(reasons)").scalar
         #expect(held == String(names.count))
+        daemon.requestShutdown()
+        try await task.value
+    }
+
+    @Test("the lists are loaded once at start-up; a list notification and a lost LISTEN connection each load them again")
+    func startupLoadsOnce() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let loads = Atomic<Int>(0)
+        var config = DaemonConfiguration(conninfo: db.conninfo)
+        config.pollInterval = 0.2
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let daemon = Daemon(config: config, loader: { _ in
+            loads.add(1, ordering: .relaxed)
+            return (BasicScreener(), "{\"test\": 1}", nil)
+        }, logger: logger)
+        let task = Task { try await daemon.run() }
+        // Started: listening, and deciding payments.
+        try Self.insert(c, "S1", name: "DUPONT SARL")
+        #expect(await eventually { (try? Self.status(c, "S1")) == "released" })
+        #expect(daemon.listenerBackendPID != 0)
+        // The main loop looks for reload requests every 100 ms: a second start-up load would have come by now.
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(loads.load(ordering: .relaxed) == 1)
+        let firstGeneration = daemon.screeners.current.generation
+
+        try c.query("SELECT pg_notify('\(Daemon.listsChannel)', 'test')")
+        #expect(await eventually { loads.load(ordering: .relaxed) == 2 })
+        #expect(await eventually { daemon.screeners.current.generation > firstGeneration })
+
+        // Notifications sent while the listener was away are lost: its new connection loads the lists again.
+        let listener = daemon.listenerBackendPID
+        #expect(try c.query("SELECT pg_terminate_backend($1)", [String(listener)]).scalar == "t")
+        #expect(await eventually { daemon.listenerBackendPID != 0 && daemon.listenerBackendPID != listener })
+        #expect(await eventually { loads.load(ordering: .relaxed) == 3 })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(loads.load(ordering: .relaxed) == 3)
+
         daemon.requestShutdown()
         try await task.value
     }

@@ -78,6 +78,45 @@ struct DaemonEndToEndTests {
         #expect(try Fixtures.count(c, "SELECT count(DISTINCT screening_run_id) FROM chokepoint.payments") >= 2)
     }
 
+    /// A burst's batches in the order they were decided: each deciding transaction's payments (their `xmin`), and
+    /// the screening run of the worker that decided them.
+    static func batches(_ c: Connection, prefix: String) throws -> [(run: Int64, size: Int)] {
+        try c.query("""
+            SELECT screening_run_id, count(*) FROM chokepoint.payments WHERE external_ref LIKE $1 || '%'
+             GROUP BY xmin, screening_run_id ORDER BY min(decided_at)
+            """, [prefix]).rows.map { ($0.int64(0) ?? -1, $0.int(1) ?? -1) }
+    }
+
+    /// Starts a daemon of `workers` with no polling to speak of (only notifications, and the workers' own wake-ups,
+    /// wake an idle worker), lets it go idle, inserts a burst of 1,000 payments in one statement, and returns the
+    /// burst's batches once the daemon has stopped.
+    static func burst(_ db: TestDatabase, _ c: Connection, workers: Int, prefix: String) async throws -> [(run: Int64, size: Int)] {
+        let pending = "SELECT count(*) FROM chokepoint.payments WHERE status = 'pending'"
+        let daemon = RunningDaemon(db, workers: workers, batchSize: 500, pollInterval: 30)
+        try Fixtures.insert(c, count: 1, prefix: "idle-\(prefix)")
+        #expect(await eventually { (try? Fixtures.count(c, pending)) == 0 })
+        try Fixtures.insert(c, count: 1000, prefix: prefix)
+        #expect(await eventually { (try? Fixtures.count(c, pending)) == 0 })
+        try await daemon.stop()
+        return try batches(c, prefix: prefix)
+    }
+
+    @Test("a burst announced by one notification is shared by the workers, in claims that start small and double")
+    func burstIsShared() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        // One worker alone: small first, doubling up to the batch size, then what was left.
+        #expect(try await Self.burst(db, c, workers: 1, prefix: "B1-").map(\.size) == [32, 64, 128, 256, 500, 20])
+        let batches = try await Self.burst(db, c, workers: 2, prefix: "B2-")
+        try Fixtures.checkInvariants(c, expected: 2002)
+        // The notification woke one worker; its first full claim woke the other, and both took part.
+        #expect(Set(batches.map(\.run)).count == 2)
+        for run in Set(batches.map(\.run)) { #expect((batches.first { $0.run == run }?.size ?? 0) <= 32) }
+        #expect(batches.reduce(0) { $0 + $1.size } == 1000)
+        #expect(batches.allSatisfy { $0.size <= 500 })
+    }
+
     @Test("terminating every daemon connection mid-run loses nothing; the daemon recovers")
     func survivesTerminatedConnections() async throws {
         let db = try TestDatabase.create()

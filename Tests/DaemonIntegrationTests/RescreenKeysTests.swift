@@ -294,6 +294,53 @@ struct RescreenKeysTests {
         #expect(try matches(after: 4000, through: nil) == [])
     }
 
+    @Test("one statement trigger gives the payments a batch decides their rows of unknown keys; keys written first stay; inserted decided payments get theirs")
+    func keysRowsPerBatch() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        defer { c.close() }
+        // Statement-level (tgtype bit 0 clear), so a batch of 500 decisions makes one call, not 500.
+        #expect(try F.scalar(c, """
+            SELECT (tgtype & 1) = 0 FROM pg_trigger WHERE tgrelid = 'chokepoint.payments'::regclass AND tgname = 'payments_screening_keys_update'
+            """) == "t")
+        try F.insert(c, ["A", "B", "C", "D"].map { ($0, F.mt103(ref: $0, beneficiary: "DUPONT SARL")) })
+        let id = { (ref: String) throws -> Int64 in
+            Int64(try F.scalar(c, "SELECT id FROM chokepoint.payments WHERE external_ref = $1", [ref]) ?? "") ?? -1
+        }
+        let keysOf = { (ref: String) throws -> String? in
+            try F.scalar(c, """
+                SELECT coalesce(k.keys::text, 'unknown') FROM chokepoint.payment_screening_keys k
+                  JOIN chokepoint.payments p ON p.id = k.payment_id WHERE p.external_ref = $1
+                """, [ref])
+        }
+        let run = try PaymentStore.startRun(c, kind: "daemon", host: "test", pid: 1, listVersions: "{}")
+        try c.transaction { c in
+            // B's keys are written before its decision (as the daemon does with --screening-keys).
+            try PaymentStore.storeScreeningKeys(c, [(try id("B"), [7, 8, 9])])
+            try PaymentStore.record(c, runId: run, decisions: try ["A", "B", "C"].map { (try id($0), Decision(hits: [])) })
+        }
+        #expect(try keysOf("A") == "unknown")
+        #expect(try keysOf("B") == "{7,8,9}")
+        #expect(try keysOf("C") == "unknown")
+        #expect(try keysOf("D") == nil)
+        // An update that decides nothing adds nothing: D is still pending.
+        try c.query("UPDATE chokepoint.payments SET status = 'pending' WHERE external_ref = 'D'")
+        #expect(try keysOf("D") == nil)
+        // D decided alone later; the others' rows are left as they were.
+        try PaymentStore.record(c, runId: run, decisions: [(try id("D"), Decision(hits: []))])
+        #expect(try keysOf("D") == "unknown")
+        #expect(try keysOf("B") == "{7,8,9}")
+        #expect(try F.count(c, "SELECT count(*) FROM chokepoint.payment_screening_keys") == 4)
+        // A payment inserted already decided gets its row from the insert trigger.
+        try c.query("""
+            INSERT INTO chokepoint.payments (external_ref, format, message, status, decided_at, screened_at, screening_run_id)
+            VALUES ('E', 'mt103', $1, 'released', now(), now(), $2)
+            """, [F.mt103(ref: "E", beneficiary: "DUPONT SARL"), String(run)])
+        #expect(try keysOf("E") == "unknown")
+        #expect(try F.count(c, "SELECT count(*) FROM chokepoint.payment_screening_keys") == 5)
+    }
+
     @Test("only the daemon role writes and reads the keys; the trigger gives every decided payment a row")
     func privileges() throws {
         let db = try TestDatabase.create()
@@ -318,10 +365,12 @@ struct RescreenKeysTests {
                     }
                 }
             }
-            #expect(throws: (any Error).self, "\(role) runs the trigger function") {
-                try c.transaction { c in
-                    try c.query("SET LOCAL ROLE \(role)")
-                    try c.query("SELECT chokepoint.payment_screening_keys_row()")
+            for function in ["payment_screening_keys_row", "payment_screening_keys_rows"] {
+                #expect(throws: (any Error).self, "\(role) runs the trigger function \(function)") {
+                    try c.transaction { c in
+                        try c.query("SET LOCAL ROLE \(role)")
+                        try c.query("SELECT chokepoint.\(function)()")
+                    }
                 }
             }
         }

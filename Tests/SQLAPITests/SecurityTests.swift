@@ -131,6 +131,7 @@ struct SecurityTests {
         "reason_ok(text)": [],
         "screening_attempts_guard()": [],
         "payment_screening_keys_row()": [],
+        "payment_screening_keys_rows()": [],
         "payment_release_days_add()": [],
         "setting_number(text,numeric)": [],
         "setting_problem(text,jsonb)": [],

@@ -155,6 +155,11 @@ struct LoadCommand: AsyncParsableCommand {
         var p50 = 0.0, p90 = 0.0, p99 = 0.0, max = 0.0
         var seconds = 0.0, drainSeconds = 0.0, wallSeconds = 0.0, insertPerSecond = 0.0
         var mode = ""
+        /// At a rate: the longest pause between two of the inserter's transactions, and how many pauses were longer
+        /// than 50 ms. The inserter stands for the bank's systems and inserts every millisecond or so; a longer pause
+        /// means the machine or the database stalled the bank's side too, and every payment that arrived around it
+        /// waits as long (a latency tail that is not the daemon's).
+        var insertGapMax = 0.0, insertStalls = 0
         var decidedPerSecond: Int { seconds > 0 ? Int(Double(decided) / seconds) : 0 }
 
         var json: [String: Any] {
@@ -164,6 +169,7 @@ struct LoadCommand: AsyncParsableCommand {
                     "p50_ms": ms(p50), "p90_ms": ms(p90), "p99_ms": ms(p99), "max_ms": ms(max),
                     "decided_per_s": decidedPerSecond, "seconds": ms(seconds), "drain_s": ms(drainSeconds), "wall_s": ms(wallSeconds),
                     "insert_per_s": Int(insertPerSecond), "mode": mode]
+                .merging(mode == "rate" ? ["insert_gap_max_ms": ms(insertGapMax), "insert_stalls_over_50ms": insertStalls] : [:]) { a, _ in a }
         }
     }
 
@@ -231,6 +237,15 @@ struct LoadCommand: AsyncParsableCommand {
                            extract(epoch FROM decided_at - received_at) * 1000 AS ms
                       FROM chokepoint.payments WHERE status <> 'pending') d
             """).rows[0]
+        if rate > 0 {
+            // Each insert transaction's payments share its start (`received_at`).
+            let g = try c.query("""
+                SELECT coalesce(extract(epoch FROM max(gap)) * 1000, 0), count(*) FILTER (WHERE gap > interval '50 ms')
+                  FROM (SELECT t - lag(t) OVER (ORDER BY t) AS gap FROM (SELECT DISTINCT received_at AS t FROM chokepoint.payments) d) g
+                """).rows[0]
+            figures.insertGapMax = g.double(0) ?? 0
+            figures.insertStalls = g.int(1) ?? 0
+        }
         figures.held = r.int(0) ?? 0
         figures.released = r.int(1) ?? 0
         figures.unexpectedHolds = r.int(2) ?? 0

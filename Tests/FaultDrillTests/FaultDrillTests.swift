@@ -31,9 +31,14 @@ enum Drill {
         var args = ["drill", "--kind", kind, "--existing", "--database-url", database, "--lists", "synthetic",
                     "--duration", "\(duration)", "--rate", "\(rate)", "--settle-timeout", "60", "--seed", "7"]
         if let faults { args += ["--faults", "\(faults)"] }
+        return try bench(args + extra)
+    }
+
+    /// Runs the built `chokepoint-bench` with `arguments`; its last line of output is its figures.
+    static func bench(_ arguments: [String]) throws -> Outcome {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bench)
-        p.arguments = args + extra
+        p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["CHOKEPOINT_SQL_DIR"] = TestDatabase.sqlDirectory
         p.environment = env
@@ -92,6 +97,22 @@ enum Drill {
 
 @Suite("fault drills, quick versions (chokepoint-bench drill for the long ones)", .enabled(if: TestDatabase.enabled), .serialized)
 struct FaultDrillTests {
+    @Test("the load benchmark at a rate reports latency and the longest pause of the inserter, with nothing lost")
+    func loadAtRate() throws {
+        let r = try Drill.bench(["load", "--rate", "400", "--count", "400", "--lists", "synthetic", "--settle-timeout", "60",
+                                 "--database-url", TestDatabase.adminURL ?? ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.figures["mode"] as? String == "rate")
+        #expect(r.int("decided") == 400)
+        #expect(r.int("lost") == 0)
+        #expect(r.int("duplicated") == 0)
+        #expect((r.figures["p99_ms"] as? Double ?? -1) > 0)
+        // 400 payments at 400/s come in dozens of insert transactions: their longest pause is some milliseconds.
+        let gap = r.figures["insert_gap_max_ms"] as? Double ?? -1
+        #expect(gap > 0 && gap < 60_000, "insert_gap_max_ms \(gap)")
+        #expect(r.int("insert_stalls_over_50ms").map { (0..<400).contains($0) } == true)
+    }
+
     @Test("the daemon SIGKILLed at random moments and restarted: nothing lost, nothing decided twice")
     func sigkill() throws {
         let db = try TestDatabase.create()

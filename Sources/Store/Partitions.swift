@@ -7,6 +7,8 @@ import Postgres
 public enum Partitions {
     /// Months ahead of the current one (UTC) that `migrate` and the daemon keep partitions for.
     public static let defaultMonthsAhead = 3
+    /// The most months ahead `ensure` takes (the database's `ensure_partitions` refuses more).
+    public static let maxMonthsAhead = 24
 
     /// Creates the missing partitions of the current month and of the next `monthsAhead`; returns how many
     /// it created (0 when all exist, which takes no lock on any table).

@@ -60,6 +60,10 @@ struct LoadCommand: AsyncParsableCommand {
         guard (1...20).contains(repeatCount) else { throw ValidationError("--repeat must be 1-20") }
         if repeatCount > 1 && (!baseline || rate != 0) { throw ValidationError("--repeat needs --baseline and a backlog (--rate 0)") }
         guard ["auto", "real", "synthetic"].contains(lists) else { throw ValidationError("--lists must be auto, real or synthetic") }
+        // Said here, before the lists are loaded and the payments generated, rather than by the database at the first run.
+        guard (0...Partitions.maxMonthsAhead).contains(monthsAhead) else {
+            throw ValidationError("--months-ahead must be between 0 and \(Partitions.maxMonthsAhead)")
+        }
     }
 
     func run() async throws {

@@ -113,6 +113,15 @@ struct FaultDrillTests {
         #expect(r.int("insert_stalls_over_50ms").map { (0..<400).contains($0) } == true)
     }
 
+    @Test("the load benchmark refuses more months ahead than the database makes, before loading anything")
+    func loadRefusesMonthsAhead() throws {
+        let r = try Drill.bench(["load", "--months-ahead", "\(Partitions.maxMonthsAhead + 1)", "--lists", "synthetic",
+                                 "--database-url", TestDatabase.adminURL ?? ""])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--months-ahead must be between 0 and 24"), "\(r.stderr)")
+        #expect(!r.stderr.contains("[bench] lists:"), "the lists were loaded first: \(r.stderr)")
+    }
+
     @Test("the daemon SIGKILLed at random moments and restarted: nothing lost, nothing decided twice")
     func sigkill() throws {
         let db = try TestDatabase.create()

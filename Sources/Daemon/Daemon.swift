@@ -116,12 +116,17 @@ public final class Daemon: Service, Sendable {
             // of both cores, while the first payments waited). A listener that cannot connect within a few
             // seconds does not hold start-up back: its connection, when it comes, then asks for a reload.
             let deadline = ContinuousClock.now + .seconds(5)
-            while listenerPID.load(ordering: .sequentiallyConsistent) == 0 && ContinuousClock.now < deadline {
+            while listenerPID.load(ordering: .sequentiallyConsistent) == 0 && ContinuousClock.now < deadline
+                    && !shutdownRequested.load(ordering: .relaxed) && !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(5))
             }
         }
         startupLoadBegun.store(true, ordering: .sequentiallyConsistent)
-        await reload()
+        if !(await reload()) {
+            // Tried once more by the main loop (as the listener's first connection used to make it do): until a load
+            // succeeds the workers hold every payment as lists_unavailable.
+            reloadRequested.store(true, ordering: .relaxed)
+        }
 
         var wc = WorkerConfiguration(conninfo: conninfo)
         wc.batchSize = config.batchSize
@@ -201,8 +206,10 @@ public final class Daemon: Service, Sendable {
         }
     }
 
-    /// Loads lists in the background and swaps the new screener in; on failure keeps the one in force.
-    private func reload() async {
+    /// Loads lists in the background and swaps the new screener in; on failure keeps the one in force. Returns
+    /// whether the load succeeded.
+    @discardableResult
+    private func reload() async -> Bool {
         let loader = self.loader, conninfo = config.conninfo
         let started = Date()
         do {
@@ -214,8 +221,10 @@ public final class Daemon: Service, Sendable {
             screeners.replace(screener, listVersions: versions, policyGeneration: generation)
             logger.info("screening lists loaded", metadata: [
                 "list_versions": "\(versions)", "seconds": "\(String(format: "%.3f", Date().timeIntervalSince(started)))"])
+            return true
         } catch {
             logger.error("loading screening lists failed; keeping the lists in force", metadata: ["error": "\(error)"])
+            return false
         }
     }
 }

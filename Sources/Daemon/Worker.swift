@@ -193,18 +193,17 @@ public final class Worker: Sendable {
                     continue
                 }
                 backoff.reset()
-                if sizer.claimed(claimed) {
-                    if !stopping { wake.wait(timeout: config.pollInterval) }
-                } else {
-                    // More may be waiting than this worker took: pass the wake-up on (a notification wakes one
-                    // worker), so that the others share a burst instead of sleeping through it.
-                    wake.signal()
+                // A full claim has already passed the wake-up on (`processBatch`).
+                if sizer.claimed(claimed) && !stopping {
+                    wake.wait(timeout: config.pollInterval)
                 }
             } catch {
                 stats.errors.add(1, ordering: .relaxed)
                 DaemonMetrics.batchErrors.increment()
                 let transient = (error as? PostgresError)?.isTransient ?? false
                 ledger.failed(transient: transient)
+                // The batch's payments are pending again: another worker may take them while this one backs off.
+                wake.signal()
                 try? forgive(&ledger, on: attemptsConnection)
                 if transient || !(connection?.isConnected ?? false) || !(attemptsConnection?.isConnected ?? false) {
                     connection?.close()
@@ -245,6 +244,11 @@ public final class Worker: Sendable {
             let claim = try PaymentStore.claimWithGeneration(c, limit: limit, maxBytes: config.batchBytes)
             let (claimed, seen) = (claim.payments, claim.policyGeneration)
             if claimed.isEmpty { return 0 }
+            if claimed.count + claim.deferred >= limit {
+                // More may be waiting than this worker took: pass the wake-up on at once (a notification wakes one
+                // worker), so that another worker claims its share of a burst while this one screens.
+                wake.signal()
+            }
             if let mine = policyGeneration, let seen, seen > mine { throw StalePolicy() }
             let counts = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: claimed.map(\.id))
             let (verdicts, giveBack) = ledger.batchStarted(claimed.map(\.id), counts: counts)

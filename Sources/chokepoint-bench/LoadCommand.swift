@@ -159,10 +159,11 @@ struct LoadCommand: AsyncParsableCommand {
         var p50 = 0.0, p90 = 0.0, p99 = 0.0, max = 0.0
         var seconds = 0.0, drainSeconds = 0.0, wallSeconds = 0.0, insertPerSecond = 0.0
         var mode = ""
-        /// At a rate: the longest pause between two of the inserter's transactions, and how many pauses were longer
-        /// than 50 ms. The inserter stands for the bank's systems and inserts every millisecond or so; a longer pause
-        /// means the machine or the database stalled the bank's side too, and every payment that arrived around it
-        /// waits as long (a latency tail that is not the daemon's).
+        /// At a rate: the longest pause between two of the inserter's transactions (start to start, so it includes
+        /// the inserter's own statement and commit), and how many pauses were longer than 50 ms beyond the schedule's
+        /// interval (1/rate). The inserter stands for the bank's systems and inserts whatever is due, every
+        /// millisecond or so at 2,000/s; a longer pause means the machine or the database stalled the bank's side too,
+        /// and every payment that arrived around it waits as long (a latency tail that is not the daemon's).
         var insertGapMax = 0.0, insertStalls = 0
         var decidedPerSecond: Int { seconds > 0 ? Int(Double(decided) / seconds) : 0 }
 
@@ -244,9 +245,10 @@ struct LoadCommand: AsyncParsableCommand {
         if rate > 0 {
             // Each insert transaction's payments share its start (`received_at`).
             let g = try c.query("""
-                SELECT coalesce(extract(epoch FROM max(gap)) * 1000, 0), count(*) FILTER (WHERE gap > interval '50 ms')
+                SELECT coalesce(extract(epoch FROM max(gap)) * 1000, 0),
+                       count(*) FILTER (WHERE gap > interval '50 ms' + $1::float8 * interval '1 ms')
                   FROM (SELECT t - lag(t) OVER (ORDER BY t) AS gap FROM (SELECT DISTINCT received_at AS t FROM chokepoint.payments) d) g
-                """).rows[0]
+                """, [String(1000 / rate)]).rows[0]
             figures.insertGapMax = g.double(0) ?? 0
             figures.insertStalls = g.int(1) ?? 0
         }

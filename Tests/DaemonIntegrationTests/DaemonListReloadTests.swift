@@ -156,4 +156,31 @@ struct DaemonListReloadTests {
         daemon.requestShutdown()
         try await task.value
     }
+
+    @Test("a start-up load that fails is tried once more at once, not only at the next notification")
+    func failedStartupLoadIsRetried() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        struct LoadFailed: Error {}
+        let loads = Atomic<Int>(0)
+        var config = DaemonConfiguration(conninfo: db.conninfo)
+        config.pollInterval = 0.2
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let daemon = Daemon(config: config, loader: { _ in
+            if loads.add(1, ordering: .relaxed).newValue == 1 { throw LoadFailed() }
+            return (BasicScreener(), "{\"test\": 1}", nil)
+        }, logger: logger)
+        let task = Task { try await daemon.run() }
+        #expect(await eventually(timeout: 10) { loads.load(ordering: .relaxed) == 2 })
+        #expect(await eventually(timeout: 10) { daemon.screeners.current.listVersions.contains("test") })
+        try Self.insert(c, "F1", name: "DUPONT SARL")
+        #expect(await eventually { (try? Self.status(c, "F1")) == "released" })
+        // Once, not in a loop.
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(loads.load(ordering: .relaxed) == 2)
+        daemon.requestShutdown()
+        try await task.value
+    }
 }

@@ -365,13 +365,11 @@ struct RescreenKeysTests {
                     }
                 }
             }
+            // A trigger function cannot be called in a query by anybody (the parser refuses it before any privilege
+            // check), so the privilege itself is what is checked.
             for function in ["payment_screening_keys_row", "payment_screening_keys_rows"] {
-                #expect(throws: (any Error).self, "\(role) runs the trigger function \(function)") {
-                    try c.transaction { c in
-                        try c.query("SET LOCAL ROLE \(role)")
-                        try c.query("SELECT chokepoint.\(function)()")
-                    }
-                }
+                #expect(try F.scalar(c, "SELECT has_function_privilege($1, $2, 'EXECUTE')", [role, "chokepoint.\(function)()"]) == "f",
+                        "\(role) may execute \(function)")
             }
         }
         // The baselines' table: read by the daemon (the rescreen), written by nobody but the trigger.

@@ -107,9 +107,10 @@ struct FaultDrillTests {
         #expect(r.int("lost") == 0)
         #expect(r.int("duplicated") == 0)
         #expect((r.figures["p99_ms"] as? Double ?? -1) > 0)
-        // 400 payments at 400/s come in dozens of insert transactions: their longest pause is some milliseconds.
+        // 400 payments at 400/s come in a few hundred insert transactions, one every 2.5 ms or so: their longest pause
+        // (start to start) is at least that, and under ten seconds on any machine that finishes the run.
         let gap = r.figures["insert_gap_max_ms"] as? Double ?? -1
-        #expect(gap > 0 && gap < 60_000, "insert_gap_max_ms \(gap)")
+        #expect(gap >= 1 && gap < 10_000, "insert_gap_max_ms \(gap)")
         #expect(r.int("insert_stalls_over_50ms").map { (0..<400).contains($0) } == true)
     }
 

@@ -114,6 +114,9 @@ struct PartitionTests {
         #expect(try Partitions.until(daemon) != nil)
         #expect(try Partitions.ensure(daemon) == 3)
         #expect(try Partitions.ensure(daemon) == 0)
+        // The bound the load bench checks its --months-ahead against is the database's (three tables a month).
+        #expect(try Partitions.ensure(daemon, monthsAhead: Partitions.maxMonthsAhead) == (Partitions.maxMonthsAhead - 3) * 3)
+        #expect(throws: PostgresError.self) { try Partitions.ensure(daemon, monthsAhead: Partitions.maxMonthsAhead + 1) }
         #expect(try c.query("SELECT relowner::regrole::text FROM pg_class WHERE oid = 'chokepoint.payments_y\(far)'::regclass").scalar == "chokepoint_owner")
         SecurityTests.refused(c, "TRUNCATE chokepoint.audit_log_y\(far)", containing: "append-only")
         SecurityTests.refused(daemon, "SELECT chokepoint.ensure_partitions(99)", state: "22023")

@@ -117,41 +117,54 @@ struct DaemonListReloadTests {
         try await task.value
     }
 
-    @Test("the lists are loaded once at start-up; a list notification and a lost LISTEN connection each load them again")
-    func startupLoadsOnce() async throws {
-        let db = try TestDatabase.create()
-        defer { db.drop() }
-        let c = try db.connect()
-        let loads = Atomic<Int>(0)
+    /// How often a daemon's loader was called.
+    final class LoadCount: Sendable {
+        let calls = Atomic<Int>(0)
+        var value: Int { calls.load(ordering: .relaxed) }
+    }
+
+    /// A daemon whose loader counts its calls in `loads` (the first one failing, with `failingFirst`) and gives the
+    /// stand-in screener with list versions `{"test": 1}`.
+    static func countingDaemon(_ db: TestDatabase, loads: LoadCount, failingFirst: Bool) -> (Daemon, Task<Void, Error>) {
+        struct LoadFailed: Error {}
         var config = DaemonConfiguration(conninfo: db.conninfo)
         config.pollInterval = 0.2
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let daemon = Daemon(config: config, loader: { _ in
-            loads.add(1, ordering: .relaxed)
+            if loads.calls.add(1, ordering: .relaxed).newValue == 1 && failingFirst { throw LoadFailed() }
             return (BasicScreener(), "{\"test\": 1}", nil)
         }, logger: logger)
-        let task = Task { try await daemon.run() }
+        return (daemon, Task { try await daemon.run() })
+    }
+
+    @Test("the lists are loaded once at start-up; a list notification and a lost LISTEN connection each load them again")
+    func startupLoadsOnce() async throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let loads = LoadCount()
+        let (daemon, task) = Self.countingDaemon(db, loads: loads, failingFirst: false)
         // Started: listening, and deciding payments.
         try Self.insert(c, "S1", name: "DUPONT SARL")
         #expect(await eventually { (try? Self.status(c, "S1")) == "released" })
         #expect(daemon.listenerBackendPID != 0)
         // The main loop looks for reload requests every 100 ms: a second start-up load would have come by now.
         try await Task.sleep(for: .milliseconds(600))
-        #expect(loads.load(ordering: .relaxed) == 1)
+        #expect(loads.value == 1)
         let firstGeneration = daemon.screeners.current.generation
 
         try c.query("SELECT pg_notify('\(Daemon.listsChannel)', 'test')")
-        #expect(await eventually { loads.load(ordering: .relaxed) == 2 })
+        #expect(await eventually { loads.value == 2 })
         #expect(await eventually { daemon.screeners.current.generation > firstGeneration })
 
         // Notifications sent while the listener was away are lost: its new connection loads the lists again.
         let listener = daemon.listenerBackendPID
         #expect(try c.query("SELECT pg_terminate_backend($1)", [String(listener)]).scalar == "t")
         #expect(await eventually { daemon.listenerBackendPID != 0 && daemon.listenerBackendPID != listener })
-        #expect(await eventually { loads.load(ordering: .relaxed) == 3 })
+        #expect(await eventually { loads.value == 3 })
         try await Task.sleep(for: .milliseconds(300))
-        #expect(loads.load(ordering: .relaxed) == 3)
+        #expect(loads.value == 3)
 
         daemon.requestShutdown()
         try await task.value
@@ -162,24 +175,15 @@ struct DaemonListReloadTests {
         let db = try TestDatabase.create()
         defer { db.drop() }
         let c = try db.connect()
-        struct LoadFailed: Error {}
-        let loads = Atomic<Int>(0)
-        var config = DaemonConfiguration(conninfo: db.conninfo)
-        config.pollInterval = 0.2
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let daemon = Daemon(config: config, loader: { _ in
-            if loads.add(1, ordering: .relaxed).newValue == 1 { throw LoadFailed() }
-            return (BasicScreener(), "{\"test\": 1}", nil)
-        }, logger: logger)
-        let task = Task { try await daemon.run() }
-        #expect(await eventually(timeout: 10) { loads.load(ordering: .relaxed) == 2 })
+        let loads = LoadCount()
+        let (daemon, task) = Self.countingDaemon(db, loads: loads, failingFirst: true)
+        #expect(await eventually(timeout: 10) { loads.value == 2 })
         #expect(await eventually(timeout: 10) { daemon.screeners.current.listVersions.contains("test") })
         try Self.insert(c, "F1", name: "DUPONT SARL")
         #expect(await eventually { (try? Self.status(c, "F1")) == "released" })
         // Once, not in a loop.
         try await Task.sleep(for: .milliseconds(400))
-        #expect(loads.load(ordering: .relaxed) == 2)
+        #expect(loads.value == 2)
         daemon.requestShutdown()
         try await task.value
     }

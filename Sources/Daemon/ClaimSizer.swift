@@ -20,10 +20,13 @@ public struct ClaimSizer: Equatable {
         self.limit = min(self.batchSize, Self.firstClaim)
     }
 
+    /// Whether a claim of `claimed` payments (deferred ones included) took all it could: more may be waiting.
+    func isFull(_ claimed: Int) -> Bool { claimed >= limit }
+
     /// After a committed claim of `claimed` payments (deferred ones included). Returns true when the queue ran
     /// dry (fewer than the limit): the worker waits for a wake-up, and its next claim starts small again.
     mutating func claimed(_ claimed: Int) -> Bool {
-        if claimed >= limit {
+        if isFull(claimed) {
             limit = min(batchSize, limit * 2)
             return false
         }

@@ -166,7 +166,7 @@ public final class Worker: Sendable {
                 let claimed: Int
                 var suspects: [Int64] = []
                 do {
-                    claimed = try processBatch(c, limit: sizer.limit, attempts: attemptsConnection!, screener: current.screener,
+                    claimed = try processBatch(c, sizer: sizer, attempts: attemptsConnection!, screener: current.screener,
                                                policyGeneration: current.policyGeneration, runId: runId,
                                                counters: &counters, suspects: &suspects, ledger: &ledger, workspace: &workspace)
                     // Payments seen before without a decision: each alone, so a poison message can only take itself down.
@@ -234,17 +234,17 @@ public final class Worker: Sendable {
 
     /// One transaction: claim, screen, record. Returns how many payments were claimed; payments whose
     /// screening was started before without a decision are left pending in `suspects`, to be screened alone.
-    private func processBatch(_ c: Connection, limit: Int, attempts attemptsConnection: Connection, screener: any PaymentScreener,
+    private func processBatch(_ c: Connection, sizer: ClaimSizer, attempts attemptsConnection: Connection, screener: any PaymentScreener,
                               policyGeneration: Int64?, runId: Int64, counters: inout [String: Metrics.Counter],
                               suspects: inout [Int64], ledger: inout AttemptLedger,
                               workspace: inout ScreeningWorkspace) throws -> Int {
         let batchStart = DispatchTime.now().uptimeNanoseconds
         var found: [Int64] = []
         let count = try c.transaction { c in
-            let claim = try PaymentStore.claimWithGeneration(c, limit: limit, maxBytes: config.batchBytes)
+            let claim = try PaymentStore.claimWithGeneration(c, limit: sizer.limit, maxBytes: config.batchBytes)
             let (claimed, seen) = (claim.payments, claim.policyGeneration)
             if claimed.isEmpty { return 0 }
-            if claimed.count + claim.deferred >= limit {
+            if sizer.isFull(claimed.count + claim.deferred) {
                 // More may be waiting than this worker took: pass the wake-up on at once (a notification wakes one
                 // worker), so that another worker claims its share of a burst while this one screens.
                 wake.signal()

@@ -29,6 +29,11 @@ extension NameIndex {
         var word = [UInt8]()
         var carried = [UInt8]()
         var joinAfter = [Bool]()
+        /// The variants of the last field (`writeNameTextVariants`): their arrays are cleared and written again
+        /// for the next field instead of being allocated per field.
+        var variants = [TextVariant]()
+        /// The current index's remembered answers (off unless `search(lines:workspace:)` put that index's here).
+        var known = KnownTokenMemo(capacity: 0)
 
         static func exchange(_ s: inout JoinScratch, _ lineEnds: inout [Int], _ folded: inout [UInt8], _ keys: inout [UInt64],
                              _ word: inout [UInt8], _ carried: inout [UInt8], _ joinAfter: inout [Bool]) {
@@ -41,19 +46,39 @@ extension NameIndex {
         }
     }
 
-    /// `nameTextVariants(lines)` with the caller's working buffers. The all-space text is written directly (each
-    /// line normalized into it), and the join decisions read its lines in place.
+    /// `nameTextVariants(lines)` with the caller's working buffers.
     func nameTextVariants(_ lines: [String], scratch: inout JoinScratch) -> [TextVariant] {
+        var out = [TextVariant]()
+        let count = writeNameTextVariants(lines, scratch: &scratch, into: &out)
+        return Array(out.prefix(count))
+    }
+
+    /// Writes the variants of `nameTextVariants(lines)` into `out[0..<count]` and returns `count`; elements of
+    /// `out` from an earlier field are overwritten, their arrays' storage kept (the all-space text, first, is
+    /// written into `out[0]`'s). Elements past `count` are stale. The all-space text is written directly (each
+    /// line normalized into it), and the join decisions read its lines in place.
+    func writeNameTextVariants(_ lines: [String], scratch: inout JoinScratch, into out: inout [TextVariant]) -> Int {
         // Swapped out of `scratch` so that each is uniquely referenced and grows in place, and back at the end.
         // (By a static function: a local one capturing them would make every closure's access to them checked
         // for exclusivity at run time.)
         var lineEnds = [Int](), folded = [UInt8](), keys = [UInt64](), word = [UInt8](), carried = [UInt8](), joinAfter = [Bool]()
+        var known = KnownTokenMemo(capacity: 0)
         JoinScratch.exchange(&scratch, &lineEnds, &folded, &keys, &word, &carried, &joinAfter)
-        defer { JoinScratch.exchange(&scratch, &lineEnds, &folded, &keys, &word, &carried, &joinAfter) }
+        swap(&known, &scratch.known)
+        defer {
+            JoinScratch.exchange(&scratch, &lineEnds, &folded, &keys, &word, &carried, &joinAfter)
+            swap(&known, &scratch.known)
+        }
+
         lineEnds.removeAll(keepingCapacity: true)
 
         // The all-space text: line k is first.bytes[lineStart(k)..<lineEnds[k]] (empty lines take no space).
+        // Out of `out[0]` while it is written (so that it is uniquely referenced), back in at the end.
         var first = TextVariant(bytes: [], lineOf: [])
+        if out.isEmpty { out.append(first) }
+        swap(&first, &out[0])
+        first.bytes.removeAll(keepingCapacity: true)
+        first.lineOf.removeAll(keepingCapacity: true)
         // Room for the usual case (normalizing rarely lengthens text), so that the arrays do not grow step by step.
         var written = lines.count
         for line in lines { written += line.utf8.count }
@@ -94,12 +119,12 @@ extension NameIndex {
                 word.append(contentsOf: r)
                 // A word within one typo of an alias token also counts, but only when neither piece is a
                 // known token itself: with ~17,000 alias tokens, `HOLDING` + `UL` is one edit from some token.
-                let leftKnown = l.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys) }
-                let rightKnown = r.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys) }
+                let leftKnown = l.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys, memo: &known) }
+                let rightKnown = r.withUnsafeBufferPointer { isKnownToken($0, fuzzy: false, scratch: &folded, keys: &keys, memo: &known) }
                 // One lookup of the word: exactly, and within one typo only when neither piece is known. A word
                 // known exactly while a piece is known too is ambiguous: `GON` + `UL. ...` is `GONUL`: try both.
                 let pieceKnown = leftKnown || rightKnown
-                if word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: !pieceKnown, scratch: &folded, keys: &keys) }) {
+                if word.withUnsafeBufferPointer({ isKnownToken($0, fuzzy: !pieceKnown, scratch: &folded, keys: &keys, memo: &known) }) {
                     joinAfter[i] = true
                     if pieceKnown { ambiguous.append(i) }
                 }
@@ -109,7 +134,8 @@ extension NameIndex {
                 }
             }
         }
-        var out = [first]
+        swap(&first, &out[0])
+        var count = 1
         func add(_ segments: [String], modes: [Normalizer.Punctuation]) {
             for mode in modes {
                 var v = TextVariant(bytes: [], lineOf: [])
@@ -122,7 +148,9 @@ extension NameIndex {
                     for b in bytes where b == 0x20 { tokens += 1 }
                     v.lineOf.append(contentsOf: repeatElement(Int32(k), count: tokens))
                 }
-                if !out.contains(v) { out.append(v) }
+                if out[..<count].contains(v) { continue }
+                if count < out.count { out[count] = v } else { out.append(v) }
+                count += 1
             }
         }
         func add(_ segments: [String]) {
@@ -146,7 +174,7 @@ extension NameIndex {
                 if join.contains(true) { add(segments(join)) }
             }
         }
-        return out
+        return count
     }
 
     /// Whether an ASCII byte is a letter or digit (what `isAlphabetic || numericType != nil` says of ASCII).
@@ -171,6 +199,15 @@ extension NameIndex {
     func isKnownToken(_ raw: [UInt8], fuzzy: Bool) -> Bool {
         var scratch = [UInt8](), keys = [UInt64]()
         return raw.withUnsafeBufferPointer { isKnownToken($0, fuzzy: fuzzy, scratch: &scratch, keys: &keys) }
+    }
+
+    /// `isKnownToken` on a buffer, answered from `memo` when it remembers the word (and remembered there otherwise).
+    func isKnownToken(_ raw: UnsafeBufferPointer<UInt8>, fuzzy: Bool, scratch: inout [UInt8], keys: inout [UInt64],
+                      memo: inout KnownTokenMemo) -> Bool {
+        if let answer = memo.lookup(raw, fuzzy: fuzzy) { return answer }
+        let answer = isKnownToken(raw, fuzzy: fuzzy, scratch: &scratch, keys: &keys)
+        memo.remember(answer)
+        return answer
     }
 
     /// `isKnownToken` on a buffer, folding into `scratch` and hashing into `keys` (reused between calls).

@@ -19,7 +19,8 @@ extension NameIndex {
         var joins = JoinScratch()
         /// The remembered one-typo hits (`TypoMemo`) of the indexes searched lately, by `NameIndex.identity`, the
         /// most recently searched last; at most `maxIndexes` (a screener has two; a rescreen may alternate more).
-        var typos: [(index: UInt64, memo: TypoMemo)] = []
+        /// With each, the remembered answers of its line-join lookups (`KnownTokenMemo`).
+        var typos: [(index: UInt64, memo: TypoMemo, known: KnownTokenMemo)] = []
         static let maxIndexes = 4
         /// Whether searches remember typo hits: for a workspace kept from payment to payment; one made for a
         /// single search would pay for building the memory and hardly use it.
@@ -29,6 +30,9 @@ extension NameIndex {
         /// Tokens remembered for all indexes, and lookups answered from memory (for tests and figures).
         public var rememberedTokens: Int { typos.reduce(0) { $0 + $1.memo.count } + scratch.typos.count }
         public var answeredLookups: Int { typos.reduce(0) { $0 + $1.memo.answered } + scratch.typos.answered }
+        /// Words whose line-join lookups are remembered for all indexes, and lookups answered from memory.
+        public var rememberedWords: Int { typos.reduce(0) { $0 + $1.known.count } + joins.known.count }
+        public var answeredWordLookups: Int { typos.reduce(0) { $0 + $1.known.answered } + joins.known.answered }
 
         /// Moves index `identity`'s memory into `scratch` (a new one if it has none), its entry now the most
         /// recently used; beyond `maxIndexes` the least recently used is dropped (those of replaced lists go first).
@@ -38,15 +42,17 @@ extension NameIndex {
                 if i != typos.count - 1 { typos.append(typos.remove(at: i)) }
             } else {
                 if typos.count >= Self.maxIndexes { typos.removeFirst() }
-                typos.append((identity, TypoMemo()))
+                typos.append((identity, TypoMemo(), KnownTokenMemo()))
             }
             swap(&scratch.typos, &typos[typos.count - 1].memo)
+            swap(&joins.known, &typos[typos.count - 1].known)
         }
 
         /// Puts index `identity`'s memory back into its entry (the last: `takeTypos` made it so).
         mutating func keepTypos(of identity: UInt64) {
             precondition(typos.last?.index == identity, "keepTypos without takeTypos of the same index")
             swap(&scratch.typos, &typos[typos.count - 1].memo)
+            swap(&joins.known, &typos[typos.count - 1].known)
         }
     }
 
@@ -57,8 +63,13 @@ extension NameIndex {
         var best = [Int: NameMatch]()
         if workspace.remembersTypos { workspace.takeTypos(of: identity) }
         defer { if workspace.remembersTypos { workspace.keepTypos(of: identity) } }
-        for text in nameTextVariants(lines, scratch: &workspace.joins) {
-            searchNormalized(text.bytes, lineOf: text.lineOf, scratch: &workspace.scratch) { m in
+        // The variants' arrays are kept in the workspace from field to field (swapped out while in use).
+        var variants = [TextVariant]()
+        swap(&variants, &workspace.joins.variants)
+        defer { swap(&variants, &workspace.joins.variants) }
+        let count = writeNameTextVariants(lines, scratch: &workspace.joins, into: &variants)
+        for k in 0..<count {
+            searchNormalized(variants[k].bytes, lineOf: variants[k].lineOf, scratch: &workspace.scratch) { m in
                 if let old = best[m.entry], old.score > m.score || (old.score == m.score && old.aliasIndex <= m.aliasIndex) { return }
                 best[m.entry] = m
             }

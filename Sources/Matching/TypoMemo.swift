@@ -71,3 +71,62 @@ struct TypoMemo {
         ranges.append(start..<Int32(results.count))
     }
 }
+
+/// Whether words are tokens of one index (`NameIndex.isKnownToken`), remembered in a search workspace for that index.
+///
+/// The line-join decisions (`writeNameTextVariants`) ask, for every break between two word characters, whether the
+/// pieces and the word they would make are alias or legal-form tokens, exactly or within one typo: lookups in the
+/// vocabulary's key table and, for a word neither of whose pieces is known, its deletion neighbourhood in both typo
+/// tables, each a likely cache miss. The answer depends on nothing but the word's bytes, whether the typo lookup was
+/// asked for, and the index; payments break the same names and addresses at the same places again and again, so a
+/// worker that keeps its workspace answers most of them here. Keys (the question's byte, then the word) are numbered by
+/// a `TokenInterner`; only words of at most `maxWordBytes` are remembered. Bounded like `TypoMemo`: past `capacity`
+/// words it starts empty again. Answers are only those `isKnownToken` gave for this index, so the decisions are the
+/// same with or without it.
+struct KnownTokenMemo {
+    /// Remembered words at most, before starting again; 0: remembers nothing.
+    let capacity: Int
+    static let maxWordBytes = 64
+
+    init(capacity: Int = 16_384) { self.capacity = capacity }
+
+    private var keys: TokenInterner?
+    /// Per remembered word, by its key's number: the answer.
+    private var answers: [Bool] = []
+    /// The last `lookup`'s key, and whether it missed a word this memo keeps (then `remember` stores it).
+    private var key: [UInt8] = []
+    private var pending = false
+    /// Lookups answered from memory (for tests and figures).
+    private(set) var answered = 0
+
+    var count: Int { answers.count }
+
+    /// The remembered answer for `word` asked with or without the typo lookup, or nil (then `remember` may be called
+    /// with the answer).
+    mutating func lookup(_ word: UnsafeBufferPointer<UInt8>, fuzzy: Bool) -> Bool? {
+        pending = false
+        if capacity == 0 || word.count > Self.maxWordBytes { return nil }
+        key.removeAll(keepingCapacity: true)
+        key.append(fuzzy ? 1 : 0)
+        key.append(contentsOf: word)
+        if let keys, let id = key.withUnsafeBufferPointer({ keys.id(of: $0) }) {
+            answered += 1
+            return answers[Int(id)]
+        }
+        pending = true
+        return nil
+    }
+
+    /// Remembers `known` for the word of the last `lookup` (nothing if that lookup was not a miss of a word it keeps).
+    mutating func remember(_ known: Bool) {
+        guard pending else { return }
+        pending = false
+        if keys == nil || answers.count >= capacity {
+            keys = TokenInterner(capacity: min(capacity, 1024))
+            answers.removeAll(keepingCapacity: true)
+        }
+        let id = key.withUnsafeBufferPointer { keys!.intern($0) }
+        assert(Int(id) == answers.count, "a remembered key is interned once")
+        answers.append(known)
+    }
+}

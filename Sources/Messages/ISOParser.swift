@@ -394,7 +394,7 @@ struct ISOExtractor {
         var unstructured: [String] = []
         for c in tree.children(e) {
             if tree.nodes[c].name == "Ustrd" {
-                unstructured.append(contentsOf: lines(tree.nodes[c].text))
+                Self.appendLines(tree.nodes[c].text, to: &unstructured)
             } else {
                 addText(field, source + "/" + tree.nodes[c].name, lines: leafTexts(c))
             }
@@ -405,7 +405,7 @@ struct ISOExtractor {
     /// The text of `e` and of every element under it, split into lines.
     func leafTexts(_ e: Int) -> [String] {
         var out = lines(tree.nodes[e].text)
-        for d in tree.descendants(e) { out.append(contentsOf: lines(tree.nodes[d].text)) }
+        for d in tree.descendants(e) { Self.appendLines(tree.nodes[d].text, to: &out) }
         return out
     }
 
@@ -413,11 +413,18 @@ struct ISOExtractor {
     func lines(_ text: String) -> [String] { Self.lines(text) }
 
     static func lines(_ text: String) -> [String] {
-        guard !text.isEmpty else { return [] }
-        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return [text] }
-        return text.split(whereSeparator: \.isNewline).compactMap { line in
+        var out: [String] = []
+        appendLines(text, to: &out)
+        return out
+    }
+
+    /// Appends the lines of `text` (`lines(_:)`) to `out`, with no array of its own for the usual one-line text.
+    static func appendLines(_ text: String, to out: inout [String]) {
+        guard !text.isEmpty else { return }
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return out.append(text) }
+        for line in text.split(whereSeparator: \.isNewline) {
             let t = line.trimmingWhitespace()
-            return t.isEmpty ? nil : String(t)
+            if !t.isEmpty { out.append(String(t)) }
         }
     }
 
@@ -459,7 +466,7 @@ struct ISOExtractor {
         for c in tree.children(e) {
             let node = tree.nodes[c]
             switch node.name {
-            case "Nm": p.nameLines.append(contentsOf: lines(node.text))
+            case "Nm": Self.appendLines(node.text, to: &p.nameLines)
             case "PstlAdr": address(c, into: &p)
             case "CtryOfRes": if !node.text.isEmpty { p.otherCountries.append(node.text) }
             case "Id": identification(c, into: &p)
@@ -512,7 +519,7 @@ struct ISOExtractor {
                         p.identifiers.append("CLR:" + (system.map { $0 + ":" } ?? "") + member)
                     }
                 case "LEI": if !node.text.isEmpty { p.identifiers.append("LEI:" + node.text) }
-                case "Nm": p.nameLines.append(contentsOf: lines(node.text))
+                case "Nm": Self.appendLines(node.text, to: &p.nameLines)
                 case "PstlAdr": address(f, into: &p)
                 case "Othr", "Id":
                     let id = node.name == "Id" ? (node.text.isEmpty ? nil : node.text) : tree.childText(f, "Id")
@@ -534,7 +541,7 @@ struct ISOExtractor {
             case "AdrTp":
                 continue
             default:
-                p.addressLines.append(contentsOf: lines(node.text))
+                Self.appendLines(node.text, to: &p.addressLines)
             }
         }
     }

@@ -97,7 +97,7 @@ extension MTTextReader {
         case UInt8(ascii: "B"):
             guard lines.count <= 1 else { throw bad() }
             p.addressLines = lines.map(text)
-            p.rawLines = f.lines.map(text)
+            p.rawLines = rawLines(f, sharing: p.addressLines)
         case UInt8(ascii: "C"):
             guard lines.isEmpty, f.lines.count == 1 else { throw bad() }
         case UInt8(ascii: "F"):
@@ -106,9 +106,15 @@ extension MTTextReader {
         default: // D, K, or 59 without a letter: free name and address
             guard !lines.isEmpty, lines.count <= 4 else { throw bad() }
             p.nameLines = lines.map(text)
-            p.rawLines = f.lines.map(text)
+            p.rawLines = rawLines(f, sharing: p.nameLines)
         }
         return p
+    }
+
+    /// The field's lines as text, given the text of its lines after the account line (`rest`, which shares
+    /// their strings instead of decoding them again).
+    func rawLines(_ f: Field, sharing rest: [String]) -> [String] {
+        f.lines.count == rest.count ? rest : f.lines.prefix(f.lines.count - rest.count).map(text) + rest
     }
 
     /// `4!a/2!a/27x`: a coded party identifier (e.g. `NIDN/DE/123456`) on the first line of option F.

@@ -121,6 +121,10 @@ extension PaymentScreener {
 /// a worker starts a new workspace after a large message (`Worker`), so that stays bounded.
 public struct ScreeningWorkspace {
     var names: NameIndex.SearchWorkspace
+    /// The identifier scans' buffers.
+    var identifiers = IdentifierIndex.Scratch()
+    /// A party's name and address lines, joined (`PolicyScreener.partyHits`).
+    var partyLines: [String] = []
     /// `remembering`: whether name searches remember the typo hits of the words they meet (`TypoMemo`), what a
     /// workspace kept for many payments is for; false for one made for a single payment.
     public init(remembering: Bool = true) { names = NameIndex.SearchWorkspace(remembersTypos: remembering) }

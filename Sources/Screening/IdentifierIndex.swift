@@ -71,9 +71,17 @@ struct IdentifierIndex: Sendable {
     /// (for digital currency addresses only): exact matches of the normalised value, or of its last part
     /// after a country code or issuer (`RU/7744001497`).
     func structured(_ identifiers: [String], account: String?) -> [Match] {
+        var scratch = Scratch()
+        return structured(identifiers, account: account, scratch: &scratch)
+    }
+
+    /// `structured(_:account:)` with the caller's buffers (a screening workspace's, kept from payment to payment).
+    func structured(_ identifiers: [String], account: String?, scratch: inout Scratch) -> [Match] {
         guard !byValue.isEmpty else { return [] }
         var out: [Match] = []
         var normalized: [UInt8] = []
+        swap(&normalized, &scratch.normalized)
+        defer { swap(&normalized, &scratch.normalized) }
         for var id in identifiers {
             id.withUTF8 { u in
                 Self.forEachStructuredCandidate(u) { c in
@@ -124,14 +132,42 @@ struct IdentifierIndex: Sendable {
     /// identifier, so the common path allocates nothing (a token's normalised form is built in a reused
     /// buffer and tested against the index's hashes before any `String` is made).
     func scan(_ lines: [String]) -> [Match] {
+        var scratch = Scratch()
+        return scan(lines, scratch: &scratch)
+    }
+
+    /// `scan(_:)` with the caller's buffers (a screening workspace's, kept from payment to payment).
+    func scan(_ lines: [String], scratch: inout Scratch) -> [Match] {
         guard !byValue.isEmpty else { return [] }
         var out: [Match] = []
-        var scratch = Scratch()
+        // Out of `scratch` while in use: the closure below writes `normalized` while `forEachScanned` writes the others.
+        var normalized: [UInt8] = [], tokens = TokenBuffers()
+        swap(&normalized, &scratch.normalized)
+        swap(&tokens, &scratch.tokens)
+        defer {
+            swap(&normalized, &scratch.normalized)
+            swap(&tokens, &scratch.tokens)
+        }
         // A closure rather than the method itself: a method value captures a copy of the whole index.
-        Self.forEachScanned(lines, mayBeListed: { mayBeListed($0, first: $1) }) { token, before in
-            consider(token, before: before, into: &out, &scratch)
+        Self.forEachScanned(lines, buffers: &tokens, mayBeListed: { mayBeListed($0, first: $1) }) { token, before in
+            consider(token, before: before, into: &out, &normalized)
         }
         return out
+    }
+
+    /// Buffers of `scan` and `structured`, reused from call to call by a screening workspace.
+    struct Scratch {
+        /// A token's normalised value.
+        var normalized: [UInt8] = []
+        var tokens = TokenBuffers()
+        init() {}
+    }
+
+    /// `forEachScanned`'s buffers: the token carried over a line's end, the token before it, and the two joined.
+    struct TokenBuffers {
+        var carry: [UInt8] = []
+        var carryBefore: [UInt8] = []
+        var joined: [UInt8] = []
     }
 
     /// The tokens `scan` looks up in `lines`, each with the token before it: runs of letters and digits of at
@@ -139,16 +175,35 @@ struct IdentifierIndex: Sendable {
     /// its line joined with the token that starts the next one.
     static func forEachScanned(_ lines: [String], mayBeListed: (Int, UInt8) -> Bool,
                                _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
+        var buffers = TokenBuffers()
+        forEachScanned(lines, buffers: &buffers, mayBeListed: mayBeListed, body)
+    }
+
+    /// `forEachScanned` with the caller's buffers.
+    static func forEachScanned(_ lines: [String], buffers: inout TokenBuffers, mayBeListed: (Int, UInt8) -> Bool,
+                               _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
         // The last token of the previous line when it ran to the line's end and has a digit, and the token
         // before it (a label?). Identifiers without a digit are not indexed, so lines without one are only
         // looked at for the start of a wrapped token (a digital currency address always has digits in practice).
-        var carry: [UInt8] = [], carryBefore: [UInt8] = []
+        var carry: [UInt8] = [], carryBefore: [UInt8] = [], joined: [UInt8] = []
+        swap(&carry, &buffers.carry)
+        swap(&carryBefore, &buffers.carryBefore)
+        swap(&joined, &buffers.joined)
+        carry.removeAll(keepingCapacity: true)
+        carryBefore.removeAll(keepingCapacity: true)
+        defer {
+            swap(&carry, &buffers.carry)
+            swap(&carryBefore, &buffers.carryBefore)
+            swap(&joined, &buffers.joined)
+        }
         for var line in lines {
             line.withUTF8 { u in
                 var previous = 0..<0, beforeLast = 0..<0, last = 0..<0, lastHasDigit = false
                 Self.forEachToken(u) { token, hasDigit in
                     if token.lowerBound == 0, !carry.isEmpty {
-                        let joined = carry + u[token]
+                        joined.removeAll(keepingCapacity: true)
+                        joined.append(contentsOf: carry)
+                        joined.append(contentsOf: UnsafeBufferPointer(rebasing: u[token]))
                         joined.withUnsafeBufferPointer { j in carryBefore.withUnsafeBufferPointer { b in body(j, b) } }
                     }
                     let length = token.count
@@ -223,17 +278,12 @@ struct IdentifierIndex: Sendable {
         !token.isEmpty && labels.contains(String(decoding: token, as: UTF8.self).uppercased())
     }
 
-    /// Reused buffers of one scan.
-    private struct Scratch {
-        var normalized: [UInt8] = []
-    }
-
     /// Looks up one token (and the token without a label glued to its front) and keeps the trusted matches;
     /// `before` is the token in front of it (a label makes an identifier without check digits count).
     private func consider<T: Collection<UInt8>, B: Collection<UInt8>>(_ token: T, before: B, into out: inout [Match],
-                                                                      _ scratch: inout Scratch) {
-        IdentifierKind.normalize(token, into: &scratch.normalized)
-        let n = scratch.normalized
+                                                                      _ normalized: inout [UInt8]) {
+        IdentifierKind.normalize(token, into: &normalized)
+        let n = normalized
         if let refs = refs(n[...]) {
             let value = String(decoding: n, as: UTF8.self)
             let labelled = Self.isLabel(before)

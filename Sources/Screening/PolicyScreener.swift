@@ -118,11 +118,8 @@ public struct PolicyScreener: PaymentScreener {
             return .failClosed(.listsUnavailable, error: "no sanctions list is loaded")
         }
         var hits: [Hit] = []
-        // Each party is still copied here (a retain and a release of each of its fields): the array's subscript
-        // returns a copy, and neither a buffer pointer's subscript nor inlining `partyHits` removed the copy (the
-        // outlined copy is still called, by the disassembly).
         for k in payment.parties.indices {
-            partyHits(payment.parties[k], into: &hits, workspace: &workspace)
+            partyHits(payment.parties, k, into: &hits, workspace: &workspace)
         }
         // Names in free text (remittance "ON BEHALF OF …").
         for text in payment.texts {
@@ -132,7 +129,7 @@ public struct PolicyScreener: PaymentScreener {
                                 entryId: ref.entryId, entryName: ref.entryName, score: m.score,
                                 explanation: "\(text.field) text names \(ref.list) entry \(ref.entryId) '\(ref.entryName)' (score \(Self.format(m.score)))"))
             }
-            for m in sanctionsIdentifiers.scan(text.lines) {
+            for m in sanctionsIdentifiers.scan(text.lines, scratch: &workspace.identifiers) {
                 hits.append(identifierHit(m, field: text.field, where: "\(text.field) text"))
             }
         }
@@ -161,53 +158,67 @@ public struct PolicyScreener: PaymentScreener {
 
     /// The hits of one party or agent: by name, BIC (sanctions and Russian lenders) and identifier, and for an
     /// agent by name on the banks list.
-    func partyHits(_ party: Party, into hits: inout [Hit], workspace: inout ScreeningWorkspace) {
-        let lines = party.addressLines.isEmpty ? party.nameLines : party.nameLines + party.addressLines
-        let fieldLines = lines.isEmpty ? party.rawLines : lines
+    ///
+    /// The party is `parties[k]`, read field by field: passed as a `Party` (even `borrowing`, from the array or from a
+    /// buffer pointer), it was copied whole at every call, a retain and a release of each of its fields.
+    func partyHits(_ parties: [Party], _ k: Int, into hits: inout [Hit], workspace: inout ScreeningWorkspace) {
+        // Name and address lines in one array kept in the workspace from party to party (out of it while in use).
+        let hasAddress = !parties[k].addressLines.isEmpty
+        var lines: [String] = []
+        if hasAddress {
+            swap(&lines, &workspace.partyLines)
+            lines.removeAll(keepingCapacity: true)
+            lines.append(contentsOf: parties[k].nameLines)
+            lines.append(contentsOf: parties[k].addressLines)
+        } else {
+            lines = parties[k].nameLines
+        }
+        defer { if hasAddress { swap(&lines, &workspace.partyLines) } }
+        let fieldLines = lines.isEmpty ? parties[k].rawLines : lines
         // 1. sanctioned_party by name (parties and agents alike) …
         for m in sanctionsNames.search(lines: fieldLines, workspace: &workspace.names) {
             let ref = sanctionsEntries[m.entry]
-            hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: m.matchedText, list: ref.list,
+            hits.append(Hit(kind: .sanctionedParty, field: parties[k].role, matched: m.matchedText, list: ref.list,
                             entryId: ref.entryId, entryName: ref.entryName, score: m.score,
-                            explanation: "\(party.role) (\(party.sourceField)) matches \(ref.list) entry \(ref.entryId) '\(ref.entryName)' with score \(Self.format(m.score))"))
+                            explanation: "\(parties[k].role) (\(parties[k].sourceField)) matches \(ref.list) entry \(ref.entryId) '\(ref.entryName)' with score \(Self.format(m.score))"))
         }
         // … and by BIC.
-        if let bic = party.bic?.uppercased(), bic.utf8.count >= 8 {
+        if let bic = parties[k].bic?.uppercased(), bic.utf8.count >= 8 {
             // A BIC with non-ASCII in it skips the prefilter: string equality (the maps' keys) is canonical
             // equivalence, under which `S\u{212A}BKRUMM` (Kelvin sign) is `SKBKRUMM`; bytes are not.
             let listed = bic.utf8.contains(where: { $0 >= 0x80 }) || Self.bic8Key(bic).map(listedBIC8s.contains) ?? false
             for ref in listed ? Self.lookup(bic, in: sanctionsBICs) : [] {
-                hits.append(Hit(kind: .sanctionedParty, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
+                hits.append(Hit(kind: .sanctionedParty, field: parties[k].role, matched: bic, list: ref.list, entryId: ref.entryId,
                                 entryName: ref.entryName, score: 1,
-                                explanation: "\(party.role) BIC \(bic) is listed for \(ref.list) entry \(ref.entryId) '\(ref.entryName)'"))
+                                explanation: "\(parties[k].role) BIC \(bic) is listed for \(ref.list) entry \(ref.entryId) '\(ref.entryName)'"))
             }
             // 2. russian_lender: BIC country RU, or a bank of the banks list.
             let country = Geography.bicCountry(bic)
             var lender = false
             for ref in listed ? Self.lookup(bic, in: banksBICs) : [] {
                 lender = true
-                hits.append(Hit(kind: .russianLender, field: party.role, matched: bic, list: ref.list, entryId: ref.entryId,
+                hits.append(Hit(kind: .russianLender, field: parties[k].role, matched: bic, list: ref.list, entryId: ref.entryId,
                                 entryName: ref.entryName, score: 1,
-                                explanation: "\(party.role) BIC \(bic) belongs to '\(ref.entryName)' on the banks list"))
+                                explanation: "\(parties[k].role) BIC \(bic) belongs to '\(ref.entryName)' on the banks list"))
             }
             if country == "RU" && !lender {
-                hits.append(Hit(kind: .russianLender, field: party.role, matched: bic, score: 1,
-                                explanation: "\(party.role) BIC \(bic) has country code RU (a Russian bank)"))
+                hits.append(Hit(kind: .russianLender, field: parties[k].role, matched: bic, score: 1,
+                                explanation: "\(parties[k].role) BIC \(bic) has country code RU (a Russian bank)"))
             }
         }
         // … and by identifier: structured, or written in its name and address lines.
-        for m in sanctionsIdentifiers.structured(party.identifiers, account: party.account) {
-            hits.append(identifierHit(m, field: party.role, where: "\(party.role) (\(party.sourceField)) identifier"))
+        for m in sanctionsIdentifiers.structured(parties[k].identifiers, account: parties[k].account, scratch: &workspace.identifiers) {
+            hits.append(identifierHit(m, field: parties[k].role, where: "\(parties[k].role) (\(parties[k].sourceField)) identifier"))
         }
-        for m in sanctionsIdentifiers.scan(lines) {
-            hits.append(identifierHit(m, field: party.role, where: "\(party.role) (\(party.sourceField)) text"))
+        for m in sanctionsIdentifiers.scan(lines, scratch: &workspace.identifiers) {
+            hits.append(identifierHit(m, field: parties[k].role, where: "\(parties[k].role) (\(parties[k].sourceField)) text"))
         }
-        if party.kind == .agent {
+        if parties[k].kind == .agent {
             for m in banksNames.search(lines: fieldLines, workspace: &workspace.names) {
                 let ref = banksEntries[m.entry]
-                hits.append(Hit(kind: .russianLender, field: party.role, matched: m.matchedText, list: ref.list,
+                hits.append(Hit(kind: .russianLender, field: parties[k].role, matched: m.matchedText, list: ref.list,
                                 entryId: ref.entryId, entryName: ref.entryName, score: m.score,
-                                explanation: "\(party.role) name matches '\(ref.entryName)' on the banks list (score \(Self.format(m.score)))"))
+                                explanation: "\(parties[k].role) name matches '\(ref.entryName)' on the banks list (score \(Self.format(m.score)))"))
             }
         }
     }

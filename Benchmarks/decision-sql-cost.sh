@@ -13,16 +13,7 @@ cd "$(dirname "$0")/.."
 url=${1:?usage: Benchmarks/decision-sql-cost.sh URL [SCHEMA_VERSION]}
 upto=${2:-999}
 db=chokepoint_sqlcost
-# The same URL with the database part replaced (postgresql://[host]/DB?params).
-target=$(echo "$url" | sed -E "s#^(postgres(ql)?://[^/?]*)(/[^?]*)?#\1/$db#")
-psql "$url" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
-trap 'psql "$url" -qX -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null' EXIT
-psql "$target" -qX -c "CREATE SCHEMA chokepoint_meta" -c "CREATE TABLE chokepoint_meta.schema_migrations (version integer PRIMARY KEY)" >/dev/null
-for f in sql/[0-9][0-9][0-9]_*.up.sql; do
-    n=$((10#$(basename "$f" | cut -c1-3)))
-    [ "$n" -le "$upto" ] || continue
-    psql "$target" -qX -v ON_ERROR_STOP=1 -1 -f "$f" >/dev/null
-done
+. Benchmarks/scratch-schema.sh
 psql "$target" -qX -c "INSERT INTO chokepoint.payments (external_ref, format, message)
                        SELECT 'R' || g, 'mt103', repeat('x', 800) FROM generate_series(1, 20000) g" \
                   -c "INSERT INTO chokepoint.screening_runs (kind) VALUES ('daemon')" >/dev/null

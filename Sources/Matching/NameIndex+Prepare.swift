@@ -53,9 +53,9 @@ extension NameIndex {
         return Array(out.prefix(count))
     }
 
-    /// Writes the variants of `nameTextVariants(lines)` into `out[0..<count]` and returns `count`; elements of
-    /// `out` from an earlier field are overwritten, their arrays' storage kept (the all-space text, first, is
-    /// written into `out[0]`'s). Elements past `count` are stale. The all-space text is written directly (each
+    /// Writes the variants of `nameTextVariants(lines)` into `out[0..<count]` and returns `count`. The all-space text,
+    /// first, is written into `out[0]`'s arrays (their storage kept from the earlier field); the other variants, rare,
+    /// replace the elements they land on. Elements past `count` are stale. The all-space text is written directly (each
     /// line normalized into it), and the join decisions read its lines in place.
     func writeNameTextVariants(_ lines: [String], scratch: inout JoinScratch, into out: inout [TextVariant]) -> Int {
         // Swapped out of `scratch` so that each is uniquely referenced and grows in place, and back at the end.

@@ -165,6 +165,9 @@ struct LoadCommand: AsyncParsableCommand {
         /// millisecond or so at 2,000/s; a longer pause means the machine or the database stalled the bank's side too,
         /// and every payment that arrived around it waits as long (a latency tail that is not the daemon's).
         var insertGapMax = 0.0, insertStalls = 0
+        /// At a rate: payments decided more than 10 ms after their insert, among those inserted in the run's first
+        /// second (where anything the daemons do once at start would show) and after it.
+        var slowFirstSecond = 0, slowLater = 0
         var decidedPerSecond: Int { seconds > 0 ? Int(Double(decided) / seconds) : 0 }
 
         var json: [String: Any] {
@@ -174,7 +177,8 @@ struct LoadCommand: AsyncParsableCommand {
                     "p50_ms": ms(p50), "p90_ms": ms(p90), "p99_ms": ms(p99), "max_ms": ms(max),
                     "decided_per_s": decidedPerSecond, "seconds": ms(seconds), "drain_s": ms(drainSeconds), "wall_s": ms(wallSeconds),
                     "insert_per_s": Int(insertPerSecond), "mode": mode]
-                .merging(mode == "rate" ? ["insert_gap_max_ms": ms(insertGapMax), "insert_stalls_over_50ms": insertStalls] : [:]) { a, _ in a }
+                .merging(mode == "rate" ? ["insert_gap_max_ms": ms(insertGapMax), "insert_stalls_over_50ms": insertStalls,
+                                           "over_10ms_first_second": slowFirstSecond, "over_10ms_later": slowLater] : [:]) { a, _ in a }
         }
     }
 
@@ -251,6 +255,13 @@ struct LoadCommand: AsyncParsableCommand {
                 """, [String(1000 / rate)]).rows[0]
             figures.insertGapMax = g.double(0) ?? 0
             figures.insertStalls = g.int(1) ?? 0
+            let slow = try c.query("""
+                SELECT count(*) FILTER (WHERE received_at < t0 + interval '1 s'), count(*) FILTER (WHERE received_at >= t0 + interval '1 s')
+                  FROM chokepoint.payments, (SELECT min(received_at) AS t0 FROM chokepoint.payments) f
+                 WHERE status <> 'pending' AND decided_at - received_at > interval '10 ms'
+                """).rows[0]
+            figures.slowFirstSecond = slow.int(0) ?? 0
+            figures.slowLater = slow.int(1) ?? 0
         }
         figures.held = r.int(0) ?? 0
         figures.released = r.int(1) ?? 0

@@ -112,6 +112,12 @@ struct FaultDrillTests {
         let gap = r.figures["insert_gap_max_ms"] as? Double ?? -1
         #expect(gap >= 1 && gap < 10_000, "insert_gap_max_ms \(gap)")
         #expect(r.int("insert_stalls_over_50ms").map { (0..<400).contains($0) } == true)
+        // Payments over 10 ms, in the first second and after it: none when none took that long, every one when the
+        // median did.
+        let first = r.int("over_10ms_first_second") ?? -1, later = r.int("over_10ms_later") ?? -1
+        #expect(first >= 0 && later >= 0 && first + later <= 400, "\(first) \(later)")
+        if (r.figures["max_ms"] as? Double ?? 0) <= 10 { #expect(first + later == 0) }
+        if (r.figures["p50_ms"] as? Double ?? 0) > 10 { #expect(first + later >= 200) }
     }
 
     @Test("the load benchmark refuses more months ahead than the database makes, before loading anything")

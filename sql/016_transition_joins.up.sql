@@ -9,8 +9,9 @@
 -- every new one in both triggers: in psql, eight single-payment UPDATEs and then one of 500 in the same session,
 -- with auto_explain, 249,500 rows removed by each join filter, 35.5–55.9 ms in payments_decided's join and
 -- 36.8–47.5 ms in payments_guard's, against 1.7 and 1.1 ms for hash joins of the same rows
--- (Benchmarks/transition-join-plans.sh; docs/PERFORMANCE.md, "Plans the first batches leave behind"). With `enable_nestloop = off` set on the two functions, every plan made while they
--- run is a hash join, whatever the batch sizes before; the setting applies inside the functions only.
+-- (Benchmarks/transition-join-plans.sh; docs/PERFORMANCE.md, "Plans the first batches leave behind").
+-- With `enable_nestloop = off` set on the two functions, every join the planner makes while they run is a hash or
+-- merge join, whatever the batch sizes before; the setting applies inside the functions only.
 SET LOCAL ROLE chokepoint_owner;
 
 ALTER FUNCTION chokepoint.payments_guard() SET enable_nestloop = off;

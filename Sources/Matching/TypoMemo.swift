@@ -15,41 +15,31 @@
 /// search finds the same hits, in the same order, with or without it.
 struct TypoMemo {
     /// Remembered tokens at most, before starting again; 0: remembers nothing.
-    let capacity: Int
+    var capacity: Int { keys.capacity }
     /// The longest form remembered, in bytes.
     static let maxTokenBytes = 64
 
-    init(capacity: Int = 16_384) { self.capacity = capacity }
+    init(capacity: Int = 16_384) { keys = MemoKeys(capacity: capacity) }
 
-    /// The remembered tokens' keys, numbered in the order remembered (made at the first `remember`).
-    private var keys: TokenInterner?
+    private var keys: MemoKeys
     /// Per remembered token, by its key's number: its hits' range in `results`.
     private var ranges: [Range<Int32>] = []
     /// The hits of every remembered token end to end.
     private var results: [(token: Int32, sim: Double)] = []
-    /// The last `lookup`'s key, and whether it missed a token this memo keeps (then `remember` stores it).
-    private var key: [UInt8] = []
-    private var pending = false
     /// Lookups answered from memory (for tests and figures).
-    private(set) var answered = 0
+    var answered: Int { keys.answered }
 
     var count: Int { ranges.count }
 
     /// The remembered hits of the token with folded bytes `folded` and unfolded bytes `raw`, or nil (then `remember`
     /// may be called with its hits). Nil for a token longer than `maxTokenBytes`.
     mutating func lookup(folded: UnsafeBufferPointer<UInt8>, raw: UnsafeBufferPointer<UInt8>) -> Range<Int32>? {
-        pending = false
-        if capacity == 0 || folded.count > Self.maxTokenBytes || raw.count > Self.maxTokenBytes { return nil }
-        key.removeAll(keepingCapacity: true)
-        key.append(UInt8(folded.count))
-        key.append(contentsOf: folded)
-        key.append(contentsOf: raw)
-        if let keys, let id = key.withUnsafeBufferPointer({ keys.id(of: $0) }) {
-            answered += 1
-            return ranges[Int(id)]
-        }
-        pending = true
-        return nil
+        let kept = folded.count <= Self.maxTokenBytes && raw.count <= Self.maxTokenBytes
+        return keys.lookUp(if: kept) { key in
+            key.append(UInt8(folded.count))
+            key.append(contentsOf: folded)
+            key.append(contentsOf: raw)
+        }.map { ranges[Int($0)] }
     }
 
     /// Hit `k` of a range from `lookup`.
@@ -57,17 +47,15 @@ struct TypoMemo {
 
     /// Remembers `hits` for the token of the last `lookup` (nothing if that lookup was not a miss of a token it keeps).
     mutating func remember(_ hits: ArraySlice<NameIndex.TokenHit>) {
-        guard pending else { return }
-        pending = false
-        if keys == nil || ranges.count >= capacity || results.count + hits.count > 4 * capacity {
-            keys = TokenInterner(capacity: min(capacity, 1024))
+        let full = ranges.count >= capacity || results.count + hits.count > 4 * capacity
+        guard let (id, restarted) = keys.internPending(full: full) else { return }
+        if restarted {
             ranges.removeAll(keepingCapacity: true)
             results.removeAll(keepingCapacity: true)
         }
+        assert(Int(id) == ranges.count, "a remembered key is interned once")
         let start = Int32(results.count)
         for h in hits { results.append((h.token, h.sim)) }
-        let id = key.withUnsafeBufferPointer { keys!.intern($0) }
-        assert(Int(id) == ranges.count, "a remembered key is interned once")
         ranges.append(start..<Int32(results.count))
     }
 }
@@ -85,48 +73,79 @@ struct TypoMemo {
 /// same with or without it.
 struct KnownTokenMemo {
     /// Remembered words at most, before starting again; 0: remembers nothing.
-    let capacity: Int
+    var capacity: Int { keys.capacity }
     static let maxWordBytes = 64
 
-    init(capacity: Int = 16_384) { self.capacity = capacity }
+    init(capacity: Int = 16_384) { keys = MemoKeys(capacity: capacity) }
 
-    private var keys: TokenInterner?
+    private var keys: MemoKeys
     /// Per remembered word, by its key's number: the answer.
     private var answers: [Bool] = []
-    /// The last `lookup`'s key, and whether it missed a word this memo keeps (then `remember` stores it).
-    private var key: [UInt8] = []
-    private var pending = false
     /// Lookups answered from memory (for tests and figures).
-    private(set) var answered = 0
+    var answered: Int { keys.answered }
 
     var count: Int { answers.count }
 
     /// The remembered answer for `word` asked with or without the typo lookup, or nil (then `remember` may be called
     /// with the answer).
     mutating func lookup(_ word: UnsafeBufferPointer<UInt8>, fuzzy: Bool) -> Bool? {
+        keys.lookUp(if: word.count <= Self.maxWordBytes) { key in
+            key.append(fuzzy ? 1 : 0)
+            key.append(contentsOf: word)
+        }.map { answers[Int($0)] }
+    }
+
+    /// Remembers `known` for the word of the last `lookup` (nothing if that lookup was not a miss of a word it keeps).
+    mutating func remember(_ known: Bool) {
+        guard let (id, restarted) = keys.internPending(full: answers.count >= capacity) else { return }
+        if restarted { answers.removeAll(keepingCapacity: true) }
+        assert(Int(id) == answers.count, "a remembered key is interned once")
+        answers.append(known)
+    }
+}
+
+/// The keys of a workspace memory (`TypoMemo`, `KnownTokenMemo`): byte strings numbered in the order remembered by a
+/// `TokenInterner` (the index build's table: flat buffer, `selfKey` hash, confirmed byte for byte, so a lookup hashes
+/// no array and allocates nothing), the last lookup's key kept until the memory stores what was computed for it, and
+/// a new, empty numbering when the memory is full. The memory keeps its values by key number.
+struct MemoKeys {
+    /// Keys at most, before starting again; 0: remembers nothing.
+    let capacity: Int
+    /// Made at the first `internPending`.
+    private var interner: TokenInterner?
+    /// The last `lookUp`'s key, and whether it missed a key this memory keeps (then `internPending` numbers it).
+    private var key: [UInt8] = []
+    private var pending = false
+    /// Lookups answered from memory.
+    private(set) var answered = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// The number of the key `write` builds (into an empty buffer), or nil when it is not remembered; then, if `kept`
+    /// (and the memory keeps anything), the key waits for `internPending`.
+    mutating func lookUp(if kept: Bool, _ write: (inout [UInt8]) -> Void) -> Int32? {
         pending = false
-        if capacity == 0 || word.count > Self.maxWordBytes { return nil }
+        if capacity == 0 || !kept { return nil }
         key.removeAll(keepingCapacity: true)
-        key.append(fuzzy ? 1 : 0)
-        key.append(contentsOf: word)
-        if let keys, let id = key.withUnsafeBufferPointer({ keys.id(of: $0) }) {
+        write(&key)
+        if let interner, let id = key.withUnsafeBufferPointer({ interner.id(of: $0) }) {
             answered += 1
-            return answers[Int(id)]
+            return id
         }
         pending = true
         return nil
     }
 
-    /// Remembers `known` for the word of the last `lookup` (nothing if that lookup was not a miss of a word it keeps).
-    mutating func remember(_ known: Bool) {
-        guard pending else { return }
+    /// Numbers the key of the last `lookUp` if it missed one this memory keeps (else nil). When the memory is `full`
+    /// (or has no numbering yet) it starts a new numbering first, and says so: the caller then drops its values.
+    mutating func internPending(full: Bool) -> (id: Int32, restarted: Bool)? {
+        guard pending else { return nil }
         pending = false
-        if keys == nil || answers.count >= capacity {
-            keys = TokenInterner(capacity: min(capacity, 1024))
-            answers.removeAll(keepingCapacity: true)
+        var restarted = false
+        if interner == nil || full {
+            interner = TokenInterner(capacity: min(capacity, 1024))
+            restarted = true
         }
-        let id = key.withUnsafeBufferPointer { keys!.intern($0) }
-        assert(Int(id) == answers.count, "a remembered key is interned once")
-        answers.append(known)
+        return (key.withUnsafeBufferPointer { interner!.intern($0) }, restarted)
     }
 }

@@ -91,6 +91,49 @@ struct SecurityTests {
         #expect(try admin.query("SELECT action, reason FROM chokepoint.audit_log WHERE payment_id = $1", [id]).rows.map(\.values) == [["decision", nil]])
     }
 
+    @Test("a payment names only a screening run that exists (schema 17's statement checks, not a foreign key); runs are never deleted, truncated or renumbered")
+    func screeningRunReferences() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let admin = try db.connect()
+        #expect(try admin.query("SELECT count(*) FROM pg_constraint WHERE conrelid = 'chokepoint.payments'::regclass AND contype = 'f'").scalar == "0")
+        let run = try admin.query("INSERT INTO chokepoint.screening_runs (kind) VALUES ('daemon') RETURNING id").scalar!
+        // Inserting a payment with a run (only the owner's grants allow it): a missing run is refused, whichever row names it.
+        Self.refused(admin, """
+            INSERT INTO chokepoint.payments (external_ref, format, message, screening_run_id)
+            VALUES ('P0', 'mt103', 'm', NULL), ('P1', 'mt103', 'm', 424242)
+            """, state: "23503", containing: "424242")
+        try admin.query("INSERT INTO chokepoint.payments (external_ref, format, message, screening_run_id) VALUES ('P2', 'mt103', 'm', $1), ('P3', 'mt103', 'm', NULL)", [run])
+        #expect(try admin.query("SELECT count(*) FROM chokepoint.payments").scalar == "2")
+        // Giving pending payments a run: one missing run among the rows refuses the statement.
+        Self.refused(admin, "UPDATE chokepoint.payments SET screening_run_id = CASE external_ref WHEN 'P3' THEN 424242 ELSE $1::bigint END", [run],
+                     state: "23503", containing: "424242")
+        try admin.query("UPDATE chokepoint.payments SET screening_run_id = $1 WHERE external_ref = 'P3'", [run])
+        // Deciding under a missing run: as the daemon role (SecurityTests.daemonNeedsItsOwnRun) and as a superuser.
+        Self.refused(admin, "UPDATE chokepoint.payments SET status = 'released', decided_at = now(), screening_run_id = 424243 WHERE external_ref = 'P2'",
+                     state: "23503", containing: "424243")
+        // The owner (as the operator functions run) may touch a decided payment, but not give it a missing run.
+        let (held, _) = try Self.heldByDaemon(db, admin)
+        try admin.query("SET ROLE chokepoint_owner")
+        Self.refused(admin, "UPDATE chokepoint.payments SET screening_run_id = 424244 WHERE id = $1", [held], state: "23503", containing: "424244")
+        try admin.query("UPDATE chokepoint.payments SET screening_run_id = $2 WHERE id = $1", [held, run])
+        // Runs stay, for the owner and the superuser alike.
+        for role in ["chokepoint_owner", "NONE"] {
+            try admin.query("SET ROLE \(role)")
+            Self.refused(admin, "DELETE FROM chokepoint.screening_runs WHERE id = $1", [run])
+            Self.refused(admin, "DELETE FROM chokepoint.screening_runs WHERE id NOT IN (SELECT screening_run_id FROM chokepoint.payments WHERE screening_run_id IS NOT NULL)")
+            Self.refused(admin, "TRUNCATE chokepoint.screening_runs CASCADE")
+            Self.refused(admin, "UPDATE chokepoint.screening_runs SET id = DEFAULT")
+        }
+        // What the daemon does to its runs still works (finishing one), and nothing was lost.
+        let (_, d) = try Self.login(db, "dmr", "chokepoint_daemon")
+        let mine = try PaymentStore.startRun(d, kind: "daemon", host: "h", pid: 1, listVersions: "{}")
+        try PaymentStore.finishRun(d, runId: mine)
+        #expect(try admin.query("SELECT count(*) FILTER (WHERE finished_at IS NOT NULL) || '/' || count(*) FROM chokepoint.screening_runs").scalar == "1/3")
+        #expect(try admin.query("SELECT count(*) FROM chokepoint.payments WHERE screening_run_id = $1", [run]).scalar == "3")
+        #expect(try admin.query("SELECT status FROM chokepoint.payments WHERE external_ref = 'P2'").scalar == "pending")
+    }
+
     @Test("an operator's release runs through release_hold only; the audit row is the server's")
     func operatorCannotUpdateDirectly() throws {
         let db = try TestDatabase.create()
@@ -149,6 +192,8 @@ struct SecurityTests {
         "partitioned_tables()": [],
         "payment_reference_check()": [],
         "payments_register_refs()": [],
+        // Runs are never deleted (schema 17).
+        "screening_runs_refuse_change()": [],
     ]
 
     /// Planner settings of the functions that join an UPDATE's transition tables (schema 16: no nested loop, whatever

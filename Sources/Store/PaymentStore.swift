@@ -79,8 +79,8 @@ public enum PaymentStore {
     /// decided is left alone (and its hits are not written). Triggers add the audit row and the
     /// `chokepoint_decisions` notification of each status change in the same transaction.
     ///
-    /// One statement: the update, the hits of the payments it decided and the clearing of their attempt
-    /// records travel together (data-modifying CTEs), so a batch costs one round trip here instead of three,
+    /// One statement: the update, the hits of the payments it decided, the clearing of their attempt records and
+    /// the screening keys travel together (data-modifying CTEs), so a batch costs one round trip here instead of four,
     /// and the audit chain's head, which the update's statement trigger locks until the transaction ends, is
     /// taken by the transaction's last statement: another worker's decisions wait for this one's COMMIT only,
     /// not for its hits and attempt records as well.
@@ -102,9 +102,9 @@ public enum PaymentStore {
         let errors: [String?] = decisions.map { $0.decision.error.map(Self.clip) }
         // Good-guy records applied to each payment: the audit row of its decision names them.
         let suppressions = decisions.map { PostgresArray.int64(Array(Set($0.decision.suppressed.map(\.goodGuyId))).sorted()) }
-        // Keys first: the status change's trigger then finds the row and leaves it (keys depend on the message
-        // alone, so writing them for a payment another transaction decides is right too).
-        try storeScreeningKeys(c, decisions.compactMap { d in d.decision.screeningKeys.map { (d.id, $0) } })
+        // The keys travel in the same statement (`$19`, `$20`), written before the status change's trigger looks for
+        // them (keys depend on the message alone, so writing them for a payment another transaction decides is right too).
+        let keys = decisions.compactMap { d in d.decision.screeningKeys.map { (id: d.id, keys: $0) } }
         // Every decision's hits go along; the statement keeps those of the payments it decided.
         var hits = HitRows()
         for (id, decision) in decisions {
@@ -114,7 +114,7 @@ public enum PaymentStore {
         let run = committing ? c.queryPreparedCommitting : c.queryPrepared
         let updated = try run(recordStatement(pruned: pruned), [PostgresArray.int64(ids), PostgresArray.text(statuses), PostgresArray.text(reasons),
                                PostgresArray.text(errors), String(runId), PostgresArray.text(suppressions),
-                               PostgresArray.text(times)] + hits.parameters, recordSettings)
+                               PostgresArray.text(times)] + hits.parameters + keysParameters(keys), recordSettings)
         return Set(updated.rows.compactMap { $0.int64(0) })
     }
 
@@ -136,8 +136,12 @@ public enum PaymentStore {
     /// (tens of milliseconds, seen on the claim).
     static let recordSettings: Connection.LocalSettings = [("enable_seqscan", "off"), ("jit", "off")]
 
-    /// The record statement (see `record`): `$1`…`$7` the decisions, `$8`…`$18` the hits (`HitRows.parameters`);
-    /// with `pruned`, each payment is looked for in the partition of its `received_at` (`$7`) only.
+    /// The record statement (see `record`): `$1`…`$7` the decisions, `$8`…`$18` the hits (`HitRows.parameters`),
+    /// `$19`, `$20` the screening keys (`keysParameters`); with `pruned`, each payment is looked for in the partition
+    /// of its `received_at` (`$7`) only.
+    ///
+    /// The keys are a CTE of this statement rather than a statement before it: one round trip and one planning less per
+    /// batch. The status change's statement trigger (sql/015) runs after every CTE, so it finds them and leaves them.
     static func recordStatement(pruned: Bool) -> String {
         """
             WITH decided AS (
@@ -165,7 +169,11 @@ public enum PaymentStore {
                                       AND x.suppressed_by IS NOT DISTINCT FROM h.suppressed_by
                                    OFFSET 0)),
             attempts AS (
-                DELETE FROM chokepoint.screening_attempts AS a USING decided WHERE a.payment_id = decided.id)
+                DELETE FROM chokepoint.screening_attempts AS a USING decided WHERE a.payment_id = decided.id),
+            screening_keys AS (
+                INSERT INTO chokepoint.payment_screening_keys AS k (payment_id, keys)
+                SELECT s.id, s.keys::integer[] FROM unnest($19::bigint[], $20::text[]) AS s(id, keys)
+                ON CONFLICT (payment_id) DO UPDATE SET keys = EXCLUDED.keys WHERE k.keys IS NULL)
             SELECT id FROM decided
             """
     }
@@ -177,7 +185,12 @@ public enum PaymentStore {
             INSERT INTO chokepoint.payment_screening_keys AS k (payment_id, keys)
             SELECT d.id, d.keys::integer[] FROM unnest($1::bigint[], $2::text[]) AS d(id, keys)
             ON CONFLICT (payment_id) DO UPDATE SET keys = EXCLUDED.keys WHERE k.keys IS NULL
-            """, [PostgresArray.int64(keys.map(\.id)), PostgresArray.integerArrays(keys.map(\.keys))])
+            """, keysParameters(keys))
+    }
+
+    /// Payments' keys as the two array parameters of `storeScreeningKeys` and of the record statement.
+    static func keysParameters(_ keys: [(id: Int64, keys: [Int32])]) -> [String?] {
+        [PostgresArray.int64(keys.map(\.id)), PostgresArray.integerArrays(keys.map(\.keys))]
     }
 
     /// Hits as parallel arrays, for one `unnest` insert.

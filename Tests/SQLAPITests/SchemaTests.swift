@@ -191,7 +191,7 @@ struct SchemaTests {
         hits.append(id, new, suppressedBy: nil)
         let parameters: [String?] = [PostgresArray.int64([id]), PostgresArray.text(["held"]), PostgresArray.text([PostgresArray.text(["sanctioned_party"])]),
                                      PostgresArray.text([nil]), String(run), PostgresArray.text([PostgresArray.int64([])]),
-                                     PostgresArray.text([receivedAt])] + hits.parameters
+                                     PostgresArray.text([receivedAt])] + hits.parameters + PaymentStore.keysParameters([])
         let literals = parameters.map { $0.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL" }.joined(separator: ", ")
         let month = try c.query("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY\"m\"MM')").scalar!
         // As the worker plans it: prepared, one generic plan per connection, made at its first execution, here while

@@ -15,6 +15,11 @@
 -- * A run cannot disappear or change its id: screening_runs refuses DELETE, TRUNCATE and a new id. The foreign key
 --   refused deleting a run a payment names (and locked the run's row so that no concurrent DELETE could); nothing
 --   deletes runs (they are the record of which run decided each payment, and hits and rescreen runs name them too).
+--
+-- What the foreign key covered and these checks do not: a statement naming a month's partition directly (an INSERT
+-- into or UPDATE of chokepoint.payments_yYYYYmMM) fires no statement trigger of the parent, as for payments_guard,
+-- payments_decided and the audit chain; only the owner and superusers can write a partition, and they can also
+-- disable triggers and drop constraints. A partition attached from elsewhere is not checked for its run ids either.
 SET LOCAL ROLE chokepoint_owner;
 
 ALTER TABLE chokepoint.payments DROP CONSTRAINT payments_screening_run_id_fkey;

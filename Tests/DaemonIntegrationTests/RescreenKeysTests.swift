@@ -294,7 +294,7 @@ struct RescreenKeysTests {
         #expect(try matches(after: 4000, through: nil) == [])
     }
 
-    @Test("one statement trigger gives the payments a batch decides their rows of unknown keys; keys written first stay; inserted decided payments get theirs")
+    @Test("one statement trigger gives the payments a batch decides their rows of unknown keys; keys the decision carries, or written first, stay; inserted decided payments get theirs")
     func keysRowsPerBatch() throws {
         let db = try TestDatabase.create()
         defer { db.drop() }
@@ -316,13 +316,17 @@ struct RescreenKeysTests {
         }
         let run = try PaymentStore.startRun(c, kind: "daemon", host: "test", pid: 1, listVersions: "{}")
         try c.transaction { c in
-            // B's keys are written before its decision (as the daemon does with --screening-keys).
-            try PaymentStore.storeScreeningKeys(c, [(try id("B"), [7, 8, 9])])
-            try PaymentStore.record(c, runId: run, decisions: try ["A", "B", "C"].map { (try id($0), Decision(hits: [])) })
+            // B's keys travel with its decision (as the daemon records them with --screening-keys, in the record
+            // statement); C's were stored before (as a rescreen stores a pending payment's), and its decision's differ.
+            try PaymentStore.storeScreeningKeys(c, [(try id("C"), [1, 2])])
+            var b = Decision(hits: []), cc = Decision(hits: [])
+            b.screeningKeys = [7, 8, 9]
+            cc.screeningKeys = [3]
+            try PaymentStore.record(c, runId: run, decisions: [(try id("A"), Decision(hits: [])), (try id("B"), b), (try id("C"), cc)])
         }
         #expect(try keysOf("A") == "unknown")
         #expect(try keysOf("B") == "{7,8,9}")
-        #expect(try keysOf("C") == "unknown")
+        #expect(try keysOf("C") == "{1,2}")
         #expect(try keysOf("D") == nil)
         // An update that decides nothing adds nothing: D is still pending.
         try c.query("UPDATE chokepoint.payments SET status = 'pending' WHERE external_ref = 'D'")
@@ -331,6 +335,7 @@ struct RescreenKeysTests {
         try PaymentStore.record(c, runId: run, decisions: [(try id("D"), Decision(hits: []))])
         #expect(try keysOf("D") == "unknown")
         #expect(try keysOf("B") == "{7,8,9}")
+        #expect(try keysOf("C") == "{1,2}")
         #expect(try F.count(c, "SELECT count(*) FROM chokepoint.payment_screening_keys") == 4)
         // A payment inserted already decided gets its row from the insert trigger.
         try c.query("""

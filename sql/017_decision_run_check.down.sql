@@ -47,18 +47,8 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION chokepoint.payments_register_refs() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    IF TG_RELID <> 'chokepoint.payments'::regclass OR TG_OP <> 'INSERT' OR TG_LEVEL <> 'STATEMENT' THEN
-        RAISE EXCEPTION 'chokepoint.payments_register_refs fires only after inserts into chokepoint.payments'
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    INSERT INTO chokepoint.payment_refs (external_ref, payment_id, received_at)
-    SELECT n.external_ref, n.id, n.received_at FROM refs_new AS n;
-    RETURN NULL;
-END
-$$;
+DROP TRIGGER payments_run_insert ON chokepoint.payments;
+DROP FUNCTION chokepoint.payment_run_check();
 
 ALTER TABLE chokepoint.payments ADD CONSTRAINT payments_screening_run_id_fkey FOREIGN KEY (screening_run_id) REFERENCES chokepoint.screening_runs (id);
 

@@ -10,16 +10,16 @@
 --   run to be the session user's own daemon or rescreen run, in its one join over the statement's rows.
 -- * Any other UPDATE that gives a payment a run (the owner's functions, an UPDATE of a pending payment):
 --   payments_guard now checks that the run exists.
--- * An INSERT that names a run (only the owner can: the submitter's column grant leaves screening_run_id out):
---   payments_register_refs, the statement trigger every INSERT of payments fires already, checks it.
+-- * An INSERT that names a run (only the owner can: the submitter's column grant leaves screening_run_id out): a row
+--   trigger checks it, called only for such rows (its WHEN clause), so the bank's inserts call nothing more.
 -- * A run cannot disappear or change its id: screening_runs refuses DELETE, TRUNCATE and a new id. The foreign key
 --   refused deleting a run a payment names (and locked the run's row so that no concurrent DELETE could); nothing
 --   deletes runs (they are the record of which run decided each payment, and hits and rescreen runs name them too).
 --
--- What the foreign key covered and these checks do not: a statement naming a month's partition directly (an INSERT
--- into or UPDATE of chokepoint.payments_yYYYYmMM) fires no statement trigger of the parent, as for payments_guard,
--- payments_decided and the audit chain; only the owner and superusers can write a partition, and they can also
--- disable triggers and drop constraints. A partition attached from elsewhere is not checked for its run ids either.
+-- What the foreign key covered and these checks do not: an UPDATE naming a month's partition directly
+-- (chokepoint.payments_yYYYYmMM) fires no statement trigger of the parent, as for payments_guard, payments_decided
+-- and the audit chain; only the owner and superusers can write a partition, and they can also disable triggers and
+-- drop constraints. A partition attached from elsewhere is not checked for its run ids either.
 SET LOCAL ROLE chokepoint_owner;
 
 ALTER TABLE chokepoint.payments DROP CONSTRAINT payments_screening_run_id_fkey;
@@ -75,29 +75,28 @@ BEGIN
 END
 $$;
 
--- As in schema 12, plus the run of a payment inserted with one.
-CREATE OR REPLACE FUNCTION chokepoint.payments_register_refs() RETURNS trigger
+-- A payment inserted with a run (the owner's, or a superuser's): one row trigger whose WHEN clause skips the bank's
+-- inserts (they cannot name a run) without calling any function. A row trigger of the partitioned table is cloned
+-- onto every partition, so an INSERT naming a month's partition directly is checked too.
+CREATE FUNCTION chokepoint.payment_run_check() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    missing record;
 BEGIN
-    IF TG_RELID <> 'chokepoint.payments'::regclass OR TG_OP <> 'INSERT' OR TG_LEVEL <> 'STATEMENT' THEN
-        RAISE EXCEPTION 'chokepoint.payments_register_refs fires only after inserts into chokepoint.payments'
+    -- Row triggers of a partitioned table fire on its partitions: TG_RELID is the month's partition.
+    IF pg_catalog.pg_partition_root(TG_RELID) IS DISTINCT FROM 'chokepoint.payments'::regclass OR TG_OP <> 'INSERT'
+       OR TG_LEVEL <> 'ROW' OR TG_WHEN <> 'AFTER' THEN
+        RAISE EXCEPTION 'chokepoint.payment_run_check fires only after inserts into chokepoint.payments'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    SELECT n.id, n.screening_run_id INTO missing FROM refs_new AS n
-     WHERE n.screening_run_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM chokepoint.screening_runs AS r WHERE r.id = n.screening_run_id)
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'payment %: screening run % does not exist', missing.id, missing.screening_run_id
+    IF NOT EXISTS (SELECT 1 FROM chokepoint.screening_runs AS r WHERE r.id = NEW.screening_run_id) THEN
+        RAISE EXCEPTION 'payment %: screening run % does not exist', NEW.id, NEW.screening_run_id
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    INSERT INTO chokepoint.payment_refs (external_ref, payment_id, received_at)
-    SELECT n.external_ref, n.id, n.received_at FROM refs_new AS n;
     RETURN NULL;
 END
 $$;
+REVOKE EXECUTE ON FUNCTION chokepoint.payment_run_check() FROM PUBLIC;
+CREATE TRIGGER payments_run_insert AFTER INSERT ON chokepoint.payments
+    FOR EACH ROW WHEN (NEW.screening_run_id IS NOT NULL) EXECUTE FUNCTION chokepoint.payment_run_check();
 
 CREATE FUNCTION chokepoint.screening_runs_refuse_change() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$

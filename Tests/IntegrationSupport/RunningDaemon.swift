@@ -24,7 +24,8 @@ public final class RunningDaemon: Sendable {
         config.batchSize = batchSize
         config.pollInterval = pollInterval
         var logger = Logger(label: "test-daemon")
-        logger.logLevel = .critical
+        // CHOKEPOINT_TEST_DAEMON_LOG=debug (or info, warning…) shows the daemon's log when a test needs explaining.
+        logger.logLevel = ProcessInfo.processInfo.environment["CHOKEPOINT_TEST_DAEMON_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         let daemon = Daemon(config: config, loader: { _ in (screener, "{\"test\": 1}", nil) }, logger: logger)
         self.daemon = daemon
         self.task = Task { try await daemon.run() }

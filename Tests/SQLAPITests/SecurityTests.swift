@@ -91,7 +91,7 @@ struct SecurityTests {
         #expect(try admin.query("SELECT action, reason FROM chokepoint.audit_log WHERE payment_id = $1", [id]).rows.map(\.values) == [["decision", nil]])
     }
 
-    @Test("a payment names only a screening run that exists (schema 17's statement checks, not a foreign key); runs are never deleted, truncated or renumbered")
+    @Test("a payment names only a screening run that exists (schema 17's trigger checks, not a foreign key); runs are never deleted, truncated or renumbered")
     func screeningRunReferences() throws {
         let db = try TestDatabase.create()
         defer { db.drop() }
@@ -105,6 +105,10 @@ struct SecurityTests {
             """, state: "23503", containing: "424242")
         try admin.query("INSERT INTO chokepoint.payments (external_ref, format, message, screening_run_id) VALUES ('P2', 'mt103', 'm', $1), ('P3', 'mt103', 'm', NULL)", [run])
         #expect(try admin.query("SELECT count(*) FROM chokepoint.payments").scalar == "2")
+        // Into a month's partition directly: the row trigger is cloned onto every partition.
+        let month = try admin.query("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY\"m\"MM')").scalar!
+        Self.refused(admin, "INSERT INTO chokepoint.payments_y\(month) (id, external_ref, format, message, screening_run_id) VALUES (900001, 'P4', 'mt103', 'm', 424245)",
+                     state: "23503", containing: "424245")
         // Giving pending payments a run: one missing run among the rows refuses the statement.
         Self.refused(admin, "UPDATE chokepoint.payments SET screening_run_id = CASE external_ref WHEN 'P3' THEN 424242 ELSE $1::bigint END", [run],
                      state: "23503", containing: "424242")
@@ -192,8 +196,9 @@ struct SecurityTests {
         "partitioned_tables()": [],
         "payment_reference_check()": [],
         "payments_register_refs()": [],
-        // Runs are never deleted (schema 17).
+        // Runs are never deleted; a payment inserted with one names one that exists (schema 17).
         "screening_runs_refuse_change()": [],
+        "payment_run_check()": [],
     ]
 
     /// Planner settings of the functions that join an UPDATE's transition tables (schema 16: no nested loop, whatever

@@ -170,10 +170,7 @@ public enum PaymentStore {
                                    OFFSET 0)),
             attempts AS (
                 DELETE FROM chokepoint.screening_attempts AS a USING decided WHERE a.payment_id = decided.id),
-            screening_keys AS (
-                INSERT INTO chokepoint.payment_screening_keys AS k (payment_id, keys)
-                SELECT s.id, s.keys::integer[] FROM unnest($19::bigint[], $20::text[]) AS s(id, keys)
-                ON CONFLICT (payment_id) DO UPDATE SET keys = EXCLUDED.keys WHERE k.keys IS NULL)
+            screening_keys AS (\(keysInsert(ids: "$19", keys: "$20")))
             SELECT id FROM decided
             """
     }
@@ -181,11 +178,17 @@ public enum PaymentStore {
     /// Stores payments' rescreen prefilter keys where they are not known yet (see sql/013_screening_keys.up.sql).
     public static func storeScreeningKeys(_ c: Connection, _ keys: [(id: Int64, keys: [Int32])]) throws {
         guard !keys.isEmpty else { return }
-        try c.query("""
-            INSERT INTO chokepoint.payment_screening_keys AS k (payment_id, keys)
-            SELECT d.id, d.keys::integer[] FROM unnest($1::bigint[], $2::text[]) AS d(id, keys)
-            ON CONFLICT (payment_id) DO UPDATE SET keys = EXCLUDED.keys WHERE k.keys IS NULL
-            """, keysParameters(keys))
+        try c.query(keysInsert(ids: "$1", keys: "$2"), keysParameters(keys))
+    }
+
+    /// The INSERT of payments' keys where they are not known yet, from the two array parameters named (see
+    /// `keysParameters`): `storeScreeningKeys`'s statement, and a CTE of the record statement.
+    static func keysInsert(ids: String, keys: String) -> String {
+        """
+        INSERT INTO chokepoint.payment_screening_keys AS k (payment_id, keys)
+        SELECT s.id, s.keys::integer[] FROM unnest(\(ids)::bigint[], \(keys)::text[]) AS s(id, keys)
+        ON CONFLICT (payment_id) DO UPDATE SET keys = EXCLUDED.keys WHERE k.keys IS NULL
+        """
     }
 
     /// Payments' keys as the two array parameters of `storeScreeningKeys` and of the record statement.

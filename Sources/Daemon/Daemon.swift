@@ -141,6 +141,14 @@ public final class Daemon: Service, Sendable {
             }
         }
         workers.forEach { $0.start() }
+        // Ready once every worker's connections have run the batch's statements (`PaymentStore.warmUp`, milliseconds),
+        // so that READY=1 means payments are decided at full speed; a database that does not answer within the
+        // bound does not hold start-up back (the workers keep trying, as before).
+        let warmDeadline = ContinuousClock.now + .seconds(10)
+        while stats.workersWarmedUp.load(ordering: .relaxed) < config.workers && ContinuousClock.now < warmDeadline
+                && !shutdownRequested.load(ordering: .relaxed) && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         let probe = QueueProbe(conninfo: conninfo, interval: config.probeInterval, logger: logger)
         probe.start()
         notifier.ready(status: "screening with \(config.workers) workers")

@@ -42,7 +42,14 @@ public final class WorkerStats: Sendable {
     public let errors = Atomic<Int>(0)
     /// Monotonic seconds of the last completed loop iteration of any worker (the watchdog's heartbeat).
     public let heartbeat = Atomic<UInt64>(0)
+    /// Workers whose connections have run the batch's statements once (`PaymentStore.warmUp`), each counted once.
+    public let workersWarmedUp = Atomic<Int>(0)
+    private let warmed = Mutex<Set<Int>>([])
     public init() {}
+
+    func warmedUp(worker: Int) {
+        if warmed.withLock({ $0.insert(worker).inserted }) { workersWarmedUp.add(1, ordering: .relaxed) }
+    }
 
     func beat() { heartbeat.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed) }
 
@@ -136,6 +143,7 @@ public final class Worker: Sendable {
                     // daemon crash, so it need not wait for the WAL flush; a daemon crash never loses it.
                     try ac.query("SELECT set_config('synchronous_commit', 'off', false)")
                     try ac.query("SELECT set_config('application_name', $1, false)", ["chokepoint-worker-\(id)-attempts"])
+                    ac.preparesStatements = config.prepareStatements
                     attemptsConnection = ac
                     let c = try Connection(conninfo: config.conninfo)
                     c.preparesStatements = config.prepareStatements
@@ -150,6 +158,14 @@ public final class Worker: Sendable {
                     try c.query("SELECT set_config('application_name', $1, false)", ["chokepoint-worker-\(id)"])
                     connection = c
                     runGeneration = -1
+                    do {
+                        try PaymentStore.warmUp(c, attempts: ac)
+                    } catch {
+                        // Only the first batch's speed depends on it: that batch meets any real fault itself.
+                        logger.warning("warming up the new connections failed; the first batch plans its statements itself",
+                                       metadata: ["error": "\(error)"])
+                    }
+                    stats.warmedUp(worker: id)
                     if backoff.failures > 0 {
                         stats.reconnects.add(1, ordering: .relaxed)
                         DaemonMetrics.reconnects.increment()

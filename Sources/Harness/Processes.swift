@@ -130,13 +130,14 @@ public final class DaemonProcess {
         return p.terminationStatus
     }
 
-    /// Waits until this start's workers have opened a screening run (lists loaded, claiming).
-    public func waitReady(_ c: Connection, timeout: Double = 60) throws {
+    /// Waits until `workers` of this start's workers have opened a screening run (lists loaded, connections warmed
+    /// up, claiming): the load bench waits for all of them, so its steady rate starts on a daemon that is up.
+    public func waitReady(_ c: Connection, workers: Int = 1, timeout: Double = 60) throws {
         let end = Date().addingTimeInterval(timeout)
         while Date() < end {
             if !isRunning { throw BenchFailure("daemon \(name) exited during start-up; see \(logPath)") }
             if let n = try? c.query("SELECT count(*) FROM chokepoint.screening_runs WHERE kind = 'daemon' AND pid = $1", [String(pid)]).scalar,
-               (Int(n) ?? 0) > 0 { return }
+               (Int(n) ?? 0) >= workers { return }
             Thread.sleep(forTimeInterval: 0.02)
         }
         throw BenchFailure("daemon \(name) not ready after \(Int(timeout)) s; see \(logPath)")

@@ -173,17 +173,7 @@ public final class Connection {
     private func run(_ sql: String, _ parameters: [String?], prepare: Bool, commit: Bool,
                      settings: LocalSettings = []) throws(PostgresError) -> QueryResult {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
-        var name: String?
-        if prepare {
-            if let known = prepared[sql] {
-                name = known
-            } else {
-                let new = "chokepoint_\(prepared.count + 1)"
-                _ = try check(PQprepare(conn, new, sql, Int32(parameters.count), nil))
-                prepared[sql] = new
-                name = new
-            }
-        }
+        let name = prepare ? try preparedName(sql, parameterCount: parameters.count) : nil
         guard beginPending || commit || !settings.isEmpty else {
             let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
                 if let name { return PQexecPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0) }
@@ -204,10 +194,15 @@ public final class Connection {
         }
         if !settings.isEmpty {
             // All of them in one statement: `SELECT set_config($1, $2, true), set_config($3, $4, true), …`.
-            let calls = settings.indices.map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), true)" }.joined(separator: ", ")
+            let calls = "SELECT " + settings.indices.map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), true)" }.joined(separator: ", ")
             let values: [String?] = settings.flatMap { [$0.name, $0.value] }
+            // Prepared with the statement it goes with: sent with every batch, it was parsed and planned every time.
+            let settingsName = prepare ? try preparedName(calls, parameterCount: values.count) : nil
             steps.append { conn in
-                Connection.withCStrings(values) { v in PQsendQueryParams(conn, "SELECT " + calls, Int32(v.count), nil, v, nil, nil, 0) }
+                Connection.withCStrings(values) { v in
+                    if let settingsName { return PQsendQueryPrepared(conn, settingsName, Int32(v.count), v, nil, nil, 0) }
+                    return PQsendQueryParams(conn, calls, Int32(v.count), nil, v, nil, nil, 0)
+                }
             }
         }
         let index = steps.count
@@ -217,6 +212,17 @@ public final class Connection {
             steps.append { PQsendQueryParams($0, "COMMIT", 0, nil, nil, nil, nil, 0) }
         }
         return try pipeline(steps)[index]
+    }
+
+    /// The name `sql` is prepared under on this connection, preparing it on first use (one round trip, outside any
+    /// pipeline).
+    private func preparedName(_ sql: String, parameterCount: Int) throws(PostgresError) -> String {
+        if let known = prepared[sql] { return known }
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        let new = "chokepoint_\(prepared.count + 1)"
+        _ = try check(PQprepare(conn, new, sql, Int32(parameterCount), nil))
+        prepared[sql] = new
+        return new
     }
 
     /// Runs a script of several statements in one simple-protocol round trip.

@@ -215,7 +215,7 @@ struct LoadCommand: AsyncParsableCommand {
         } else {
             figures.mode = "rate"
             for p in procs { try p.start() }
-            for p in procs { try p.waitReady(c) }
+            for p in procs { try p.waitReady(c, workers: workers) }
             progress("\(daemons) daemon(s) ready; inserting at \(rate)/s")
             wallStart = Date()
             inserter.start()

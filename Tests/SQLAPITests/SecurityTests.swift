@@ -461,6 +461,32 @@ struct SecurityTests {
         #expect(try PaymentStore.noteScreeningStarted(d, ids: [Int64(id)!]) == [Int64(id)!: 1])
     }
 
+    @Test("a worker's warm-up runs its statements as the daemon role and changes nothing")
+    func warmUpChangesNothing() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let admin = try db.connect()
+        let (name, d) = try Self.login(db, "dwu", "chokepoint_daemon")
+        let attempts = try Connection(conninfo: db.conninfo(user: name))
+        let id = try admin.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('W1', 'mt103', 'm') RETURNING id").scalar!
+        let state = """
+            SELECT (SELECT status FROM chokepoint.payments WHERE id = \(id)), (SELECT count(*) FROM chokepoint.audit_log),
+                   (SELECT count(*) FROM chokepoint.screening_attempts), (SELECT count(*) FROM chokepoint.hits),
+                   (SELECT count(*) FROM chokepoint.payment_screening_keys), (SELECT seq FROM chokepoint.audit_chain_head)
+            """
+        let before = try admin.query(state).rows[0]
+        try PaymentStore.warmUp(d, attempts: attempts)
+        let after = try admin.query(state).rows[0]
+        #expect(before.string(0) == "pending")
+        #expect((0..<6).map { after.string($0) } == (0..<6).map { before.string($0) })
+        // The statements were really sent (prepared on each connection: the claim, the record statement and its
+        // settings; the attempt record), and both connections are outside any transaction after.
+        #expect(try d.query("SELECT count(*) FROM pg_catalog.pg_prepared_statements").scalar == "3")
+        #expect(try attempts.query("SELECT count(*) FROM pg_catalog.pg_prepared_statements").scalar == "1")
+        #expect(!d.inTransaction && !attempts.inTransaction)
+        #expect(try PaymentStore.noteScreeningStarted(attempts, ids: [Int64(id)!]) == [Int64(id)!: 1])
+    }
+
     @Test("migrate runs without CREATEROLE once the roles exist, and revokes CREATE on public")
     func migrateWithoutCreateRole() throws {
         let db = try TestDatabase.create(migrated: false)

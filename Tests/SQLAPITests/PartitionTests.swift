@@ -151,4 +151,29 @@ struct PartitionTests {
         try c.query("INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, score) VALUES ($1, $2, 'unparseable', 'message', 'x', 1)",
                     [id, run])
     }
+
+    @Test("the existence checks look in the recent months first, and still accept an older payment and refuse a missing one")
+    func recentMonthsFirst() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let daemon = try Connection(conninfo: db.conninfo(user: db.createLoginRole(prefix: "dmn", memberOf: "chokepoint_daemon")))
+        let run = try c.query("INSERT INTO chokepoint.screening_runs (kind) VALUES ('daemon') RETURNING id").scalar!
+        try c.query("SELECT chokepoint.create_month_partitions((date_trunc('month', now() AT TIME ZONE 'UTC') - interval '6 months')::date)")
+        let recent = try c.query("INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('NEW', 'mt103', 'x') RETURNING id").scalar!
+        // Inserted last, so it has the highest id, but received six months ago: outside the months looked at first.
+        let old = try c.query("""
+            INSERT INTO chokepoint.payments (external_ref, format, message, received_at)
+            VALUES ('OLD', 'mt103', 'x', now() - interval '6 months') RETURNING id
+            """).scalar!
+        #expect(Int64(old)! > Int64(recent)!)
+        #expect(try PaymentStore.noteScreeningStarted(daemon, ids: [Int64(old)!]) == [Int64(old)!: 1])
+        #expect(try PaymentStore.noteScreeningStarted(daemon, ids: [Int64(recent)!]) == [Int64(recent)!: 1])
+        SecurityTests.refused(daemon, "INSERT INTO chokepoint.screening_attempts (payment_id, attempts) VALUES ($1::bigint + 1, 1)", [old],
+                              state: "23503")
+        let hit = "INSERT INTO chokepoint.hits (payment_id, run_id, kind, field, matched, score) SELECT unnest($1::bigint[]), $2, 'unparseable', 'message', 'x', 1"
+        try c.query(hit, ["{\(old),\(recent)}", run])
+        SecurityTests.refused(c, hit, ["{\(recent),424242}", run], state: "23503", containing: "424242")
+        #expect(try c.query("SELECT count(*) FROM chokepoint.hits").scalar == "2")
+    }
 }

@@ -2,7 +2,11 @@
 ///
 /// Before screening, a worker records on a second connection (committed at once) that it has started
 /// screening each claimed payment (`chokepoint.screening_attempts`); the deciding transaction clears the
-/// record. A record that survives means the process died while screening that payment. The rules:
+/// record. A record that survives means the process died while screening that payment. The counts come from the
+/// claim (the attempts recorded before it, plus this one) when it saw none: the record is then only sent before
+/// screening, and written by the server meanwhile. One race makes a crash count late: a process that dies just
+/// after sending its record, and another daemon's claim that reads the payment before the server wrote it; that
+/// claim screens it in its batch, and the payment is a suspect from the next claim on. The rules:
 ///
 /// - A payment seen before without a decision (`attempts >= 2`) in a batch of several is **set aside**: not
 ///   screened in this batch, its attempt **given back**, and screened alone afterwards, so a poison

@@ -220,6 +220,8 @@ public final class Worker: Sendable {
                 ledger.failed(transient: transient)
                 // The batch's payments are pending again: another worker may take them while this one backs off.
                 wake.signal()
+                // An attempt record sent and not collected (the batch failed before): its result is read first.
+                if attemptsConnection?.awaitingResult == true { _ = try? attemptsConnection?.collect() }
                 try? forgive(&ledger, on: attemptsConnection)
                 if transient || !(connection?.isConnected ?? false) || !(attemptsConnection?.isConnected ?? false) {
                     connection?.close()
@@ -266,8 +268,21 @@ public final class Worker: Sendable {
                 wake.signal()
             }
             if let mine = policyGeneration, let seen, seen > mine { throw StalePolicy() }
-            let counts = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: claimed.map(\.id))
-            let (verdicts, giveBack) = ledger.batchStarted(claimed.map(\.id), counts: counts)
+            let ids = claimed.map(\.id)
+            // The usual batch has no payment seen before: each one's count will be 1 (the claim's row locks keep other
+            // workers' attempt records out until this transaction ends), so the record is only sent, and the server
+            // writes it while the batch is screened. Screening starts once the record is in the socket, so a crash
+            // while screening still counts. A batch with a payment seen before waits for the counts, which decide
+            // what is set aside or held unscreened.
+            let overlapped = claimed.allSatisfy { $0.attemptsBefore == 0 }
+            var counts: [Int64: Int] = [:]
+            if overlapped {
+                try PaymentStore.sendScreeningStarted(attemptsConnection, ids: ids)
+                counts = Dictionary(ids.map { ($0, 1) }, uniquingKeysWith: max)
+            } else {
+                counts = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: ids)
+            }
+            let (verdicts, giveBack) = ledger.batchStarted(ids, counts: counts)
             var decisions: [(id: Int64, decision: Decision)] = []
             decisions.reserveCapacity(claimed.count)
             for (p, v) in zip(claimed, verdicts) {
@@ -278,6 +293,17 @@ public final class Worker: Sendable {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 decisions.append((p.id, screen(p, v.verdict, screener: screener, workspace: &workspace)))
                 DaemonMetrics.screening.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - t0))
+            }
+            if overlapped {
+                let recorded = try PaymentStore.collectScreeningStarted(attemptsConnection)
+                let earlier = recorded.filter { $0.value > 1 }.keys.sorted()
+                if !earlier.isEmpty {
+                    // Another process's attempt record, sent just before it died, was written after this claim read
+                    // none: these were screened in the batch and are suspects from now on (one crash later than
+                    // if the claim had seen the record).
+                    logger.warning("payments screened in a batch had an attempt recorded by a process that stopped meanwhile",
+                                   metadata: ["payment_ids": "\(earlier.prefix(20).map(String.init).joined(separator: ","))"])
+                }
             }
             // Set-aside payments are not screened in this batch: their attempt count must say how often screening
             // them really started, or an innocent payment that shared a batch with a poison would reach the limit.

@@ -214,6 +214,38 @@ public final class Connection {
         return try pipeline(steps)[index]
     }
 
+    /// Sends `sql` (prepared on first use, as `queryPrepared` does) and returns without waiting for it: the server
+    /// runs the statement while the caller works, and `collect` returns its result. Nothing else may be sent on
+    /// this connection before `collect`. In libpq's blocking mode (this wrapper's) the whole statement has been
+    /// written to the socket when this returns, so the server runs it even if this process dies at once after.
+    public func send(_ sql: String, _ parameters: [String?]) throws(PostgresError) {
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        guard !awaitingResult else { throw PostgresError(kind: .client, message: "a statement's result is still to be collected") }
+        try sendPendingBegin()
+        let name = preparesStatements ? try preparedName(sql, parameterCount: parameters.count) : nil
+        let sent = Connection.withCStrings(parameters) { values in
+            if let name { return PQsendQueryPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0) }
+            return PQsendQueryParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
+        guard sent == 1 else { throw lastError(conn) }
+        awaitingResult = true
+    }
+
+    /// Waits for the result of the statement `send` sent, and returns it (or throws its error).
+    public func collect() throws(PostgresError) -> QueryResult {
+        guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        guard awaitingResult else { throw PostgresError(kind: .client, message: "no statement was sent") }
+        awaitingResult = false
+        var first: OpaquePointer?
+        while let r = PQgetResult(conn) {
+            if first == nil { first = r } else { PQclear(r) }
+        }
+        return try check(first)
+    }
+
+    /// Whether a statement sent with `send` still has its result to collect.
+    public private(set) var awaitingResult = false
+
     /// The name `sql` is prepared under on this connection, preparing it on first use (one round trip, outside any
     /// pipeline).
     private func preparedName(_ sql: String, parameterCount: Int) throws(PostgresError) -> String {

@@ -9,12 +9,16 @@ public struct ClaimedPayment: Sendable {
     /// `received_at` as PostgreSQL wrote it in this session: with the id, it names the payment's monthly
     /// partition, so the deciding UPDATE touches only that partition (`PaymentStore.record`).
     public var receivedAt: String?
+    /// Attempts to screen it recorded before this claim (`chokepoint.screening_attempts`; 0 without a record), as the
+    /// claim read them: the claim's row lock keeps any other worker from recording one until this transaction ends.
+    public var attemptsBefore: Int
 
-    public init(id: Int64, format: String, message: String, receivedAt: String? = nil) {
+    public init(id: Int64, format: String, message: String, receivedAt: String? = nil, attemptsBefore: Int = 0) {
         self.id = id
         self.format = format
         self.message = message
         self.receivedAt = receivedAt
+        self.attemptsBefore = attemptsBefore
     }
 }
 
@@ -57,7 +61,8 @@ public enum PaymentStore {
                    FOR UPDATE SKIP LOCKED)
             SELECT id, format,
                    CASE WHEN sum(octet_length(message)) OVER w - octet_length(message) < $2 THEN message END,
-                   (SELECT value FROM chokepoint.policy_generation), received_at
+                   (SELECT value FROM chokepoint.policy_generation), received_at,
+                   (SELECT a.attempts FROM chokepoint.screening_attempts AS a WHERE a.payment_id = claimed.id)
               FROM claimed
             WINDOW w AS (ORDER BY id ROWS UNBOUNDED PRECEDING)
              ORDER BY id
@@ -67,7 +72,8 @@ public enum PaymentStore {
         var deferred = 0
         for row in result.rows {
             guard let message = row.string(2) else { deferred += 1; continue }
-            payments.append(ClaimedPayment(id: row.int64(0) ?? 0, format: row.string(1) ?? "", message: message, receivedAt: row.string(4)))
+            payments.append(ClaimedPayment(id: row.int64(0) ?? 0, format: row.string(1) ?? "", message: message, receivedAt: row.string(4),
+                                           attemptsBefore: row.int(5) ?? 0))
         }
         return Claim(payments: payments, deferred: deferred, policyGeneration: result.rows.first?.int64(3))
     }
@@ -238,17 +244,31 @@ public enum PaymentStore {
 
     /// `noteScreeningStarted`'s statement, sent even for no ids (`warmUp`). Prepared: it runs once per batch.
     static func runNoteStatement(_ c: Connection, ids: [Int64]) throws -> [Int64: Int] {
-        let r = try c.queryPrepared("""
-            INSERT INTO chokepoint.screening_attempts (payment_id, attempts)
-            SELECT unnest($1::bigint[]), 1
-            ON CONFLICT (payment_id) DO UPDATE
-               SET attempts = chokepoint.screening_attempts.attempts + 1, last_attempt_at = clock_timestamp()
-            RETURNING payment_id, attempts
-            """, [PostgresArray.int64(ids)])
+        try sendScreeningStarted(c, ids: ids)
+        return try collectScreeningStarted(c)
+    }
+
+    /// `noteScreeningStarted` without waiting: the attempt record is sent (and, the connection being autocommit,
+    /// committed by the server even if this process dies right after); `collectScreeningStarted` returns its counts.
+    /// Nothing else may be sent on `c` in between.
+    public static func sendScreeningStarted(_ c: Connection, ids: [Int64]) throws {
+        try c.send(noteStatement, [PostgresArray.int64(ids)])
+    }
+
+    /// The counts of the attempt record `sendScreeningStarted` sent (each payment's attempts, including this one).
+    public static func collectScreeningStarted(_ c: Connection) throws -> [Int64: Int] {
         var out: [Int64: Int] = [:]
-        for row in r.rows { if let id = row.int64(0), let n = row.int(1) { out[id] = n } }
+        for row in try c.collect().rows { if let id = row.int64(0), let n = row.int(1) { out[id] = n } }
         return out
     }
+
+    static let noteStatement = """
+        INSERT INTO chokepoint.screening_attempts (payment_id, attempts)
+        SELECT unnest($1::bigint[]), 1
+        ON CONFLICT (payment_id) DO UPDATE
+           SET attempts = chokepoint.screening_attempts.attempts + 1, last_attempt_at = clock_timestamp()
+        RETURNING payment_id, attempts
+        """
 
     /// Runs the statements of a batch once on a worker's new connections, changing nothing: the claim (of none),
     /// the attempt record and the record statement (of no payments) in transactions rolled back. A fresh

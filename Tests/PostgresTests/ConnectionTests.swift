@@ -206,6 +206,42 @@ struct ConnectionTests {
         #expect(try setting("work_mem") == before)
     }
 
+    @Test("a statement sent without waiting runs while the caller works; its result or error comes with collect; one at a time; it runs even if the connection closes at once")
+    func sendThenCollect() throws {
+        let db = try TestDatabase.create(migrated: false)
+        defer { db.drop() }
+        let c = try db.connect()
+        let admin = try db.connect()
+        defer { c.close(); admin.close() }
+        try c.send("SELECT pg_sleep(0.3), $1::int + 1", ["41"])
+        #expect(c.awaitingResult)
+        // The server is running it while the caller goes on.
+        #expect(try admin.query("SELECT state FROM pg_stat_activity WHERE pid = $1", [String(c.backendPID)]).scalar == "active")
+        #expect(throws: PostgresError.self) { try c.send("SELECT 1", []) }
+        #expect(try c.collect().rows[0].string(1) == "42")
+        #expect(!c.awaitingResult)
+        #expect(throws: PostgresError.self) { try c.collect() }
+        // Errors come with collect, and the connection is usable after.
+        try c.send("SELECT 1 / $1::int", ["0"])
+        let error = #expect(throws: PostgresError.self) { try c.collect() }
+        #expect(error?.sqlState == "22012")
+        #expect(try c.query("SELECT 2").scalar == "2")
+        // Prepared once per connection, like queryPrepared.
+        try c.send("SELECT $1::int * 2", ["4"])
+        #expect(try c.collect().scalar == "8")
+        try c.send("SELECT $1::int * 2", ["5"])
+        #expect(try c.collect().scalar == "10")
+        #expect(try c.query("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%* 2'").scalar == "1")
+        // Sent, then the connection closed at once: the server still runs (and commits) it.
+        try admin.query("CREATE TABLE sent (n int)")
+        let gone = try db.connect()
+        try gone.send("INSERT INTO sent SELECT 7 FROM pg_sleep(0.1)", [])
+        gone.close()
+        let deadline = Date().addingTimeInterval(10)
+        while try admin.query("SELECT count(*) FROM sent").scalar == "0" && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try admin.query("SELECT n FROM sent").scalar == "7")
+    }
+
     @Test("on a terminated connection, a transaction without statements sends nothing and one with a statement fails as a connection error, without hanging")
     func pipelinedBeginOnDeadConnection() throws {
         let db = try TestDatabase.create(migrated: false)

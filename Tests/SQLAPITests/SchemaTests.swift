@@ -141,15 +141,36 @@ struct SchemaTests {
         #expect(throws: PostgresError.self) { try d.query("INSERT INTO chokepoint.audit_log (action) VALUES ('forged')") }
     }
 
+    /// Pending MT103 payments with these references, inserted in order; their ids.
+    static func pending(_ c: Connection, _ refs: [String]) throws -> [Int64] {
+        try c.query("""
+            INSERT INTO chokepoint.payments (external_ref, format, message) SELECT r, 'mt103', 'm' FROM unnest($1::text[]) WITH ORDINALITY AS u(r, n)
+             ORDER BY n RETURNING id
+            """, [PostgresArray.text(refs)]).rows.compactMap { $0.int64(0) }.sorted()
+    }
+
+    @Test("the claim says how many attempts each payment had before it, which decides whether the worker waits for the attempt record")
+    func claimReadsAttempts() throws {
+        let db = try TestDatabase.create()
+        defer { db.drop() }
+        let c = try db.connect()
+        let ids = try Self.pending(c, ["A1", "A2", "A3"])
+        _ = try PaymentStore.noteScreeningStarted(c, ids: [ids[0], ids[1]])
+        _ = try PaymentStore.noteScreeningStarted(c, ids: [ids[0]])
+        let claimed = try c.transaction { c in try PaymentStore.claimWithGeneration(c, limit: 10).payments }
+        #expect(claimed.map(\.id) == ids)
+        #expect(claimed.map(\.attemptsBefore) == [2, 1, 0])
+        // The record sent without waiting gives the counts including this attempt.
+        try PaymentStore.sendScreeningStarted(c, ids: ids)
+        #expect(try PaymentStore.collectScreeningStarted(c) == [ids[0]: 3, ids[1]: 2, ids[2]: 1])
+    }
+
     @Test("recording decides only pending payments: it writes the hits and clears the attempt records of those it decided, nothing of the others")
     func recordTouchesOnlyWhatItDecides() throws {
         let db = try TestDatabase.create()
         defer { db.drop() }
         let c = try db.connect()
-        try c.query("""
-            INSERT INTO chokepoint.payments (external_ref, format, message) VALUES ('R1', 'mt103', 'm'), ('R2', 'mt103', 'm'), ('R3', 'mt103', 'm')
-            """)
-        let ids = try c.query("SELECT id FROM chokepoint.payments ORDER BY id").rows.compactMap { $0.int64(0) }
+        let ids = try Self.pending(c, ["R1", "R2", "R3"])
         _ = try PaymentStore.noteScreeningStarted(c, ids: ids)
         let run = try PaymentStore.startRun(c, kind: "daemon", host: "h", pid: 1, listVersions: "{}")
         // R2 is decided first, by another transaction.

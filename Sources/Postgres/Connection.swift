@@ -173,7 +173,13 @@ public final class Connection {
     private func run(_ sql: String, _ parameters: [String?], prepare: Bool, commit: Bool,
                      settings: LocalSettings = []) throws(PostgresError) -> QueryResult {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        try ensureNoResultAwaited()
         let name = prepare ? try preparedName(sql, parameterCount: parameters.count) : nil
+        // The settings' statement (`SELECT set_config($1, $2, true), set_config($3, $4, true), …`) is prepared with the
+        // statement it goes with, before anything of the pipeline is decided: sent with every batch, it was parsed and
+        // planned every time.
+        let calls = "SELECT " + settings.indices.map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), true)" }.joined(separator: ", ")
+        let settingsName = prepare && !settings.isEmpty ? try preparedName(calls, parameterCount: 2 * settings.count) : nil
         guard beginPending || commit || !settings.isEmpty else {
             let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
                 if let name { return PQexecPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0) }
@@ -193,11 +199,7 @@ public final class Connection {
             steps.append { PQsendQueryParams($0, "BEGIN", 0, nil, nil, nil, nil, 0) }
         }
         if !settings.isEmpty {
-            // All of them in one statement: `SELECT set_config($1, $2, true), set_config($3, $4, true), …`.
-            let calls = "SELECT " + settings.indices.map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), true)" }.joined(separator: ", ")
             let values: [String?] = settings.flatMap { [$0.name, $0.value] }
-            // Prepared with the statement it goes with: sent with every batch, it was parsed and planned every time.
-            let settingsName = prepare ? try preparedName(calls, parameterCount: values.count) : nil
             steps.append { conn in
                 Connection.withCStrings(values) { v in
                     if let settingsName { return PQsendQueryPrepared(conn, settingsName, Int32(v.count), v, nil, nil, 0) }
@@ -220,7 +222,7 @@ public final class Connection {
     /// written to the socket when this returns, so the server runs it even if this process dies at once after.
     public func send(_ sql: String, _ parameters: [String?]) throws(PostgresError) {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
-        guard !awaitingResult else { throw PostgresError(kind: .client, message: "a statement's result is still to be collected") }
+        try ensureNoResultAwaited()
         try sendPendingBegin()
         let name = preparesStatements ? try preparedName(sql, parameterCount: parameters.count) : nil
         let sent = Connection.withCStrings(parameters) { values in
@@ -246,6 +248,11 @@ public final class Connection {
     /// Whether a statement sent with `send` still has its result to collect.
     public private(set) var awaitingResult = false
 
+    /// Refuses to send anything while `send`'s result is uncollected (libpq would drop it unread).
+    private func ensureNoResultAwaited() throws(PostgresError) {
+        if awaitingResult { throw PostgresError(kind: .client, message: "a statement's result is still to be collected") }
+    }
+
     /// The name `sql` is prepared under on this connection, preparing it on first use (one round trip, outside any
     /// pipeline).
     private func preparedName(_ sql: String, parameterCount: Int) throws(PostgresError) -> String {
@@ -263,6 +270,7 @@ public final class Connection {
     /// parameters, so it must never contain a value that came from a message or a user.
     public func executeScript(_ trustedSQL: String) throws(PostgresError) {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        try ensureNoResultAwaited()
         try sendPendingBegin()
         _ = try check(PQexec(conn, trustedSQL))
     }
@@ -277,6 +285,7 @@ public final class Connection {
     @discardableResult
     public func copyOut(_ trustedSQL: String, row: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        try ensureNoResultAwaited()
         try sendPendingBegin()
         guard let start = PQexec(conn, trustedSQL) else {
             throw PostgresError(kind: isConnected ? .client : .connection, message: Connection.trimmed(PQerrorMessage(conn)))
@@ -324,6 +333,7 @@ public final class Connection {
     /// Subscribes to a channel. The name is quoted as an identifier by libpq, never interpolated raw.
     public func listen(_ channel: String) throws(PostgresError) {
         guard let conn else { throw PostgresError(kind: .connection, message: "connection is closed") }
+        try ensureNoResultAwaited()
         guard let quoted = PQescapeIdentifier(conn, channel, channel.utf8.count) else {
             throw PostgresError(kind: .client, message: Connection.trimmed(PQerrorMessage(conn)))
         }

@@ -244,31 +244,48 @@ public enum PaymentStore {
 
     /// `noteScreeningStarted`'s statement, sent even for no ids (`warmUp`). Prepared: it runs once per batch.
     static func runNoteStatement(_ c: Connection, ids: [Int64]) throws -> [Int64: Int] {
-        try sendScreeningStarted(c, ids: ids)
-        return try collectScreeningStarted(c)
+        counts(try c.queryPrepared(noteStatement, [PostgresArray.int64(ids)]))
     }
 
-    /// `noteScreeningStarted` without waiting: the attempt record is sent (and, the connection being autocommit,
-    /// committed by the server even if this process dies right after); `collectScreeningStarted` returns its counts.
-    /// Nothing else may be sent on `c` in between.
+    /// `noteScreeningStarted` without waiting: the attempt record is sent, and the server writes and commits it while
+    /// the caller screens; `collectScreeningStarted` then says which payments had been seen before. Nothing else may be
+    /// sent on `c` in between.
+    ///
+    /// The statement returns only the payments whose count is above 1 (usually none), so the server has nothing to
+    /// write to the socket before it commits: were the process to die right after sending (a poison message), a result
+    /// larger than the server's 8 kB send buffer (every id of a batch of 500) would fail to reach it and the server
+    /// would end the session and roll the record back, leaving that crash uncounted.
     public static func sendScreeningStarted(_ c: Connection, ids: [Int64]) throws {
-        try c.send(noteStatement, [PostgresArray.int64(ids)])
+        try c.send(noteEarlierStatement, [PostgresArray.int64(ids)])
     }
 
-    /// The counts of the attempt record `sendScreeningStarted` sent (each payment's attempts, including this one).
+    /// The payments of the attempt record `sendScreeningStarted` sent whose count (including this attempt) is above 1.
     public static func collectScreeningStarted(_ c: Connection) throws -> [Int64: Int] {
-        var out: [Int64: Int] = [:]
-        for row in try c.collect().rows { if let id = row.int64(0), let n = row.int(1) { out[id] = n } }
-        return out
+        counts(try c.collect())
     }
 
-    static let noteStatement = """
+    /// The attempt record: one more attempt for each payment of `$1`.
+    static let noteInsert = """
         INSERT INTO chokepoint.screening_attempts (payment_id, attempts)
         SELECT unnest($1::bigint[]), 1
         ON CONFLICT (payment_id) DO UPDATE
            SET attempts = chokepoint.screening_attempts.attempts + 1, last_attempt_at = clock_timestamp()
-        RETURNING payment_id, attempts
         """
+    /// `noteInsert` returning every payment's count (`noteScreeningStarted`).
+    static let noteStatement = noteInsert + "\nRETURNING payment_id, attempts"
+    /// `noteInsert` returning only the counts above 1 (`sendScreeningStarted`).
+    static let noteEarlierStatement = """
+        WITH noted AS (\(noteInsert)
+        RETURNING payment_id, attempts)
+        SELECT payment_id, attempts FROM noted WHERE attempts > 1
+        """
+
+    /// Payment id → attempts, from a result of (payment_id, attempts) rows.
+    static func counts(_ r: QueryResult) -> [Int64: Int] {
+        var out: [Int64: Int] = [:]
+        for row in r.rows { if let id = row.int64(0), let n = row.int(1) { out[id] = n } }
+        return out
+    }
 
     /// Runs the statements of a batch once on a worker's new connections, changing nothing: the claim (of none),
     /// the attempt record and the record statement (of no payments) in transactions rolled back. A fresh
@@ -277,7 +294,11 @@ public enum PaymentStore {
     /// load bench, while the payments behind them waited. The statements fire their statement triggers with
     /// empty transition tables, so the triggers' own queries are planned too where they do not return early.
     public static func warmUp(_ c: Connection, attempts: Connection) throws {
-        try rolledBack(attempts) { a in _ = try runNoteStatement(a, ids: []) }
+        try rolledBack(attempts) { a in
+            _ = try runNoteStatement(a, ids: [])
+            try sendScreeningStarted(a, ids: [])
+            _ = try collectScreeningStarted(a)
+        }
         try rolledBack(c) { c in
             _ = try claimWithGeneration(c, limit: 0)
             _ = try runRecordStatement(c, runId: 0, decisions: [], receivedAt: [:], committing: false)

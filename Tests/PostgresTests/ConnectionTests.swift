@@ -213,11 +213,19 @@ struct ConnectionTests {
         let c = try db.connect()
         let admin = try db.connect()
         defer { c.close(); admin.close() }
-        try c.send("SELECT pg_sleep(0.3), $1::int + 1", ["41"])
+        try c.send("SELECT pg_sleep(0.5), $1::int + 1", ["41"])
         #expect(c.awaitingResult)
-        // The server is running it while the caller goes on.
-        #expect(try admin.query("SELECT state FROM pg_stat_activity WHERE pid = $1", [String(c.backendPID)]).scalar == "active")
+        // The server is running it while the caller goes on (it may take a moment to start).
+        var state: String?
+        for _ in 0..<200 where state != "active" {
+            state = try admin.query("SELECT state FROM pg_stat_activity WHERE pid = $1", [String(c.backendPID)]).scalar
+            if state != "active" { Thread.sleep(forTimeInterval: 0.002) }
+        }
+        #expect(state == "active")
+        // Nothing else goes out before the result is collected.
         #expect(throws: PostgresError.self) { try c.send("SELECT 1", []) }
+        #expect(throws: PostgresError.self) { try c.query("SELECT 1") }
+        #expect(throws: PostgresError.self) { try c.executeScript("SELECT 1") }
         #expect(try c.collect().rows[0].string(1) == "42")
         #expect(!c.awaitingResult)
         #expect(throws: PostgresError.self) { try c.collect() }

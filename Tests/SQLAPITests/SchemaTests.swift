@@ -160,9 +160,22 @@ struct SchemaTests {
         let claimed = try c.transaction { c in try PaymentStore.claimWithGeneration(c, limit: 10).payments }
         #expect(claimed.map(\.id) == ids)
         #expect(claimed.map(\.attemptsBefore) == [2, 1, 0])
-        // The record sent without waiting gives the counts including this attempt.
+        // The record sent without waiting names the payments seen before, with their counts including this attempt.
         try PaymentStore.sendScreeningStarted(c, ids: ids)
-        #expect(try PaymentStore.collectScreeningStarted(c) == [ids[0]: 3, ids[1]: 2, ids[2]: 1])
+        #expect(try PaymentStore.collectScreeningStarted(c) == [ids[0]: 3, ids[1]: 2])
+        #expect(try c.query("SELECT attempts FROM chokepoint.screening_attempts WHERE payment_id = $1", [String(ids[2])]).scalar == "1")
+        // Sent for a whole batch and the connection gone at once (as when a poison message kills the daemon while
+        // the server writes the record): the record is committed all the same.
+        let batch = try Self.pending(c, (1...2000).map { "B\($0)" })
+        let gone = try db.connect()
+        try PaymentStore.sendScreeningStarted(gone, ids: batch)
+        gone.close()
+        let deadline = Date().addingTimeInterval(10)
+        while try Fixtures.count(c, "SELECT count(*) FROM chokepoint.screening_attempts") < 2003 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(try Fixtures.count(c, "SELECT count(*) FROM chokepoint.screening_attempts WHERE payment_id = ANY($1::bigint[])",
+                                   [PostgresArray.int64(batch)]) == 2000)
     }
 
     @Test("recording decides only pending payments: it writes the hits and clears the attempt records of those it decided, nothing of the others")

@@ -115,11 +115,7 @@ public final class Daemon: Service, Sendable {
             // first connection may have missed a change, built every screener twice at start-up (about a second
             // of both cores, while the first payments waited). A listener that cannot connect within a few
             // seconds does not hold start-up back: its connection, when it comes, then asks for a reload.
-            let deadline = ContinuousClock.now + .seconds(5)
-            while listenerPID.load(ordering: .sequentiallyConsistent) == 0 && ContinuousClock.now < deadline
-                    && !shutdownRequested.load(ordering: .relaxed) && !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(5))
-            }
+            await waitDuringStartup(seconds: 5) { self.listenerPID.load(ordering: .sequentiallyConsistent) != 0 }
         }
         startupLoadBegun.store(true, ordering: .sequentiallyConsistent)
         if !(await reload()) {
@@ -144,11 +140,7 @@ public final class Daemon: Service, Sendable {
         // Ready once every worker's connections have run the batch's statements (`PaymentStore.warmUp`, milliseconds),
         // so that READY=1 means payments are decided at full speed; a database that does not answer within the
         // bound does not hold start-up back (the workers keep trying, as before).
-        let warmDeadline = ContinuousClock.now + .seconds(10)
-        while stats.workersWarmedUp.load(ordering: .relaxed) < config.workers && ContinuousClock.now < warmDeadline
-                && !shutdownRequested.load(ordering: .relaxed) && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await waitDuringStartup(seconds: 10) { self.stats.workersWarmedUp.load(ordering: .relaxed) >= self.config.workers }
         let probe = QueueProbe(conninfo: conninfo, interval: config.probeInterval, logger: logger)
         probe.start()
         notifier.ready(status: "screening with \(config.workers) workers")
@@ -196,6 +188,15 @@ public final class Daemon: Service, Sendable {
         if !allJoined { logger.error("a worker did not finish within the drain timeout; its transaction rolls back") }
         logger.info("chokepoint daemon stopped", metadata: [
             "released": "\(stats.released.load(ordering: .relaxed))", "held": "\(stats.held.load(ordering: .relaxed))"])
+    }
+
+    /// Waits until `done` holds, at most `seconds`, or until shutdown is asked for: a start-up step that does not hold
+    /// start-up back for longer (what it waits for keeps going on its own).
+    private func waitDuringStartup(seconds: Int, until done: () -> Bool) async {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !done() && ContinuousClock.now < deadline && !shutdownRequested.load(ordering: .relaxed) && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Creates the monthly partitions of the coming months where missing. A failure is logged, not fatal:

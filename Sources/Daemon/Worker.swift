@@ -42,14 +42,9 @@ public final class WorkerStats: Sendable {
     public let errors = Atomic<Int>(0)
     /// Monotonic seconds of the last completed loop iteration of any worker (the watchdog's heartbeat).
     public let heartbeat = Atomic<UInt64>(0)
-    /// Workers whose connections have run the batch's statements once (`PaymentStore.warmUp`), each counted once.
+    /// Workers whose first connections have run the batch's statements once (`PaymentStore.warmUp`).
     public let workersWarmedUp = Atomic<Int>(0)
-    private let warmed = Mutex<Set<Int>>([])
     public init() {}
-
-    func warmedUp(worker: Int) {
-        if warmed.withLock({ $0.insert(worker).inserted }) { workersWarmedUp.add(1, ordering: .relaxed) }
-    }
 
     func beat() { heartbeat.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed) }
 
@@ -131,6 +126,7 @@ public final class Worker: Sendable {
         // typo hits are kept per list index, so a reloaded list starts its own).
         var workspace = ScreeningWorkspace()
         var sizer = ClaimSizer(batchSize: config.batchSize)
+        var warmedUpOnce = false
         while !stopping {
             stats.beat()
             do {
@@ -165,7 +161,10 @@ public final class Worker: Sendable {
                         logger.warning("warming up the new connections failed; the first batch plans its statements itself",
                                        metadata: ["error": "\(error)"])
                     }
-                    stats.warmedUp(worker: id)
+                    if !warmedUpOnce {
+                        warmedUpOnce = true
+                        stats.workersWarmedUp.add(1, ordering: .relaxed)
+                    }
                     if backoff.failures > 0 {
                         stats.reconnects.add(1, ordering: .relaxed)
                         DaemonMetrics.reconnects.increment()
@@ -274,14 +273,10 @@ public final class Worker: Sendable {
             // writes it while the batch is screened. Screening starts once the record is in the socket, so a crash
             // while screening still counts. A batch with a payment seen before waits for the counts, which decide
             // what is set aside or held unscreened.
+            // (The ledger takes a payment missing from `counts` as at 1.)
             let overlapped = claimed.allSatisfy { $0.attemptsBefore == 0 }
-            var counts: [Int64: Int] = [:]
-            if overlapped {
-                try PaymentStore.sendScreeningStarted(attemptsConnection, ids: ids)
-                counts = Dictionary(ids.map { ($0, 1) }, uniquingKeysWith: max)
-            } else {
-                counts = try PaymentStore.noteScreeningStarted(attemptsConnection, ids: ids)
-            }
+            if overlapped { try PaymentStore.sendScreeningStarted(attemptsConnection, ids: ids) }
+            let counts = overlapped ? [:] : try PaymentStore.noteScreeningStarted(attemptsConnection, ids: ids)
             let (verdicts, giveBack) = ledger.batchStarted(ids, counts: counts)
             var decisions: [(id: Int64, decision: Decision)] = []
             decisions.reserveCapacity(claimed.count)
@@ -295,8 +290,7 @@ public final class Worker: Sendable {
                 DaemonMetrics.screening.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - t0))
             }
             if overlapped {
-                let recorded = try PaymentStore.collectScreeningStarted(attemptsConnection)
-                let earlier = recorded.filter { $0.value > 1 }.keys.sorted()
+                let earlier = try PaymentStore.collectScreeningStarted(attemptsConnection).keys.sorted()
                 if !earlier.isEmpty {
                     // Another process's attempt record, sent just before it died, was written after this claim read
                     // none: these were screened in the batch and are suspects from now on (one crash later than

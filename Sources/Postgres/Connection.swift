@@ -178,7 +178,8 @@ public final class Connection {
         // The settings' statement (`SELECT set_config($1, $2, true), set_config($3, $4, true), …`) is prepared with the
         // statement it goes with, before anything of the pipeline is decided: sent with every batch, it was parsed and
         // planned every time.
-        let calls = "SELECT " + settings.indices.map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), true)" }.joined(separator: ", ")
+        let calls = settings.isEmpty ? ""
+            : "SELECT " + settings.indices.map { "set_config($\(2 * $0 + 1), $\(2 * $0 + 2), true)" }.joined(separator: ", ")
         let settingsName = prepare && !settings.isEmpty ? try preparedName(calls, parameterCount: 2 * settings.count) : nil
         guard beginPending || commit || !settings.isEmpty else {
             let result: OpaquePointer? = Connection.withCStrings(parameters) { values in
@@ -187,12 +188,7 @@ public final class Connection {
             }
             return try check(result)
         }
-        let statement: (OpaquePointer) -> Int32 = { conn in
-            Connection.withCStrings(parameters) { values in
-                if let name { return PQsendQueryPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0) }
-                return PQsendQueryParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
-            }
-        }
+        let statement: (OpaquePointer) -> Int32 = { Connection.sendQuery($0, name: name, sql: sql, parameters) }
         var steps: [(OpaquePointer) -> Int32] = []
         if beginPending {
             beginPending = false
@@ -200,12 +196,7 @@ public final class Connection {
         }
         if !settings.isEmpty {
             let values: [String?] = settings.flatMap { [$0.name, $0.value] }
-            steps.append { conn in
-                Connection.withCStrings(values) { v in
-                    if let settingsName { return PQsendQueryPrepared(conn, settingsName, Int32(v.count), v, nil, nil, 0) }
-                    return PQsendQueryParams(conn, calls, Int32(v.count), nil, v, nil, nil, 0)
-                }
-            }
+            steps.append { Connection.sendQuery($0, name: settingsName, sql: calls, values) }
         }
         let index = steps.count
         steps.append(statement)
@@ -225,11 +216,7 @@ public final class Connection {
         try ensureNoResultAwaited()
         try sendPendingBegin()
         let name = preparesStatements ? try preparedName(sql, parameterCount: parameters.count) : nil
-        let sent = Connection.withCStrings(parameters) { values in
-            if let name { return PQsendQueryPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0) }
-            return PQsendQueryParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
-        }
-        guard sent == 1 else { throw lastError(conn) }
+        guard Connection.sendQuery(conn, name: name, sql: sql, parameters) == 1 else { throw lastError(conn) }
         awaitingResult = true
     }
 
@@ -494,6 +481,14 @@ public final class Connection {
         var s = String(cString: p)
         while let last = s.last, last.isWhitespace { s.removeLast() }
         return s
+    }
+
+    /// Sends one statement without waiting for it: the prepared statement `name`, or `sql` itself without a name.
+    private static func sendQuery(_ conn: OpaquePointer, name: String?, sql: String, _ parameters: [String?]) -> Int32 {
+        withCStrings(parameters) { values in
+            if let name { return PQsendQueryPrepared(conn, name, Int32(parameters.count), values, nil, nil, 0) }
+            return PQsendQueryParams(conn, sql, Int32(parameters.count), nil, values, nil, nil, 0)
+        }
     }
 
     /// Calls `body` with a C array of NUL-terminated copies of `strings` (NULL for nil) that lives for the call.
